@@ -1,0 +1,458 @@
+//! Our additions to progenitor's output, emitted with `quote` from the spec:
+//! - `impl Validate` for every request body type (and the object types inside it), checking
+//!   the constraints moved out of progenitor's view (see `transform`);
+//! - `mod operations`: one marker type per generated operation, implementing
+//!   `crate::operation::Operation` (and `TaskOperation` for model endpoints), which lets the
+//!   hand-written layer treat every endpoint generically;
+//! - a checked method on `crate::Client` per model endpoint;
+//! - `validate_body`, the table the client's request hook uses to validate a body by
+//!   operation id, so that even calls through the raw progenitor client are checked.
+//!
+//! Rust names are never guessed: they are read from progenitor's own output (the body type
+//! of each method, the field behind each JSON property), so they always agree.
+
+use crate::model::{Operation, Role};
+use crate::preflight::{resolve_boxed, resolve_schema, unbox};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// What progenitor generated, as far as the additions need to know.
+pub(crate) struct Index {
+    /// Struct name in `mod types` → JSON property name → field.
+    structs: BTreeMap<String, BTreeMap<String, Field>>,
+    /// Method name on `Client` → type name of its `body` parameter (in `mod types`).
+    bodies: BTreeMap<String, String>,
+}
+
+struct Field {
+    ident: Ident,
+    ty: syn::Type,
+}
+
+impl Index {
+    pub(crate) fn new(file: &syn::File) -> Index {
+        let mut structs = BTreeMap::new();
+        let mut bodies = BTreeMap::new();
+        for item in &file.items {
+            match item {
+                syn::Item::Mod(m) if m.ident == "types" => {
+                    for item in m.content.iter().flat_map(|(_, items)| items) {
+                        if let syn::Item::Struct(s) = item
+                            && let syn::Fields::Named(named) = &s.fields
+                        {
+                            let mut fields = BTreeMap::new();
+                            for f in &named.named {
+                                let Some(ident) = f.ident.clone() else { continue };
+                                let json = serde_rename(&f.attrs).unwrap_or_else(|| {
+                                    ident.to_string().trim_start_matches("r#").to_owned()
+                                });
+                                fields.insert(json, Field { ident, ty: f.ty.clone() });
+                            }
+                            structs.insert(s.ident.to_string(), fields);
+                        }
+                    }
+                }
+                syn::Item::Impl(imp) if is_client(&imp.self_ty) && imp.trait_.is_none() => {
+                    for it in &imp.items {
+                        let syn::ImplItem::Fn(f) = it else { continue };
+                        for input in &f.sig.inputs {
+                            if let syn::FnArg::Typed(pt) = input
+                                && let syn::Pat::Ident(pi) = &*pt.pat
+                                && pi.ident == "body"
+                                && let Some(name) = last_segment(&pt.ty)
+                            {
+                                bodies.insert(f.sig.ident.to_string(), name);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Index { structs, bodies }
+    }
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut rename = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+/// The last path segment's name of a type, looking through references.
+fn last_segment(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => last_segment(&r.elem),
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The single generic argument of `Option<T>` / `Vec<T>`, when `ty` is that wrapper.
+fn unwrap_generic<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Emits every addition. `operations` are the generated (not hand-written) ones.
+pub(crate) fn additions(
+    spec: &OpenAPI,
+    operations: &[Operation],
+    index: &Index,
+) -> Result<TokenStream, String> {
+    let mut validators = Validators::new(spec, index);
+    let mut markers = Vec::new();
+    let mut client_methods = Vec::new();
+    let mut table = Vec::new();
+
+    for op in operations.iter().filter(|op| !op.handwritten) {
+        let Some(schema) = &op.body else { continue };
+        let tasky = matches!(op.role, Role::Task | Role::Query);
+        let method = ident(&op.id);
+        let Some(body_name) = index.bodies.get(&op.id) else {
+            return Err(format!(
+                "progenitor generated no method `{}` with a `body` parameter",
+                op.id
+            ));
+        };
+        let body_ty = ident(body_name);
+        validators.require(body_name, schema)?;
+
+        let marker = ident(&pascal(&op.id));
+        let op_id = &op.id;
+        let path = &op.path;
+        let http = &op.method;
+        let role = match op.role {
+            Role::Task => quote!(crate::operation::Role::Task),
+            Role::Query => quote!(crate::operation::Role::Query),
+            Role::Other => quote!(crate::operation::Role::Other),
+        };
+        let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
+        let marker_doc = format!("`{http} {path}`: {summary}.");
+        let task_impl = (op.role == Role::Task).then(|| {
+            quote! { impl crate::operation::TaskOperation for #marker {} }
+        });
+        table.push(quote! {
+            #op_id => ::std::option::Option::Some(
+                crate::validation::validate_json::<types::#body_ty>(body)
+            ),
+        });
+        if !tasky {
+            continue;
+        }
+        markers.push(quote! {
+            #[doc = #marker_doc]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            pub struct #marker;
+            impl crate::operation::Operation for #marker {
+                type Body = super::types::#body_ty;
+                const OPERATION_ID: &'static str = #op_id;
+                const METHOD: &'static str = #http;
+                const PATH: &'static str = #path;
+                const ROLE: crate::operation::Role = #role;
+                fn send<'a>(
+                    client: &'a super::Client,
+                    body: &'a Self::Body,
+                ) -> impl ::std::future::Future<
+                    Output = ::std::result::Result<
+                        super::ResponseValue<super::types::Task>,
+                        super::Error<()>,
+                    >,
+                > + Send + 'a {
+                    client.#method(body)
+                }
+            }
+            #task_impl
+        });
+
+        if op.role == Role::Task {
+            let mut doc = summary.clone();
+            if let Some(d) = &op.description {
+                doc.push_str("\n\n");
+                doc.push_str(d.trim_end());
+            }
+            doc.push_str(&format!(
+                "\n\nSends `{http} {path}` after validating `body` against every constraint of the spec; \
+                 an invalid body fails with [`crate::Error::Validation`] and nothing is sent. \
+                 An `errorCode` in the answer becomes [`crate::Error::Api`]."
+            ));
+            client_methods.push(quote! {
+                #[doc = #doc]
+                pub async fn #method(
+                    &self,
+                    body: &types::#body_ty,
+                ) -> ::std::result::Result<types::Task, crate::Error> {
+                    self.submit::<operations::#marker>(body).await
+                }
+            });
+        }
+    }
+
+    let impls = validators.emit()?;
+    let markers_doc = "One marker type per generated operation, implementing [`crate::operation::Operation`] \
+                       (and [`crate::operation::TaskOperation`] for model endpoints).";
+    Ok(quote! {
+        #(#impls)*
+
+        #[doc = #markers_doc]
+        pub mod operations {
+            #(#markers)*
+        }
+
+        /// Checked methods, one per model endpoint.
+        impl crate::Client {
+            #(#client_methods)*
+        }
+
+        /// Validates a serialized request body by operation id; `None` for operations
+        /// without a generated body type.
+        pub(crate) fn validate_body(
+            operation_id: &str,
+            body: &[u8],
+        ) -> ::std::option::Option<::std::result::Result<(), crate::ValidationError>> {
+            match operation_id {
+                #(#table)*
+                _ => ::std::option::Option::None,
+            }
+        }
+    })
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Collects the object types that need a `Validate` impl and emits them.
+struct Validators<'a> {
+    spec: &'a OpenAPI,
+    index: &'a Index,
+    queue: VecDeque<(String, Schema)>,
+    done: BTreeSet<String>,
+}
+
+impl<'a> Validators<'a> {
+    fn new(spec: &'a OpenAPI, index: &'a Index) -> Self {
+        Validators {
+            spec,
+            index,
+            queue: VecDeque::new(),
+            done: BTreeSet::new(),
+        }
+    }
+
+    fn require(&mut self, type_name: &str, schema: &ReferenceOr<Schema>) -> Result<(), String> {
+        let resolved = resolve_schema(self.spec, schema)
+            .ok_or_else(|| format!("schema of `{type_name}` does not resolve"))?;
+        if self.done.insert(type_name.to_owned()) {
+            self.queue.push_back((type_name.to_owned(), resolved.clone()));
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self) -> Result<Vec<TokenStream>, String> {
+        let mut out = Vec::new();
+        while let Some((name, schema)) = self.queue.pop_front() {
+            out.push(self.object_impl(&name, &schema)?);
+        }
+        Ok(out)
+    }
+
+    fn object_impl(&mut self, name: &str, schema: &Schema) -> Result<TokenStream, String> {
+        let ty = ident(name);
+        let SchemaKind::Type(Type::Object(obj)) = &schema.schema_kind else {
+            return Err(format!("`{name}` is not an object schema"));
+        };
+        let fields = self
+            .index
+            .structs
+            .get(name)
+            .ok_or_else(|| format!("progenitor generated no struct `{name}`"))?;
+        let mut checks = Vec::new();
+        for (json, prop) in &obj.properties {
+            let field = fields
+                .get(json)
+                .ok_or_else(|| format!("struct `{name}` has no field for property `{json}`"))?;
+            let (inner, optional) = match unwrap_generic(&field.ty, "Option") {
+                Some(t) => (t.clone(), true),
+                None => (field.ty.clone(), false),
+            };
+            let body = self.value_checks(&unbox(prop), &inner)?;
+            if body.is_empty() {
+                continue;
+            }
+            let f = &field.ident;
+            checks.push(if optional {
+                quote! {
+                    if let ::std::option::Option::Some(value) = &self.#f {
+                        let path = path.field(#json);
+                        #body
+                    }
+                }
+            } else {
+                quote! {
+                    {
+                        let value = &self.#f;
+                        let path = path.field(#json);
+                        #body
+                    }
+                }
+            });
+        }
+        let params = if checks.is_empty() {
+            quote!(_path: &crate::validation::Path<'_>, _out: &mut crate::validation::Violations)
+        } else {
+            quote!(path: &crate::validation::Path<'_>, out: &mut crate::validation::Violations)
+        };
+        Ok(quote! {
+            impl crate::validation::Validate for types::#ty {
+                fn validate_at(&self, #params) {
+                    #(#checks)*
+                }
+            }
+        })
+    }
+
+    /// Checks for one value (`value: &T` in scope, `path` its location, `out` the sink).
+    fn value_checks(&mut self, schema: &ReferenceOr<Schema>, ty: &syn::Type) -> Result<TokenStream, String> {
+        let resolved = match resolve_schema(self.spec, schema) {
+            Some(s) => s.clone(),
+            None => return Ok(TokenStream::new()),
+        };
+        let is_ref = matches!(schema, ReferenceOr::Reference { .. });
+        if let SchemaKind::Type(Type::Object(_)) = &resolved.schema_kind {
+            let Some(name) = last_segment(ty) else {
+                return Err(format!("cannot name the type of an object schema ({})", quote!(#ty)));
+            };
+            if !self.index.structs.contains_key(&name) {
+                // A map or free-form object: nothing typed to validate.
+                return Ok(TokenStream::new());
+            }
+            if self.done.insert(name.clone()) {
+                self.queue.push_back((name, resolved));
+            }
+            return Ok(quote! { crate::validation::Validate::validate_at(value, &path, out); });
+        }
+        let scalar = self.scalar_checks(&resolved, ty)?;
+        if scalar.is_empty() {
+            return Ok(scalar);
+        }
+        // A `$ref` to a constrained scalar component is a typify newtype with a public field.
+        Ok(if is_ref {
+            quote! { { let value = &value.0; #scalar } }
+        } else {
+            scalar
+        })
+    }
+
+    fn scalar_checks(&mut self, schema: &Schema, ty: &syn::Type) -> Result<TokenStream, String> {
+        let opt_usize = |v: Option<usize>| match v {
+            Some(n) => {
+                let n = n as u64;
+                quote!(::std::option::Option::Some(#n))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        Ok(match &schema.schema_kind {
+            SchemaKind::Type(Type::String(t)) => {
+                let plain = t.enumeration.is_empty()
+                    && matches!(
+                        &t.format,
+                        VariantOrUnknownOrEmpty::Empty
+                            | VariantOrUnknownOrEmpty::Unknown(_)
+                            | VariantOrUnknownOrEmpty::Item(StringFormat::Password)
+                    );
+                if plain && (t.min_length.is_some() || t.max_length.is_some()) {
+                    let (min, max) = (opt_usize(t.min_length), opt_usize(t.max_length));
+                    quote! { crate::validation::check_chars(out, &path, value.as_str(), #min, #max); }
+                } else {
+                    TokenStream::new()
+                }
+            }
+            SchemaKind::Type(Type::Integer(t)) if t.enumeration.is_empty() => {
+                if t.minimum.is_none() && t.maximum.is_none() {
+                    return Ok(TokenStream::new());
+                }
+                let opt = |v: Option<i64>| match v {
+                    Some(n) => quote!(::std::option::Option::Some(#n)),
+                    None => quote!(::std::option::Option::None),
+                };
+                let (min, max) = (opt(t.minimum), opt(t.maximum));
+                quote! { crate::validation::check_integer(out, &path, ::std::primitive::i128::from(*value), #min, #max); }
+            }
+            SchemaKind::Type(Type::Number(t)) if t.enumeration.is_empty() => {
+                if t.minimum.is_none() && t.maximum.is_none() {
+                    return Ok(TokenStream::new());
+                }
+                let opt = |v: Option<f64>| match v {
+                    Some(n) => quote!(::std::option::Option::Some(#n)),
+                    None => quote!(::std::option::Option::None),
+                };
+                let (min, max) = (opt(t.minimum), opt(t.maximum));
+                quote! { crate::validation::check_number(out, &path, ::std::primitive::f64::from(*value), #min, #max); }
+            }
+            SchemaKind::Type(Type::Array(a)) => {
+                let mut body = TokenStream::new();
+                if a.min_items.is_some() || a.max_items.is_some() {
+                    let (min, max) = (opt_usize(a.min_items), opt_usize(a.max_items));
+                    body.extend(quote! { crate::validation::check_items(out, &path, value.len(), #min, #max); });
+                }
+                if let (Some(items), Some(item_ty)) = (&a.items, unwrap_generic(ty, "Vec")) {
+                    let item_checks = match resolve_boxed(self.spec, items) {
+                        Some(_) => self.value_checks(&unbox(items), item_ty)?,
+                        None => TokenStream::new(),
+                    };
+                    if !item_checks.is_empty() {
+                        body.extend(quote! {
+                            for (i, value) in value.iter().enumerate() {
+                                let path = path.index(i);
+                                #item_checks
+                            }
+                        });
+                    }
+                }
+                body
+            }
+            _ => TokenStream::new(),
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! The facts about each operation that the generator needs beyond what progenitor emits.
+
+use openapiv3::{ReferenceOr, Schema};
+
+/// What an operation is for, as far as the hand-written layer is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A model endpoint: submitting creates a (paid) task.
+    Task,
+    /// The task lookup.
+    Query,
+    /// Anything else.
+    Other,
+}
+
+impl Role {
+    /// The role's name as written in the spec's `x-runninghub-role`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Task => "task",
+            Role::Query => "query",
+            Role::Other => "other",
+        }
+    }
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    pub(crate) id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) role: Role,
+    pub(crate) handwritten: bool,
+    pub(crate) summary: Option<String>,
+    pub(crate) description: Option<String>,
+    /// The JSON request body's schema, if the operation has one.
+    pub(crate) body: Option<ReferenceOr<Schema>>,
+}
+
+/// What the generator did with one operation, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationSummary {
+    /// The operation's `operationId`.
+    pub id: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path below the server URL.
+    pub path: String,
+    /// Its role for the hand-written layer.
+    pub role: Role,
+}
+
+impl From<&Operation> for OperationSummary {
+    fn from(op: &Operation) -> Self {
+        OperationSummary {
+            id: op.id.clone(),
+            method: op.method.clone(),
+            path: op.path.clone(),
+            role: op.role,
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The copy of the spec that progenitor sees.
+//!
+//! progenitor (through typify) enforces constraints unevenly: `maxLength` becomes a newtype,
+//! `minimum: 1` becomes `NonZero*` and drops `maximum`, item counts and number ranges are
+//! ignored, and a `default` makes an optional field required and always sent. So before
+//! progenitor runs, every such keyword is moved out of the schema and into its description
+//! (where it becomes rustdoc), and the generated validator enforces it instead. Enums and
+//! patterns stay: typify turns them into types that cannot hold an invalid value.
+//!
+//! Operations marked hand-written are removed; the hand-written layer implements them.
+
+use crate::model::Operation;
+use openapiv3::{
+    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type,
+};
+
+/// Returns the spec progenitor should generate from.
+pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAPI {
+    let mut spec = spec.clone();
+
+    for op in operations.iter().filter(|op| op.handwritten) {
+        if let Some(ReferenceOr::Item(item)) = spec.paths.paths.get_mut(&op.path) {
+            match op.method.as_str() {
+                "GET" => item.get = None,
+                "PUT" => item.put = None,
+                "POST" => item.post = None,
+                "DELETE" => item.delete = None,
+                "OPTIONS" => item.options = None,
+                "HEAD" => item.head = None,
+                "PATCH" => item.patch = None,
+                "TRACE" => item.trace = None,
+                _ => {}
+            }
+            if item.iter().next().is_none() {
+                spec.paths.paths.shift_remove(&op.path);
+            }
+        }
+    }
+
+    visit_all(&mut spec, &mut move_constraints_to_docs);
+    spec
+}
+
+/// Removes the keywords the validator enforces and documents them instead.
+fn move_constraints_to_docs(schema: &mut Schema) {
+    let mut notes: Vec<String> = Vec::new();
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::String(t)) => {
+            if t.enumeration.is_empty() {
+                if let Some(n) = range_note(t.min_length, t.max_length, "character") {
+                    notes.push(n);
+                }
+            }
+            t.min_length = None;
+            t.max_length = None;
+        }
+        SchemaKind::Type(Type::Integer(t)) => {
+            if let Some(n) = bound_note(t.minimum.map(|v| v.to_string()), t.maximum.map(|v| v.to_string())) {
+                notes.push(n);
+            }
+            t.minimum = None;
+            t.maximum = None;
+        }
+        SchemaKind::Type(Type::Number(t)) => {
+            if let Some(n) = bound_note(t.minimum.map(|v| v.to_string()), t.maximum.map(|v| v.to_string())) {
+                notes.push(n);
+            }
+            t.minimum = None;
+            t.maximum = None;
+        }
+        SchemaKind::Type(Type::Array(t)) => {
+            if let Some(n) = range_note(t.min_items, t.max_items, "item") {
+                notes.push(n);
+            }
+            t.min_items = None;
+            t.max_items = None;
+        }
+        SchemaKind::Type(Type::Object(o)) => {
+            // Defaults of properties are documented here, where it is known whether the
+            // property is required.
+            for (name, p) in o.properties.iter_mut() {
+                let ReferenceOr::Item(p) = p else { continue };
+                let Some(default) = p.schema_data.default.take() else { continue };
+                let note = if o.required.contains(name) {
+                    format!("RunningHub documents `{default}` as the default, but the field is required.")
+                } else {
+                    format!("RunningHub's default: `{default}`, applied by the server when the field is omitted; the client sends the field only when it is set.")
+                };
+                append_doc(p, &[note]);
+            }
+        }
+        SchemaKind::Any(a) => {
+            a.minimum = None;
+            a.maximum = None;
+            a.min_length = None;
+            a.max_length = None;
+            a.min_items = None;
+            a.max_items = None;
+        }
+        _ => {}
+    }
+    if let Some(default) = schema.schema_data.default.take() {
+        notes.push(format!("RunningHub's default: `{default}`."));
+    }
+    append_doc(schema, &notes);
+}
+
+fn append_doc(schema: &mut Schema, notes: &[String]) {
+    if !notes.is_empty() {
+        let desc = schema.schema_data.description.get_or_insert_with(String::new);
+        let trimmed = desc.trim_end().to_owned();
+        *desc = if trimmed.is_empty() {
+            notes.join(" ")
+        } else {
+            format!("{trimmed}\n\n{}", notes.join(" "))
+        };
+    }
+}
+
+fn range_note(min: Option<usize>, max: Option<usize>, unit: &str) -> Option<String> {
+    let plural = |n: usize| if n == 1 { unit.to_owned() } else { format!("{unit}s") };
+    Some(match (min, max) {
+        (Some(a), Some(b)) if a == b => format!("Exactly {a} {}.", plural(a)),
+        (Some(a), Some(b)) => format!("From {a} to {b} {}.", plural(b)),
+        (Some(a), None) => format!("At least {a} {}.", plural(a)),
+        (None, Some(b)) => format!("At most {b} {}.", plural(b)),
+        (None, None) => return None,
+    })
+}
+
+fn bound_note(min: Option<String>, max: Option<String>) -> Option<String> {
+    Some(match (min, max) {
+        (Some(a), Some(b)) => format!("From {a} to {b}."),
+        (Some(a), None) => format!("At least {a}."),
+        (None, Some(b)) => format!("At most {b}."),
+        (None, None) => return None,
+    })
+}
+
+/// Calls `f` on every schema of the document, wherever it is written.
+fn visit_all(spec: &mut OpenAPI, f: &mut dyn FnMut(&mut Schema)) {
+    if let Some(c) = &mut spec.components {
+        for s in c.schemas.values_mut() {
+            visit(s, f);
+        }
+        for r in c.responses.values_mut() {
+            if let ReferenceOr::Item(r) = r {
+                for mt in r.content.values_mut() {
+                    if let Some(s) = &mut mt.schema {
+                        visit(s, f);
+                    }
+                }
+            }
+        }
+        for rb in c.request_bodies.values_mut() {
+            if let ReferenceOr::Item(rb) = rb {
+                for mt in rb.content.values_mut() {
+                    if let Some(s) = &mut mt.schema {
+                        visit(s, f);
+                    }
+                }
+            }
+        }
+        for p in c.parameters.values_mut() {
+            if let ReferenceOr::Item(p) = p {
+                visit_parameter(p, f);
+            }
+        }
+    }
+    for item in spec.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else { continue };
+        for p in &mut item.parameters {
+            if let ReferenceOr::Item(p) = p {
+                visit_parameter(p, f);
+            }
+        }
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            for p in &mut op.parameters {
+                if let ReferenceOr::Item(p) = p {
+                    visit_parameter(p, f);
+                }
+            }
+            if let Some(ReferenceOr::Item(rb)) = &mut op.request_body {
+                for mt in rb.content.values_mut() {
+                    if let Some(s) = &mut mt.schema {
+                        visit(s, f);
+                    }
+                }
+            }
+            let responses = op.responses.default.iter_mut().chain(op.responses.responses.values_mut());
+            for r in responses {
+                if let ReferenceOr::Item(r) = r {
+                    for mt in r.content.values_mut() {
+                        if let Some(s) = &mut mt.schema {
+                            visit(s, f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn visit_parameter(p: &mut openapiv3::Parameter, f: &mut dyn FnMut(&mut Schema)) {
+    use openapiv3::Parameter;
+    let data = match p {
+        Parameter::Query { parameter_data, .. }
+        | Parameter::Header { parameter_data, .. }
+        | Parameter::Path { parameter_data, .. }
+        | Parameter::Cookie { parameter_data, .. } => parameter_data,
+    };
+    if let openapiv3::ParameterSchemaOrContent::Schema(s) = &mut data.format {
+        visit(s, f);
+    }
+}
+
+fn visit(s: &mut ReferenceOr<Schema>, f: &mut dyn FnMut(&mut Schema)) {
+    if let ReferenceOr::Item(s) = s {
+        visit_schema(s, f);
+    }
+}
+
+fn visit_boxed(s: &mut ReferenceOr<Box<Schema>>, f: &mut dyn FnMut(&mut Schema)) {
+    if let ReferenceOr::Item(s) = s {
+        visit_schema(s, f);
+    }
+}
+
+fn visit_schema(s: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
+    f(s);
+    match &mut s.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => {
+            for p in o.properties.values_mut() {
+                visit_boxed(p, f);
+            }
+            if let Some(AdditionalProperties::Schema(a)) = &mut o.additional_properties {
+                visit(a, f);
+            }
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            if let Some(items) = &mut a.items {
+                visit_boxed(items, f);
+            }
+        }
+        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
+            for s in v {
+                visit(s, f);
+            }
+        }
+        SchemaKind::Not { not } => visit(not, f),
+        SchemaKind::Any(a) => {
+            for p in a.properties.values_mut() {
+                visit_boxed(p, f);
+            }
+            if let Some(items) = &mut a.items {
+                visit_boxed(items, f);
+            }
+            for s in a.one_of.iter_mut().chain(a.all_of.iter_mut()).chain(a.any_of.iter_mut()) {
+                visit(s, f);
+            }
+            if let Some(not) = &mut a.not {
+                visit(not, f);
+            }
+            if let Some(AdditionalProperties::Schema(x)) = &mut a.additional_properties {
+                visit(x, f);
+            }
+        }
+        SchemaKind::Type(_) => {}
+    }
+}

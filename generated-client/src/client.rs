@@ -1,0 +1,307 @@
+//! The client users hold: configuration, authentication, and the generic submit and query
+//! that every generated endpoint method goes through.
+
+use crate::error::{Error, ErrorCode};
+use crate::generated;
+use crate::operation::TaskOperation;
+use crate::raw;
+use crate::types;
+use crate::validation::{Path, Problem, Validate, Violations};
+use std::fmt;
+use std::time::Duration;
+
+/// Environment variable read for the API key by [`Client::from_env`] and
+/// [`ClientBuilder::build`] when no key was given.
+pub const ENV_API_KEY: &str = "RUNNINGHUB_API_KEY";
+/// Environment variable read by [`Client::from_env`] for a base URL overriding the region.
+pub const ENV_BASE_URL: &str = "RUNNINGHUB_BASE_URL";
+
+/// Where an account lives. API keys are bound to one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Region {
+    /// `https://www.runninghub.ai`, the international service.
+    #[default]
+    Global,
+    /// `https://www.runninghub.cn`, the service in China.
+    China,
+}
+
+impl Region {
+    /// The region's base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::Global => "https://www.runninghub.ai",
+            Region::China => "https://www.runninghub.cn",
+        }
+    }
+}
+
+/// A RunningHub API key. Its `Debug` output is redacted and it has no `Display`, so it
+/// cannot end up in logs or error messages by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> ApiKey {
+        ApiKey(key.into())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        ApiKey(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        ApiKey(key.to_owned())
+    }
+}
+
+/// Configures a [`Client`].
+#[derive(Debug, Clone, Default)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    region: Region,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+}
+
+impl ClientBuilder {
+    /// The API key; when not given, [`ENV_API_KEY`] is read at [`ClientBuilder::build`].
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The region of the account (default [`Region::Global`]).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Any base URL, overriding the region: a proxy, or a local simulator in tests.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Limit on one HTTP request, from sending to the end of the answer (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Limit on establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client. Fails with [`Error::Config`] when there is no API key, the key
+    /// cannot be sent in an HTTP header, or the base URL is not an absolute http(s) URL.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = match self.api_key {
+            Some(key) => key,
+            None => match std::env::var(ENV_API_KEY) {
+                Ok(key) if !key.trim().is_empty() => ApiKey(key),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "no API key: pass one to ClientBuilder::api_key or set {ENV_API_KEY}"
+                    )));
+                }
+            },
+        };
+        if key.0.trim().is_empty() {
+            return Err(Error::Config("the API key is empty".into()));
+        }
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| self.region.base_url().to_owned());
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL {base_url:?} is not a valid URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(Error::Config(format!(
+                "base URL {base_url:?} must be an absolute http or https URL"
+            )));
+        }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+
+        let mut auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.0))
+            .map_err(|_| {
+                Error::Config("the API key contains characters that cannot be sent in an HTTP header".into())
+            })?;
+        auth.set_sensitive(true);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, auth);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("runninghub-rust/", env!("CARGO_PKG_VERSION")))
+            .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            raw: generated::Client::new_with_client(&base_url, http),
+            base_url,
+        })
+    }
+}
+
+/// A RunningHub client: validates requests against the spec, authenticates, and turns
+/// RunningHub's answers into typed results or typed errors.
+///
+/// Every model endpoint of the spec has a method named after its `operationId` (such as
+/// [`Client::vidu_reference_to_video_q3`]); [`Client::submit`] is the generic form.
+/// Cloning is cheap and clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    raw: generated::Client,
+    base_url: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for the global region with the given key.
+    pub fn new(api_key: impl Into<ApiKey>) -> Result<Client, Error> {
+        Client::builder().api_key(api_key).build()
+    }
+
+    /// A client configured from the environment: the key from [`ENV_API_KEY`], and the base
+    /// URL from [`ENV_BASE_URL`] when set (else the global region).
+    pub fn from_env() -> Result<Client, Error> {
+        let mut builder = Client::builder();
+        if let Ok(url) = std::env::var(ENV_BASE_URL)
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// progenitor's generated client underneath, for calls this layer does not cover. Its
+    /// requests are still authenticated and validated, but answers are returned as they
+    /// are: an `errorCode` in a 200 body is not turned into an error.
+    pub fn raw(&self) -> &raw::Client {
+        &self.raw
+    }
+
+    /// Validates `body`, submits it to the model endpoint `O`, and returns the created task.
+    ///
+    /// Nothing is sent when validation fails ([`Error::Validation`]). When the request was
+    /// sent but no answer came back, the result is [`Error::SubmitOutcomeUnknown`]: the task
+    /// may exist and is never resubmitted automatically.
+    pub async fn submit<O: TaskOperation>(&self, body: &O::Body) -> Result<types::Task, Error> {
+        body.validate()?;
+        let answer = O::send(&self.raw, body).await;
+        let task = answer_to_task(answer, Some(O::OPERATION_ID)).await?;
+        check_task(task)
+    }
+
+    /// The current state of a task. A task that failed is [`Error::TaskFailed`].
+    pub async fn query(&self, task_id: &str) -> Result<types::Task, Error> {
+        if task_id.trim().is_empty() {
+            let mut out = Violations::default();
+            out.push(
+                &Path::root().field("taskId"),
+                Problem::Invalid {
+                    message: "the task id is empty".into(),
+                },
+            );
+            out.into_result()?;
+        }
+        let body = types::QueryTaskRequest {
+            task_id: task_id.to_owned(),
+        };
+        let answer = self.raw.query_task(&body).await;
+        let task = answer_to_task(answer, None).await?;
+        check_task(task)
+    }
+}
+
+/// Maps progenitor's result to ours. `submit` names the operation when the request was a
+/// submit, whose transport failures after sending have an unknown outcome.
+async fn answer_to_task(
+    answer: Result<raw::ResponseValue<types::Task>, raw::Error<()>>,
+    submit: Option<&'static str>,
+) -> Result<types::Task, Error> {
+    let transport = |e: reqwest::Error| match submit {
+        // A connection never made (or a request never built) carried nothing.
+        Some(operation) if !(e.is_connect() || e.is_builder()) => {
+            Error::SubmitOutcomeUnknown { operation, source: e }
+        }
+        _ => Error::Transport(e),
+    };
+    match answer {
+        Ok(value) => Ok(value.into_inner()),
+        Err(raw::Error::InvalidRequest(message)) => Err(Error::InvalidRequest(message)),
+        Err(raw::Error::CommunicationError(e)) => Err(transport(e)),
+        Err(raw::Error::ResponseBodyError(e)) => Err(transport(e)),
+        Err(raw::Error::InvalidResponsePayload(body, source)) => Err(Error::Decode {
+            status: 200,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            source,
+        }),
+        Err(raw::Error::UnexpectedResponse(response)) => {
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            Err(Error::Http { status, body })
+        }
+        Err(raw::Error::ErrorResponse(value)) => Err(Error::Http {
+            status: value.status().as_u16(),
+            body: String::new(),
+        }),
+        Err(other) => Err(Error::InvalidRequest(other.to_string())),
+    }
+}
+
+/// RunningHub reports business errors inside HTTP 200 bodies: a non-empty `errorCode` or
+/// `errorMessage` is an error, and a `FAILED` task is a failed task, whatever the endpoint.
+fn check_task(task: types::Task) -> Result<types::Task, Error> {
+    let code = task.error_code.as_deref().unwrap_or("").trim().to_owned();
+    let message = task.error_message.as_deref().unwrap_or("").trim().to_owned();
+    let has_id = !task.task_id.is_empty();
+    if task.status == "FAILED" && has_id {
+        return Err(Error::TaskFailed {
+            task_id: task.task_id,
+            code: ErrorCode::parse(&code),
+            message,
+            failed_reason: task.failed_reason.filter(|r| !r.is_null()),
+        });
+    }
+    if code.is_empty() && message.is_empty() {
+        return Ok(task);
+    }
+    Err(Error::Api {
+        code: ErrorCode::parse(&code),
+        message,
+        task_id: has_id.then_some(task.task_id),
+    })
+}

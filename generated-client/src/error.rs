@@ -1,0 +1,254 @@
+//! The error type of the hand-written layer, and RunningHub's error codes.
+
+use crate::validation::ValidationError;
+use std::fmt;
+
+/// Everything that can go wrong with a call through [`crate::Client`].
+///
+/// Variants keep what is known: the raw body of an undecodable or unexpected answer, the
+/// task id of a failed task. The API key never appears in an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was refused by the client before anything was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+
+    /// RunningHub answered with an `errorCode` (inside an HTTP 200 body, as it does for
+    /// business errors such as a bad parameter, a rate limit or an invalid key).
+    #[error("RunningHub error {code}: {message}{}", task_suffix(.task_id))]
+    Api {
+        /// The error code.
+        code: ErrorCode,
+        /// RunningHub's explanation.
+        message: String,
+        /// The task concerned, when the answer named one.
+        task_id: Option<String>,
+    },
+
+    /// The task ran and failed.
+    #[error("task {task_id} failed with error {code}: {message}")]
+    TaskFailed {
+        /// The task that failed.
+        task_id: String,
+        /// The error code.
+        code: ErrorCode,
+        /// RunningHub's explanation.
+        message: String,
+        /// RunningHub's details of the failure (a string or an object), if any.
+        failed_reason: Option<serde_json::Value>,
+    },
+
+    /// RunningHub (or a proxy in front of it) answered with an HTTP status other than 200.
+    #[error("HTTP {status} from RunningHub: {}", snippet(.body))]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The body as received (lossily decoded as UTF-8): an HTML error page, an
+        /// envelope, or nothing.
+        body: String,
+    },
+
+    /// The answer could not be decoded as the expected JSON.
+    #[error("undecodable answer from RunningHub (HTTP {status}): {source}; body: {}", snippet(.body))]
+    Decode {
+        /// The HTTP status code.
+        status: u16,
+        /// The body as received (lossily decoded as UTF-8).
+        body: String,
+        /// Why decoding failed.
+        source: serde_json::Error,
+    },
+
+    /// The request could not be delivered, or the answer could not be read, and the request
+    /// is known to be harmless to repeat (a query, or a submit that never connected).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// A submit was sent but no answer came back: the task may or may not have been created
+    /// (and charged). It is never resent automatically.
+    #[error(
+        "the outcome of submitting to {operation} is unknown (the request may have reached RunningHub): {source}"
+    )]
+    SubmitOutcomeUnknown {
+        /// The operation id of the submit.
+        operation: &'static str,
+        /// What went wrong after sending.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The client is misconfigured (no API key, an API key that cannot be sent in a header,
+    /// an unusable base URL).
+    #[error("client configuration: {0}")]
+    Config(String),
+
+    /// progenitor's client refused to build the request for a reason other than validation.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+fn task_suffix(task_id: &Option<String>) -> String {
+    match task_id {
+        Some(id) => format!(" (task {id})"),
+        None => String::new(),
+    }
+}
+
+/// At most 200 characters of a body, for messages; the full body stays in the variant.
+fn snippet(body: &str) -> String {
+    if body.is_empty() {
+        return "(empty body)".into();
+    }
+    let mut s: String = body.chars().take(200).collect();
+    if s.len() < body.len() {
+        s.push('…');
+    }
+    s
+}
+
+impl Error {
+    /// The RunningHub error code, for [`Error::Api`] and [`Error::TaskFailed`].
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Error::Api { code, .. } | Error::TaskFailed { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, retryable: $retry:literal; )*) => {
+        /// RunningHub's error codes, as documented, with [`ErrorCode::Other`] for any other.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* $variant, )*
+            /// A code this client does not know, as received.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// Parses a code as RunningHub sends it (a numeric string such as `"1007"`).
+            pub fn parse(code: &str) -> ErrorCode {
+                match code.trim() {
+                    $( $code => ErrorCode::$variant, )*
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+
+            /// The code as RunningHub sends it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( ErrorCode::$variant => $code, )*
+                    ErrorCode::Other(code) => code,
+                }
+            }
+
+            /// Whether the same request may succeed if tried again later, following
+            /// RunningHub's code table. Unknown codes are not retryable.
+            pub fn is_retryable(&self) -> bool {
+                match self {
+                    $( ErrorCode::$variant => $retry, )*
+                    ErrorCode::Other(_) => false,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// 1000: unknown error.
+    Unknown = "1000", retryable: true;
+    /// 1001: invalid request URL.
+    InvalidUrl = "1001", retryable: false;
+    /// 1002: invalid API key.
+    InvalidApiKey = "1002", retryable: false;
+    /// 1003: rate limit exceeded; retry with backoff.
+    RateLimited = "1003", retryable: true;
+    /// 1004: task not found or expired.
+    TaskNotFound = "1004", retryable: false;
+    /// 1005: internal server error.
+    Internal = "1005", retryable: true;
+    /// 1006: task execution timed out.
+    ExecutionTimeout = "1006", retryable: true;
+    /// 1007: parameter validation failed (or the body could not be parsed).
+    InvalidParameters = "1007", retryable: false;
+    /// 1008: file too large.
+    FileTooLarge = "1008", retryable: false;
+    /// 1009: HTTP method not supported.
+    MethodNotSupported = "1009", retryable: false;
+    /// 1010: service temporarily unavailable.
+    Unavailable = "1010", retryable: true;
+    /// 1011: system or model busy.
+    Busy = "1011", retryable: true;
+    /// 1012: upstream service error.
+    Upstream = "1012", retryable: true;
+    /// 1013: processing a file failed (for instance an unreachable link).
+    FileProcessing = "1013", retryable: true;
+    /// 1014: access denied; standard models need an enterprise shared key.
+    AccessDenied = "1014", retryable: false;
+    /// 1015: generation failed; trying again may or may not help.
+    GenerationFailed = "1015", retryable: false;
+    /// 1101: node information error.
+    NodeInfo = "1101", retryable: false;
+    /// 1501: content moderation refused the request.
+    ContentModeration = "1501", retryable: false;
+    /// 1504: the model did not answer in time.
+    ModelTimeout = "1504", retryable: true;
+    /// 1505: content showing real people is not allowed.
+    RealPersonProhibited = "1505", retryable: false;
+    /// 1520: the account's concurrent task limit is reached; wait for a task to finish.
+    ConcurrencyLimit = "1520", retryable: true;
+    /// 415 (platform): no free dedicated instance.
+    NoFreeInstance = "415", retryable: true;
+    /// 421 (platform): the task queue is full (concurrency limit).
+    TaskQueueFull = "421", retryable: true;
+    /// 802 (platform): the key is not authorised.
+    KeyUnauthorized = "802", retryable: false;
+    /// 812 (platform): the enterprise balance is insufficient.
+    InsufficientBalance = "812", retryable: false;
+    /// 814 (platform): the personal queue is full (1000 tasks).
+    PersonalQueueFull = "814", retryable: true;
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(code: &str) -> Self {
+        ErrorCode::parse(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_classify() {
+        for code in ["1000", "1003", "1007", "1520", "421", "812"] {
+            assert_eq!(ErrorCode::parse(code).as_str(), code);
+        }
+        assert_eq!(ErrorCode::parse("1007"), ErrorCode::InvalidParameters);
+        assert!(!ErrorCode::InvalidParameters.is_retryable());
+        assert!(ErrorCode::RateLimited.is_retryable());
+        assert!(ErrorCode::ConcurrencyLimit.is_retryable());
+        assert_eq!(ErrorCode::parse("9999"), ErrorCode::Other("9999".into()));
+        assert!(!ErrorCode::parse("9999").is_retryable());
+    }
+
+    #[test]
+    fn long_bodies_are_shortened_in_messages_only() {
+        let body = "x".repeat(500);
+        let e = Error::Http { status: 502, body: body.clone() };
+        let msg = e.to_string();
+        assert!(msg.starts_with("HTTP 502 from RunningHub: xxx"));
+        assert!(msg.chars().count() < 260, "{msg}");
+        let Error::Http { body: kept, .. } = e else { unreachable!() };
+        assert_eq!(kept, body);
+    }
+}

@@ -1,0 +1,418 @@
+//! Client-side validation of request bodies against the spec's constraints.
+//!
+//! progenitor's types enforce enumerations by construction; everything else the spec states
+//! (string lengths, item counts, numeric ranges) is checked by [`Validate`] impls that
+//! `cargo xtask codegen` emits from the spec for every request body type. Nothing here names
+//! an endpoint: the generated impls call the generic checks below.
+
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// A request body that can be checked against the spec's constraints before it is sent.
+///
+/// Implemented by generated code for every request body type (and every object type inside
+/// one).
+pub trait Validate {
+    /// Records every violation found in `self`, located below `path`, into `out`.
+    fn validate_at(&self, path: &Path<'_>, out: &mut Violations);
+
+    /// Checks `self`, returning every violation found.
+    fn validate(&self) -> Result<(), ValidationError> {
+        let mut out = Violations::default();
+        self.validate_at(&Path::root(), &mut out);
+        out.into_result()
+    }
+}
+
+/// Where a value sits in a request body, such as `imageUrls[3]`. Built on the stack while
+/// validating; rendered only when a violation is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    segment: Segment<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Segment<'a> {
+    Root,
+    Field(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    /// The body itself.
+    pub fn root() -> Path<'static> {
+        Path {
+            parent: None,
+            segment: Segment::Root,
+        }
+    }
+
+    /// The property `name` (its JSON name) of the value at `self`.
+    pub fn field(&'a self, name: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Field(name),
+        }
+    }
+
+    /// The item at `index` of the list at `self`.
+    pub fn index(&'a self, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Index(index),
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            parent.fmt(f)?;
+        }
+        match self.segment {
+            Segment::Root => Ok(()),
+            Segment::Field(name) if matches!(self.parent.map(|p| p.segment), Some(Segment::Root) | None) => {
+                f.write_str(name)
+            }
+            Segment::Field(name) => write!(f, ".{name}"),
+            Segment::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// What is wrong with one value.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A string longer than allowed (lengths count characters, not bytes).
+    TooLong {
+        /// The most characters allowed.
+        max: u64,
+        /// The characters given.
+        actual: u64,
+    },
+    /// A string shorter than allowed.
+    TooShort {
+        /// The fewest characters allowed.
+        min: u64,
+        /// The characters given.
+        actual: u64,
+    },
+    /// A list with more items than allowed.
+    TooManyItems {
+        /// The most items allowed.
+        max: u64,
+        /// The items given.
+        actual: u64,
+    },
+    /// A list with fewer items than allowed.
+    TooFewItems {
+        /// The fewest items allowed.
+        min: u64,
+        /// The items given.
+        actual: u64,
+    },
+    /// A number below the minimum.
+    BelowMinimum {
+        /// The smallest value allowed.
+        min: String,
+        /// The value given.
+        actual: String,
+    },
+    /// A number above the maximum.
+    AboveMaximum {
+        /// The largest value allowed.
+        max: String,
+        /// The value given.
+        actual: String,
+    },
+    /// A value the body's type cannot hold: a missing required field, a value outside an
+    /// enumeration, a value of the wrong JSON type.
+    Invalid {
+        /// The decoder's explanation.
+        message: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |n: &u64| if *n == 1 { "" } else { "s" };
+        match self {
+            Problem::TooLong { max, actual } => {
+                write!(f, "{actual} characters, more than the maximum of {max}")
+            }
+            Problem::TooShort { min, actual } => {
+                write!(f, "{actual} character{}, fewer than the minimum of {min}", s(actual))
+            }
+            Problem::TooManyItems { max, actual } => {
+                write!(f, "{actual} items, more than the maximum of {max}")
+            }
+            Problem::TooFewItems { min, actual } => {
+                write!(f, "{actual} item{}, fewer than the minimum of {min}", s(actual))
+            }
+            Problem::BelowMinimum { min, actual } => {
+                write!(f, "{actual} is below the minimum of {min}")
+            }
+            Problem::AboveMaximum { max, actual } => {
+                write!(f, "{actual} is above the maximum of {max}")
+            }
+            Problem::Invalid { message } => f.write_str(message),
+        }
+    }
+}
+
+/// One constraint broken by a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Location of the value in the JSON body, such as `imageUrls` or `items[2].url`.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: Problem,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.problem)
+        } else {
+            write!(f, "`{}`: {}", self.field, self.problem)
+        }
+    }
+}
+
+/// A request body refused before sending: every violation found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid request: {}", list(.violations))]
+pub struct ValidationError {
+    violations: Vec<Violation>,
+}
+
+fn list(v: &[Violation]) -> String {
+    v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl ValidationError {
+    /// The violations, in the order the body's fields were checked; never empty.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The violation of the value at `field`, if there is one.
+    pub fn violation(&self, field: &str) -> Option<&Violation> {
+        self.violations.iter().find(|v| v.field == field)
+    }
+}
+
+/// The violations collected while validating one body.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// Records that the value at `path` has `problem`.
+    pub fn push(&mut self, path: &Path<'_>, problem: Problem) {
+        self.0.push(Violation {
+            field: path.to_string(),
+            problem,
+        });
+    }
+
+    /// `Ok` when nothing was recorded.
+    pub fn into_result(self) -> Result<(), ValidationError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError { violations: self.0 })
+        }
+    }
+}
+
+#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
+pub(crate) fn check_chars(out: &mut Violations, path: &Path<'_>, value: &str, min: Option<u64>, max: Option<u64>) {
+    let actual = value.chars().count() as u64;
+    if let Some(max) = max
+        && actual > max
+    {
+        out.push(path, Problem::TooLong { max, actual });
+    }
+    if let Some(min) = min
+        && actual < min
+    {
+        out.push(path, Problem::TooShort { min, actual });
+    }
+}
+
+#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
+pub(crate) fn check_items(out: &mut Violations, path: &Path<'_>, len: usize, min: Option<u64>, max: Option<u64>) {
+    let actual = len as u64;
+    if let Some(max) = max
+        && actual > max
+    {
+        out.push(path, Problem::TooManyItems { max, actual });
+    }
+    if let Some(min) = min
+        && actual < min
+    {
+        out.push(path, Problem::TooFewItems { min, actual });
+    }
+}
+
+#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
+pub(crate) fn check_integer(out: &mut Violations, path: &Path<'_>, value: i128, min: Option<i64>, max: Option<i64>) {
+    if let Some(min) = min
+        && value < i128::from(min)
+    {
+        out.push(
+            path,
+            Problem::BelowMinimum {
+                min: min.to_string(),
+                actual: value.to_string(),
+            },
+        );
+    }
+    if let Some(max) = max
+        && value > i128::from(max)
+    {
+        out.push(
+            path,
+            Problem::AboveMaximum {
+                max: max.to_string(),
+                actual: value.to_string(),
+            },
+        );
+    }
+}
+
+#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
+pub(crate) fn check_number(out: &mut Violations, path: &Path<'_>, value: f64, min: Option<f64>, max: Option<f64>) {
+    // NaN is neither above nor below anything; it is refused outright.
+    if value.is_nan() {
+        out.push(
+            path,
+            Problem::Invalid {
+                message: "NaN is not a number RunningHub accepts".into(),
+            },
+        );
+        return;
+    }
+    if let Some(min) = min
+        && value < min
+    {
+        out.push(
+            path,
+            Problem::BelowMinimum {
+                min: min.to_string(),
+                actual: value.to_string(),
+            },
+        );
+    }
+    if let Some(max) = max
+        && value > max
+    {
+        out.push(
+            path,
+            Problem::AboveMaximum {
+                max: max.to_string(),
+                actual: value.to_string(),
+            },
+        );
+    }
+}
+
+/// Decodes a JSON request body into its typed form and validates it, reporting decoding
+/// problems (a missing field, a value outside an enumeration) with the field's path.
+///
+/// Use it to build a typed request from JSON (a file, a command line) with errors that name
+/// the field:
+///
+/// ```
+/// use runninghub::types::ViduReferenceToVideoQ3Request;
+/// let json = serde_json::json!({
+///     "prompt": "a cat", "imageUrls": ["https://example.com/cat.png"],
+///     "duration": 5, "resolution": "4k"
+/// });
+/// let err = runninghub::validation::from_json::<ViduReferenceToVideoQ3Request>(json).unwrap_err();
+/// assert_eq!(err.violations()[0].field, "resolution");
+/// ```
+pub fn from_json<T: DeserializeOwned + Validate>(value: serde_json::Value) -> Result<T, ValidationError> {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(decode_error)?;
+    typed.validate()?;
+    Ok(typed)
+}
+
+/// Like [`from_json`], from serialized bytes; the result is only checked, not kept.
+pub(crate) fn validate_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<(), ValidationError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let typed: T = serde_path_to_error::deserialize(&mut de).map_err(decode_error)?;
+    typed.validate()
+}
+
+fn decode_error(e: serde_path_to_error::Error<serde_json::Error>) -> ValidationError {
+    let path = e.path().to_string();
+    let field = if path == "." { String::new() } else { path };
+    let mut message = e.into_inner().to_string();
+    // serde_json appends the position in the serialized text, which means nothing to a caller
+    // who built a value.
+    if let Some(i) = message.find(" at line ") {
+        message.truncate(i);
+    }
+    ValidationError {
+        violations: vec![Violation {
+            field,
+            problem: Problem::Invalid { message },
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_like_json_accessors() {
+        let root = Path::root();
+        let items = root.field("items");
+        let second = items.index(2);
+        let url = second.field("url");
+        assert_eq!(root.to_string(), "");
+        assert_eq!(items.to_string(), "items");
+        assert_eq!(url.to_string(), "items[2].url");
+    }
+
+    #[test]
+    fn checks_record_bounds_and_actual_values() {
+        let mut out = Violations::default();
+        let root = Path::root();
+        check_chars(&mut out, &root.field("p"), "ééé", None, Some(2));
+        check_items(&mut out, &root.field("l"), 0, Some(1), Some(7));
+        check_integer(&mut out, &root.field("d"), 17, Some(3), Some(16));
+        check_number(&mut out, &root.field("n"), f64::NAN, Some(0.0), None);
+        let err = out.into_result().unwrap_err();
+        let problems: Vec<_> = err.violations().iter().map(|v| (v.field.as_str(), v.problem.clone())).collect();
+        assert_eq!(
+            problems,
+            vec![
+                ("p", Problem::TooLong { max: 2, actual: 3 }),
+                ("l", Problem::TooFewItems { min: 1, actual: 0 }),
+                ("d", Problem::AboveMaximum { max: "16".into(), actual: "17".into() }),
+                ("n", Problem::Invalid { message: "NaN is not a number RunningHub accepts".into() }),
+            ]
+        );
+        assert_eq!(
+            err.to_string(),
+            "invalid request: `p`: 3 characters, more than the maximum of 2; `l`: 0 items, fewer than the minimum of 1; \
+             `d`: 17 is above the maximum of 16; `n`: NaN is not a number RunningHub accepts"
+        );
+    }
+
+    #[test]
+    fn values_within_bounds_pass() {
+        let mut out = Violations::default();
+        let root = Path::root();
+        check_chars(&mut out, &root, "abc", Some(3), Some(3));
+        check_items(&mut out, &root, 7, Some(1), Some(7));
+        check_integer(&mut out, &root, 3, Some(3), Some(16));
+        check_number(&mut out, &root, 1.0, Some(0.0), Some(1.0));
+        assert!(out.into_result().is_ok());
+    }
+}

@@ -1,0 +1,198 @@
+//! Project automation, in the style of <https://github.com/matklad/cargo-xtask/>.
+//!
+//! `cargo xtask codegen [--check] [-v] [--no-verify]`:
+//! - without `--check`: regenerates every generated artefact from `spec/`, writes the ones
+//!   that changed atomically, then verifies that the client crate compiles (restoring the
+//!   previous files if it does not, unless `--no-verify`);
+//! - with `--check`: writes nothing and exits non-zero naming each stale artefact (with a
+//!   unified diff under `-v`).
+//!
+//! On any error, the checked-in files stay exactly as they were.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const SPEC: &str = "spec/runninghub.yaml";
+const CLIENT: &str = "generated-client/src/generated.rs";
+
+const USAGE: &str = "\
+usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
+
+  codegen            regenerate the client from spec/ and verify that it compiles
+    --check          write nothing; fail and name each stale file
+    -v, --verbose    with --check, print a unified diff of each stale file
+    --no-verify      skip the compile check after writing
+";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Options {
+    check: bool,
+    verbose: bool,
+    verify: bool,
+}
+
+fn run() -> Result<ExitCode> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("codegen") => {}
+        Some("-h" | "--help") | None => {
+            print!("{USAGE}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+    let mut opts = Options {
+        check: false,
+        verbose: false,
+        verify: true,
+    };
+    for arg in args {
+        match arg.as_str() {
+            "--check" => opts.check = true,
+            "-v" | "--verbose" => opts.verbose = true,
+            "--no-verify" => opts.verify = false,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            other => bail!("unknown option `{other}`\n\n{USAGE}"),
+        }
+    }
+    codegen(&project_root(), &opts)
+}
+
+/// The workspace root, wherever the command is run from.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
+    let started = Instant::now();
+    let spec_path = root.join(SPEC);
+    let spec = std::fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading {}", spec_path.display()))?;
+    let generated = match codegen::generate(SPEC, &spec) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was written; {CLIENT} is unchanged");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let elapsed = started.elapsed();
+    let artefacts = [(CLIENT, generated.code.as_str())];
+
+    println!(
+        "generated {} operation(s) from {SPEC} in {:.0} ms:",
+        generated.operations.len(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    for op in &generated.operations {
+        println!("  {:<24} {:<6} {} ({})", op.id, op.method, op.path, op.role.name());
+    }
+    for op in &generated.handwritten {
+        println!(
+            "  {:<24} {:<6} {} (left to the hand-written layer)",
+            op.id, op.method, op.path
+        );
+    }
+
+    if opts.check {
+        let mut stale = 0;
+        for (rel, contents) in artefacts {
+            let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
+            if normalize(&current) == normalize(contents) {
+                println!("fresh  {rel}");
+            } else {
+                stale += 1;
+                println!("STALE  {rel}");
+                if opts.verbose {
+                    let diff = similar::TextDiff::from_lines(current.as_str(), contents);
+                    print!(
+                        "{}",
+                        diff.unified_diff()
+                            .context_radius(3)
+                            .header(&format!("{rel} (checked in)"), &format!("{rel} (from {SPEC})"))
+                    );
+                }
+            }
+        }
+        if stale > 0 {
+            eprintln!(
+                "error: {stale} generated file(s) are stale relative to {SPEC}; run `cargo xtask codegen` and commit the result{}",
+                if opts.verbose { "" } else { " (add -v for a diff)" }
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut previous = Vec::new();
+    for (rel, contents) in artefacts {
+        let path = root.join(rel);
+        let current = std::fs::read_to_string(&path).ok();
+        if current.as_deref().map(normalize) == Some(normalize(contents)) {
+            println!("unchanged  {rel} ({} bytes, {} lines)", contents.len(), contents.lines().count());
+            continue;
+        }
+        write_atomically(&path, contents)?;
+        println!("wrote      {rel} ({} bytes, {} lines)", contents.len(), contents.lines().count());
+        previous.push((path, current));
+    }
+
+    if opts.verify && !previous.is_empty() {
+        let t = Instant::now();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(root)
+            .args(["check", "--quiet", "--package", "runninghub"])
+            .status()
+            .context("running cargo check")?;
+        if !status.success() {
+            for (path, old) in &previous {
+                match old {
+                    Some(old) => write_atomically(path, old)?,
+                    None => std::fs::remove_file(path)?,
+                }
+            }
+            eprintln!(
+                "error: the regenerated client does not compile (see above); the previous files were restored"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        println!("verified   the runninghub crate compiles ({:.1} s)", t.elapsed().as_secs_f64());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn normalize(s: &str) -> String {
+    s.replace("\r\n", "\n")
+}
+
+/// Writes through a temporary file in the same directory and a rename, so a reader never
+/// sees a half-written file and an interrupted run leaves the old one in place.
+fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+    let dir = path.parent().context("artefact path has no parent")?;
+    let name = path.file_name().context("artefact path has no file name")?.to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("renaming {} to {}", tmp.display(), path.display())
+    })?;
+    Ok(())
+}
