@@ -13,7 +13,9 @@
 
 use crate::model::{Operation, Role};
 use crate::preflight::{resolve_boxed, resolve_schema, unbox};
-use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -44,11 +46,19 @@ impl Index {
                         {
                             let mut fields = BTreeMap::new();
                             for f in &named.named {
-                                let Some(ident) = f.ident.clone() else { continue };
+                                let Some(ident) = f.ident.clone() else {
+                                    continue;
+                                };
                                 let json = serde_rename(&f.attrs).unwrap_or_else(|| {
                                     ident.to_string().trim_start_matches("r#").to_owned()
                                 });
-                                fields.insert(json, Field { ident, ty: f.ty.clone() });
+                                fields.insert(
+                                    json,
+                                    Field {
+                                        ident,
+                                        ty: f.ty.clone(),
+                                    },
+                                );
                             }
                             structs.insert(s.ident.to_string(), fields);
                         }
@@ -284,7 +294,8 @@ impl<'a> Validators<'a> {
         let resolved = resolve_schema(self.spec, schema)
             .ok_or_else(|| format!("schema of `{type_name}` does not resolve"))?;
         if self.done.insert(type_name.to_owned()) {
-            self.queue.push_back((type_name.to_owned(), resolved.clone()));
+            self.queue
+                .push_back((type_name.to_owned(), resolved.clone()));
         }
         Ok(())
     }
@@ -353,7 +364,11 @@ impl<'a> Validators<'a> {
     }
 
     /// Checks for one value (`value: &T` in scope, `path` its location, `out` the sink).
-    fn value_checks(&mut self, schema: &ReferenceOr<Schema>, ty: &syn::Type) -> Result<TokenStream, String> {
+    fn value_checks(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        ty: &syn::Type,
+    ) -> Result<TokenStream, String> {
         let resolved = match resolve_schema(self.spec, schema) {
             Some(s) => s.clone(),
             None => return Ok(TokenStream::new()),
@@ -361,7 +376,10 @@ impl<'a> Validators<'a> {
         let is_ref = matches!(schema, ReferenceOr::Reference { .. });
         if let SchemaKind::Type(Type::Object(_)) = &resolved.schema_kind {
             let Some(name) = last_segment(ty) else {
-                return Err(format!("cannot name the type of an object schema ({})", quote!(#ty)));
+                return Err(format!(
+                    "cannot name the type of an object schema ({})",
+                    quote!(#ty)
+                ));
             };
             if !self.index.structs.contains_key(&name) {
                 // A map or free-form object: nothing typed to validate.

@@ -69,16 +69,18 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
         message: e.to_string(),
     })?;
 
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))?;
     let index = emit::Index::new(&file);
-    let generated_ops: Vec<_> = operations.iter().filter(|o| !o.handwritten).cloned().collect();
-    let additions = emit::additions(&spec, &generated_ops, &index).map_err(|message| {
-        Error::Generator {
+    let generated_ops: Vec<_> = operations
+        .iter()
+        .filter(|o| !o.handwritten)
+        .cloned()
+        .collect();
+    let additions =
+        emit::additions(&spec, &generated_ops, &index).map_err(|message| Error::Generator {
             spec: spec_name.to_owned(),
             message,
-        }
-    })?;
+        })?;
     let additions: syn::File =
         syn::parse2(additions).map_err(|e| Error::Unparsable(e.to_string()))?;
     file.items.extend(additions.items);

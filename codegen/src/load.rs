@@ -97,10 +97,7 @@ pub(crate) fn load<'a>(name: &'a str, text: &'a str) -> Result<Loaded<'a>, Error
         source.invalid(vec![source.diagnostic(
             pointer,
             None,
-            format!(
-                "not a valid OpenAPI 3.0 document here: {}",
-                e.into_inner()
-            ),
+            format!("not a valid OpenAPI 3.0 document here: {}", e.into_inner()),
         )])
     })?;
     Ok(Loaded { spec, source })
@@ -139,8 +136,18 @@ fn pointer_from_serde_path(path: &str) -> String {
         let (seg, tail) = if let Some(stripped) = rest.strip_prefix('/') {
             // A path key: runs until the next `.` followed by an HTTP method or the end.
             let methods = [
-                ".get", ".put", ".post", ".delete", ".options", ".head", ".patch", ".trace",
-                ".parameters", ".summary", ".description", ".servers",
+                ".get",
+                ".put",
+                ".post",
+                ".delete",
+                ".options",
+                ".head",
+                ".patch",
+                ".trace",
+                ".parameters",
+                ".summary",
+                ".description",
+                ".servers",
             ];
             let end = methods
                 .iter()

@@ -72,7 +72,9 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     if !is_snake_case(id) {
                         d(
                             format!("{ptr}/operationId"),
-                            format!("`operationId` `{id}` is not snake_case (lower-case letters, digits and `_`, starting with a letter)"),
+                            format!(
+                                "`operationId` `{id}` is not snake_case (lower-case letters, digits and `_`, starting with a letter)"
+                            ),
                         );
                     }
                     if let Some(first) = ids.insert(id.clone(), ptr.clone()) {
@@ -98,37 +100,89 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             };
 
             // Parameters (path-level and operation-level).
-            for (i, p) in item.parameters.iter().chain(op.parameters.iter()).enumerate() {
+            for (i, p) in item
+                .parameters
+                .iter()
+                .chain(op.parameters.iter())
+                .enumerate()
+            {
                 let pptr = format!("{ptr}/parameters/{i}");
                 let Some(p) = resolve_parameter(spec, p) else {
-                    d(pptr, "parameter `$ref` does not resolve to #/components/parameters".into());
+                    d(
+                        pptr,
+                        "parameter `$ref` does not resolve to #/components/parameters".into(),
+                    );
                     continue;
                 };
                 match p {
                     Parameter::Cookie { parameter_data, .. } => d(
                         pptr,
-                        format!("cookie parameter `{}` is not supported by progenitor", parameter_data.name),
+                        format!(
+                            "cookie parameter `{}` is not supported by progenitor",
+                            parameter_data.name
+                        ),
                     ),
                     Parameter::Path { parameter_data, .. } if !parameter_data.required => d(
                         pptr,
-                        format!("path parameter `{}` must be `required: true` (progenitor panics otherwise)", parameter_data.name),
+                        format!(
+                            "path parameter `{}` must be `required: true` (progenitor panics otherwise)",
+                            parameter_data.name
+                        ),
                     ),
-                    Parameter::Query { parameter_data, style, .. }
-                        if !matches!(style, QueryStyle::Form) =>
-                    {
-                        d(
-                            pptr,
-                            format!("query parameter `{}` uses a style other than `form`, which progenitor does not support", parameter_data.name),
-                        )
-                    }
+                    Parameter::Query {
+                        parameter_data,
+                        style,
+                        ..
+                    } if !matches!(style, QueryStyle::Form) => d(
+                        pptr,
+                        format!(
+                            "query parameter `{}` uses a style other than `form`, which progenitor does not support",
+                            parameter_data.name
+                        ),
+                    ),
                     _ => {}
                 }
                 if let ParameterSchemaOrContent::Content(_) = &p.parameter_data_ref().format {
                     d(
                         format!("{ptr}/parameters/{i}"),
-                        format!("parameter `{}` uses `content` instead of `schema`, which progenitor does not support", p.parameter_data_ref().name),
+                        format!(
+                            "parameter `{}` uses `content` instead of `schema`, which progenitor does not support",
+                            p.parameter_data_ref().name
+                        ),
                     );
                 }
+            }
+
+            // Path template and path parameters must match one to one (progenitor panics on
+            // a parameter missing from the template).
+            let template: BTreeSet<String> = path
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_owned()))
+                .collect();
+            let declared: BTreeSet<String> = item
+                .parameters
+                .iter()
+                .chain(op.parameters.iter())
+                .filter_map(|p| resolve_parameter(spec, p))
+                .filter_map(|p| match p {
+                    Parameter::Path { parameter_data, .. } => Some(parameter_data.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            for missing in template.difference(&declared) {
+                d(
+                    ptr.clone(),
+                    format!(
+                        "path template names `{{{missing}}}` but no path parameter `{missing}` is declared"
+                    ),
+                );
+            }
+            for extra in declared.difference(&template) {
+                d(
+                    ptr.clone(),
+                    format!("path parameter `{extra}` does not appear in the path template"),
+                );
             }
 
             // Request body.
@@ -136,7 +190,10 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             if let Some(rb) = &op.request_body {
                 let bptr = format!("{ptr}/requestBody");
                 match resolve_request_body(spec, rb) {
-                    None => d(bptr, "request body `$ref` does not resolve to #/components/requestBodies".into()),
+                    None => d(
+                        bptr,
+                        "request body `$ref` does not resolve to #/components/requestBodies".into(),
+                    ),
                     Some(rb) => {
                         if rb.content.len() != 1 {
                             d(
@@ -150,7 +207,10 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                         for (media, mt) in &rb.content {
                             let mptr = format!("{bptr}/content/{}", escape(media));
                             if !mt.encoding.is_empty() {
-                                d(format!("{mptr}/encoding"), "`encoding` is not supported by progenitor (it panics)".into());
+                                d(
+                                    format!("{mptr}/encoding"),
+                                    "`encoding` is not supported by progenitor (it panics)".into(),
+                                );
                             }
                             if media != "application/json" && !handwritten {
                                 d(
@@ -167,7 +227,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                                     if let Err(msg) = body_is_object(spec, s) {
                                         d(format!("{mptr}/schema"), msg);
                                     }
-                                    check_constraints(spec, s, &format!("{mptr}/schema"), src, &label, &mut constraint_diags);
+                                    check_constraints(
+                                        spec,
+                                        s,
+                                        &format!("{mptr}/schema"),
+                                        src,
+                                        &label,
+                                        &mut constraint_diags,
+                                    );
                                     body_schema = Some(s.clone());
                                 }
                                 Some(_) => {}
@@ -186,6 +253,19 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 codes.push(("default".to_owned(), true, true, def));
             }
             for (code, r) in &op.responses.responses {
+                let valid = match code {
+                    StatusCode::Code(c) => (200..600).contains(c),
+                    StatusCode::Range(r) => (2..=5).contains(r),
+                };
+                if !valid {
+                    d(
+                        format!("{ptr}/responses/{}", escape(&code.to_string())),
+                        format!(
+                            "response status `{code}` is not supported (use 200–599 or 2XX–5XX)"
+                        ),
+                    );
+                    continue;
+                }
                 let (s, e) = match code {
                     StatusCode::Code(c) => ((200..300).contains(c), (400..600).contains(c)),
                     StatusCode::Range(r) => (*r == 2, *r == 4 || *r == 5),
@@ -195,14 +275,36 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             for (code, is_success, is_error, r) in codes {
                 let rptr = format!("{ptr}/responses/{}", escape(&code));
                 let Some(r) = resolve_response(spec, r) else {
-                    d(rptr, "response `$ref` does not resolve to #/components/responses".into());
+                    d(
+                        rptr,
+                        "response `$ref` does not resolve to #/components/responses".into(),
+                    );
                     continue;
                 };
                 if r.content.len() > 1 {
                     d(
                         format!("{rptr}/content"),
-                        format!("{} media types given; at most one is supported", r.content.len()),
+                        format!(
+                            "{} media types given; at most one is supported",
+                            r.content.len()
+                        ),
                     );
+                }
+                for (media, mt) in &r.content {
+                    let json =
+                        media == "application/json" || media.starts_with("application/json;");
+                    if json && mt.schema.is_none() {
+                        d(
+                            format!("{rptr}/content/{}", escape(media)),
+                            "a JSON response needs a schema (progenitor panics without one)".into(),
+                        );
+                    }
+                    if !mt.encoding.is_empty() {
+                        d(
+                            format!("{rptr}/content/{}/encoding", escape(media)),
+                            "`encoding` is not supported by progenitor (it panics)".into(),
+                        );
+                    }
                 }
                 let shape = match r.content.iter().next() {
                     None => "no body".to_owned(),
@@ -230,10 +332,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 d(
                     format!("{ptr}/responses"),
                     format!(
-                        "{} different success response shapes ({}); progenitor supports one (it panics otherwise). \
-                         A `default` response counts as both success and error",
+                        "{} different success response shapes ({}); progenitor supports one (it panics otherwise){}",
                         success.len(),
-                        success.into_iter().collect::<Vec<_>>().join(" | ")
+                        success.into_iter().collect::<Vec<_>>().join(" | "),
+                        if op.responses.default.is_some() {
+                            "; a `default` response counts as both success and error"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -282,7 +388,10 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 if !returns_task {
                     d(
                         format!("{ptr}/responses"),
-                        format!("a {} operation must answer 200 with `$ref: '{TASK_SCHEMA_REF}'`", role.name()),
+                        format!(
+                            "a {} operation must answer 200 with `$ref: '{TASK_SCHEMA_REF}'`",
+                            role.name()
+                        ),
                     );
                 }
                 if error.iter().any(|shape| shape != "no body") {
@@ -297,7 +406,10 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 if body_schema.is_none() {
                     d(
                         ptr.clone(),
-                        format!("a {} operation needs an application/json request body", role.name()),
+                        format!(
+                            "a {} operation needs an application/json request body",
+                            role.name()
+                        ),
                     );
                 }
             }
@@ -328,17 +440,28 @@ fn is_snake_case(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Every `$ref` must be local and lead somewhere.
+/// Every `$ref` must be local and lead somewhere, and every schema `type` must be one
+/// OpenAPI 3.0 knows.
 fn check_refs(spec: &OpenAPI, src: &Source<'_>, diags: &mut Vec<Diagnostic>) {
     let Ok(doc) = serde_json::to_value(spec) else {
         return;
     };
-    fn walk(v: &serde_json::Value, ptr: &str, doc: &serde_json::Value, src: &Source<'_>, diags: &mut Vec<Diagnostic>) {
+    /// `names`: the keys of this map are property names, not keywords.
+    fn walk(
+        v: &serde_json::Value,
+        ptr: &str,
+        names: bool,
+        doc: &serde_json::Value,
+        src: &Source<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         match v {
             serde_json::Value::Object(map) => {
                 for (k, child) in map {
                     let cptr = format!("{ptr}/{}", escape(k));
-                    if k == "$ref" {
+                    if names {
+                        walk(child, &cptr, false, doc, src, diags);
+                    } else if k == "$ref" {
                         if let serde_json::Value::String(r) = child {
                             let ok = r
                                 .strip_prefix('#')
@@ -351,25 +474,61 @@ fn check_refs(spec: &OpenAPI, src: &Source<'_>, diags: &mut Vec<Diagnostic>) {
                                 ));
                             }
                         }
-                    } else if k == "example" || k == "examples" {
-                        // Examples are data: a `$ref` key inside one is not a reference.
+                    } else if k == "example"
+                        || k == "examples"
+                        || k.starts_with("x-")
+                        || cptr == "#/components/securitySchemes"
+                    {
+                        // Examples and extensions are data: their keys mean nothing here.
+                    } else if k == "type"
+                        && let serde_json::Value::String(t) = child
+                    {
+                        const TYPES: [&str; 6] =
+                            ["boolean", "object", "array", "number", "string", "integer"];
+                        if !TYPES.contains(&t.as_str()) {
+                            diags.push(src.diagnostic(
+                                cptr,
+                                None,
+                                format!(
+                                    "unknown schema type `{t}` (expected one of {})",
+                                    TYPES.join(", ")
+                                ),
+                            ));
+                        }
                     } else {
-                        walk(child, &cptr, doc, src, diags);
+                        let child_names = matches!(
+                            k.as_str(),
+                            "properties"
+                                | "schemas"
+                                | "responses"
+                                | "parameters"
+                                | "requestBodies"
+                                | "paths"
+                                | "content"
+                                | "headers"
+                                | "encoding"
+                                | "callbacks"
+                                | "links"
+                        );
+                        walk(child, &cptr, child_names, doc, src, diags);
                     }
                 }
             }
             serde_json::Value::Array(items) => {
                 for (i, child) in items.iter().enumerate() {
-                    walk(child, &format!("{ptr}/{i}"), doc, src, diags);
+                    walk(child, &format!("{ptr}/{i}"), false, doc, src, diags);
                 }
             }
             _ => {}
         }
     }
-    walk(&doc, "#", &doc, src, diags);
+    walk(&doc, "#", false, &doc, src, diags);
 }
 
-pub(crate) fn resolve_schema<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+pub(crate) fn resolve_schema<'a>(
+    spec: &'a OpenAPI,
+    s: &'a ReferenceOr<Schema>,
+) -> Option<&'a Schema> {
     match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => {
@@ -384,7 +543,10 @@ pub(crate) fn resolve_schema<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Schema>) 
     }
 }
 
-pub(crate) fn resolve_boxed<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+pub(crate) fn resolve_boxed<'a>(
+    spec: &'a OpenAPI,
+    s: &'a ReferenceOr<Box<Schema>>,
+) -> Option<&'a Schema> {
     match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => {
@@ -397,7 +559,10 @@ pub(crate) fn resolve_boxed<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema
     }
 }
 
-fn resolve_parameter<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+fn resolve_parameter<'a>(
+    spec: &'a OpenAPI,
+    p: &'a ReferenceOr<Parameter>,
+) -> Option<&'a Parameter> {
     match p {
         ReferenceOr::Item(p) => Some(p),
         ReferenceOr::Reference { reference } => {
@@ -407,12 +572,19 @@ fn resolve_parameter<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Op
     }
 }
 
-fn resolve_request_body<'a>(spec: &'a OpenAPI, r: &'a ReferenceOr<RequestBody>) -> Option<&'a RequestBody> {
+fn resolve_request_body<'a>(
+    spec: &'a OpenAPI,
+    r: &'a ReferenceOr<RequestBody>,
+) -> Option<&'a RequestBody> {
     match r {
         ReferenceOr::Item(r) => Some(r),
         ReferenceOr::Reference { reference } => {
             let name = reference.strip_prefix("#/components/requestBodies/")?;
-            spec.components.as_ref()?.request_bodies.get(name)?.as_item()
+            spec.components
+                .as_ref()?
+                .request_bodies
+                .get(name)?
+                .as_item()
         }
     }
 }
@@ -542,12 +714,24 @@ fn walk_constraints(
             }
             if let Some(items) = &t.items {
                 let items = unbox(items);
-                walk_constraints(spec, &items, &format!("{ptr}/items"), src, label, sink, in_composition, seen);
+                walk_constraints(
+                    spec,
+                    &items,
+                    &format!("{ptr}/items"),
+                    src,
+                    label,
+                    sink,
+                    in_composition,
+                    seen,
+                );
             }
         }
         SchemaKind::Type(Type::Object(o)) => {
             if o.min_properties.is_some() || o.max_properties.is_some() {
-                err("minProperties/maxProperties are not enforced by the generated validator".into());
+                err(
+                    "minProperties/maxProperties are not enforced by the generated validator"
+                        .into(),
+                );
             }
             for (name, p) in &o.properties {
                 let p = unbox(p);
@@ -564,13 +748,24 @@ fn walk_constraints(
             }
         }
         SchemaKind::Type(Type::Boolean(_)) => {}
-        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => {
             for (i, s) in v.iter().enumerate() {
                 walk_constraints(spec, s, &format!("{ptr}/{i}"), src, label, sink, true, seen);
             }
         }
         SchemaKind::Not { not } => {
-            walk_constraints(spec, not, &format!("{ptr}/not"), src, label, sink, true, seen);
+            walk_constraints(
+                spec,
+                not,
+                &format!("{ptr}/not"),
+                src,
+                label,
+                sink,
+                true,
+                seen,
+            );
         }
         SchemaKind::Any(a) => {
             let untyped_constraints = a.minimum.is_some()

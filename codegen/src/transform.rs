@@ -10,9 +10,7 @@
 //! Operations marked hand-written are removed; the hand-written layer implements them.
 
 use crate::model::Operation;
-use openapiv3::{
-    AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type,
-};
+use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 
 /// Returns the spec progenitor should generate from.
 pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAPI {
@@ -46,23 +44,29 @@ fn move_constraints_to_docs(schema: &mut Schema) {
     let mut notes: Vec<String> = Vec::new();
     match &mut schema.schema_kind {
         SchemaKind::Type(Type::String(t)) => {
-            if t.enumeration.is_empty() {
-                if let Some(n) = range_note(t.min_length, t.max_length, "character") {
-                    notes.push(n);
-                }
+            if t.enumeration.is_empty()
+                && let Some(n) = range_note(t.min_length, t.max_length, "character")
+            {
+                notes.push(n);
             }
             t.min_length = None;
             t.max_length = None;
         }
         SchemaKind::Type(Type::Integer(t)) => {
-            if let Some(n) = bound_note(t.minimum.map(|v| v.to_string()), t.maximum.map(|v| v.to_string())) {
+            if let Some(n) = bound_note(
+                t.minimum.map(|v| v.to_string()),
+                t.maximum.map(|v| v.to_string()),
+            ) {
                 notes.push(n);
             }
             t.minimum = None;
             t.maximum = None;
         }
         SchemaKind::Type(Type::Number(t)) => {
-            if let Some(n) = bound_note(t.minimum.map(|v| v.to_string()), t.maximum.map(|v| v.to_string())) {
+            if let Some(n) = bound_note(
+                t.minimum.map(|v| v.to_string()),
+                t.maximum.map(|v| v.to_string()),
+            ) {
                 notes.push(n);
             }
             t.minimum = None;
@@ -80,11 +84,17 @@ fn move_constraints_to_docs(schema: &mut Schema) {
             // property is required.
             for (name, p) in o.properties.iter_mut() {
                 let ReferenceOr::Item(p) = p else { continue };
-                let Some(default) = p.schema_data.default.take() else { continue };
+                let Some(default) = p.schema_data.default.take() else {
+                    continue;
+                };
                 let note = if o.required.contains(name) {
-                    format!("RunningHub documents `{default}` as the default, but the field is required.")
+                    format!(
+                        "RunningHub documents `{default}` as the default, but the field is required."
+                    )
                 } else {
-                    format!("RunningHub's default: `{default}`, applied by the server when the field is omitted; the client sends the field only when it is set.")
+                    format!(
+                        "RunningHub's default: `{default}`, applied by the server when the field is omitted; the client sends the field only when it is set."
+                    )
                 };
                 append_doc(p, &[note]);
             }
@@ -107,7 +117,10 @@ fn move_constraints_to_docs(schema: &mut Schema) {
 
 fn append_doc(schema: &mut Schema, notes: &[String]) {
     if !notes.is_empty() {
-        let desc = schema.schema_data.description.get_or_insert_with(String::new);
+        let desc = schema
+            .schema_data
+            .description
+            .get_or_insert_with(String::new);
         let trimmed = desc.trim_end().to_owned();
         *desc = if trimmed.is_empty() {
             notes.join(" ")
@@ -118,7 +131,13 @@ fn append_doc(schema: &mut Schema, notes: &[String]) {
 }
 
 fn range_note(min: Option<usize>, max: Option<usize>, unit: &str) -> Option<String> {
-    let plural = |n: usize| if n == 1 { unit.to_owned() } else { format!("{unit}s") };
+    let plural = |n: usize| {
+        if n == 1 {
+            unit.to_owned()
+        } else {
+            format!("{unit}s")
+        }
+    };
     Some(match (min, max) {
         (Some(a), Some(b)) if a == b => format!("Exactly {a} {}.", plural(a)),
         (Some(a), Some(b)) => format!("From {a} to {b} {}.", plural(b)),
@@ -168,7 +187,9 @@ fn visit_all(spec: &mut OpenAPI, f: &mut dyn FnMut(&mut Schema)) {
         }
     }
     for item in spec.paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for p in &mut item.parameters {
             if let ReferenceOr::Item(p) = p {
                 visit_parameter(p, f);
@@ -197,7 +218,11 @@ fn visit_all(spec: &mut OpenAPI, f: &mut dyn FnMut(&mut Schema)) {
                     }
                 }
             }
-            let responses = op.responses.default.iter_mut().chain(op.responses.responses.values_mut());
+            let responses = op
+                .responses
+                .default
+                .iter_mut()
+                .chain(op.responses.responses.values_mut());
             for r in responses {
                 if let ReferenceOr::Item(r) = r {
                     for mt in r.content.values_mut() {
@@ -252,7 +277,9 @@ fn visit_schema(s: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
                 visit_boxed(items, f);
             }
         }
-        SchemaKind::OneOf { one_of: v } | SchemaKind::AllOf { all_of: v } | SchemaKind::AnyOf { any_of: v } => {
+        SchemaKind::OneOf { one_of: v }
+        | SchemaKind::AllOf { all_of: v }
+        | SchemaKind::AnyOf { any_of: v } => {
             for s in v {
                 visit(s, f);
             }
@@ -265,7 +292,12 @@ fn visit_schema(s: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
             if let Some(items) = &mut a.items {
                 visit_boxed(items, f);
             }
-            for s in a.one_of.iter_mut().chain(a.all_of.iter_mut()).chain(a.any_of.iter_mut()) {
+            for s in a
+                .one_of
+                .iter_mut()
+                .chain(a.all_of.iter_mut())
+                .chain(a.any_of.iter_mut())
+            {
                 visit(s, f);
             }
             if let Some(not) = &mut a.not {

@@ -138,7 +138,9 @@ impl ClientBuilder {
 
         let mut auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.0))
             .map_err(|_| {
-                Error::Config("the API key contains characters that cannot be sent in an HTTP header".into())
+                Error::Config(
+                    "the API key contains characters that cannot be sent in an HTTP header".into(),
+                )
             })?;
         auth.set_sensitive(true);
         let mut headers = reqwest::header::HeaderMap::new();
@@ -254,9 +256,10 @@ async fn answer_to_task(
 ) -> Result<types::Task, Error> {
     let transport = |e: reqwest::Error| match submit {
         // A connection never made (or a request never built) carried nothing.
-        Some(operation) if !(e.is_connect() || e.is_builder()) => {
-            Error::SubmitOutcomeUnknown { operation, source: e }
-        }
+        Some(operation) if !(e.is_connect() || e.is_builder()) => Error::SubmitOutcomeUnknown {
+            operation,
+            source: e,
+        },
         _ => Error::Transport(e),
     };
     match answer {
@@ -286,7 +289,12 @@ async fn answer_to_task(
 /// `errorMessage` is an error, and a `FAILED` task is a failed task, whatever the endpoint.
 fn check_task(task: types::Task) -> Result<types::Task, Error> {
     let code = task.error_code.as_deref().unwrap_or("").trim().to_owned();
-    let message = task.error_message.as_deref().unwrap_or("").trim().to_owned();
+    let message = task
+        .error_message
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let has_id = !task.task_id.is_empty();
     if task.status == "FAILED" && has_id {
         return Err(Error::TaskFailed {

@@ -244,11 +244,16 @@ mod tests {
     #[test]
     fn long_bodies_are_shortened_in_messages_only() {
         let body = "x".repeat(500);
-        let e = Error::Http { status: 502, body: body.clone() };
+        let e = Error::Http {
+            status: 502,
+            body: body.clone(),
+        };
         let msg = e.to_string();
         assert!(msg.starts_with("HTTP 502 from RunningHub: xxx"));
         assert!(msg.chars().count() < 260, "{msg}");
-        let Error::Http { body: kept, .. } = e else { unreachable!() };
+        let Error::Http { body: kept, .. } = e else {
+            unreachable!()
+        };
         assert_eq!(kept, body);
     }
 }

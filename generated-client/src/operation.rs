@@ -21,7 +21,12 @@ pub enum Role {
 /// An operation whose JSON body and task answer the client understands.
 pub trait Operation {
     /// The request body type.
-    type Body: Validate + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync;
+    type Body: Validate
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync;
     /// The spec's `operationId`.
     const OPERATION_ID: &'static str;
     /// The HTTP method, upper case.

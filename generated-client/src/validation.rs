@@ -72,7 +72,9 @@ impl fmt::Display for Path<'_> {
         }
         match self.segment {
             Segment::Root => Ok(()),
-            Segment::Field(name) if matches!(self.parent.map(|p| p.segment), Some(Segment::Root) | None) => {
+            Segment::Field(name)
+                if matches!(self.parent.map(|p| p.segment), Some(Segment::Root) | None) =>
+            {
                 f.write_str(name)
             }
             Segment::Field(name) => write!(f, ".{name}"),
@@ -143,13 +145,21 @@ impl fmt::Display for Problem {
                 write!(f, "{actual} characters, more than the maximum of {max}")
             }
             Problem::TooShort { min, actual } => {
-                write!(f, "{actual} character{}, fewer than the minimum of {min}", s(actual))
+                write!(
+                    f,
+                    "{actual} character{}, fewer than the minimum of {min}",
+                    s(actual)
+                )
             }
             Problem::TooManyItems { max, actual } => {
                 write!(f, "{actual} items, more than the maximum of {max}")
             }
             Problem::TooFewItems { min, actual } => {
-                write!(f, "{actual} item{}, fewer than the minimum of {min}", s(actual))
+                write!(
+                    f,
+                    "{actual} item{}, fewer than the minimum of {min}",
+                    s(actual)
+                )
             }
             Problem::BelowMinimum { min, actual } => {
                 write!(f, "{actual} is below the minimum of {min}")
@@ -189,7 +199,10 @@ pub struct ValidationError {
 }
 
 fn list(v: &[Violation]) -> String {
-    v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl ValidationError {
@@ -227,8 +240,17 @@ impl Violations {
     }
 }
 
-#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
-pub(crate) fn check_chars(out: &mut Violations, path: &Path<'_>, value: &str, min: Option<u64>, max: Option<u64>) {
+#[allow(
+    dead_code,
+    reason = "called by generated code only when the spec has such a constraint"
+)]
+pub(crate) fn check_chars(
+    out: &mut Violations,
+    path: &Path<'_>,
+    value: &str,
+    min: Option<u64>,
+    max: Option<u64>,
+) {
     let actual = value.chars().count() as u64;
     if let Some(max) = max
         && actual > max
@@ -242,8 +264,17 @@ pub(crate) fn check_chars(out: &mut Violations, path: &Path<'_>, value: &str, mi
     }
 }
 
-#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
-pub(crate) fn check_items(out: &mut Violations, path: &Path<'_>, len: usize, min: Option<u64>, max: Option<u64>) {
+#[allow(
+    dead_code,
+    reason = "called by generated code only when the spec has such a constraint"
+)]
+pub(crate) fn check_items(
+    out: &mut Violations,
+    path: &Path<'_>,
+    len: usize,
+    min: Option<u64>,
+    max: Option<u64>,
+) {
     let actual = len as u64;
     if let Some(max) = max
         && actual > max
@@ -257,8 +288,17 @@ pub(crate) fn check_items(out: &mut Violations, path: &Path<'_>, len: usize, min
     }
 }
 
-#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
-pub(crate) fn check_integer(out: &mut Violations, path: &Path<'_>, value: i128, min: Option<i64>, max: Option<i64>) {
+#[allow(
+    dead_code,
+    reason = "called by generated code only when the spec has such a constraint"
+)]
+pub(crate) fn check_integer(
+    out: &mut Violations,
+    path: &Path<'_>,
+    value: i128,
+    min: Option<i64>,
+    max: Option<i64>,
+) {
     if let Some(min) = min
         && value < i128::from(min)
     {
@@ -283,8 +323,17 @@ pub(crate) fn check_integer(out: &mut Violations, path: &Path<'_>, value: i128, 
     }
 }
 
-#[allow(dead_code, reason = "called by generated code only when the spec has such a constraint")]
-pub(crate) fn check_number(out: &mut Violations, path: &Path<'_>, value: f64, min: Option<f64>, max: Option<f64>) {
+#[allow(
+    dead_code,
+    reason = "called by generated code only when the spec has such a constraint"
+)]
+pub(crate) fn check_number(
+    out: &mut Violations,
+    path: &Path<'_>,
+    value: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+) {
     // NaN is neither above nor below anything; it is refused outright.
     if value.is_nan() {
         out.push(
@@ -334,14 +383,18 @@ pub(crate) fn check_number(out: &mut Violations, path: &Path<'_>, value: f64, mi
 /// let err = runninghub::validation::from_json::<ViduReferenceToVideoQ3Request>(json).unwrap_err();
 /// assert_eq!(err.violations()[0].field, "resolution");
 /// ```
-pub fn from_json<T: DeserializeOwned + Validate>(value: serde_json::Value) -> Result<T, ValidationError> {
+pub fn from_json<T: DeserializeOwned + Validate>(
+    value: serde_json::Value,
+) -> Result<T, ValidationError> {
     let typed: T = serde_path_to_error::deserialize(value).map_err(decode_error)?;
     typed.validate()?;
     Ok(typed)
 }
 
 /// Like [`from_json`], from serialized bytes; the result is only checked, not kept.
-pub(crate) fn validate_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<(), ValidationError> {
+pub(crate) fn validate_json<T: DeserializeOwned + Validate>(
+    body: &[u8],
+) -> Result<(), ValidationError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let typed: T = serde_path_to_error::deserialize(&mut de).map_err(decode_error)?;
     typed.validate()
@@ -388,14 +441,29 @@ mod tests {
         check_integer(&mut out, &root.field("d"), 17, Some(3), Some(16));
         check_number(&mut out, &root.field("n"), f64::NAN, Some(0.0), None);
         let err = out.into_result().unwrap_err();
-        let problems: Vec<_> = err.violations().iter().map(|v| (v.field.as_str(), v.problem.clone())).collect();
+        let problems: Vec<_> = err
+            .violations()
+            .iter()
+            .map(|v| (v.field.as_str(), v.problem.clone()))
+            .collect();
         assert_eq!(
             problems,
             vec![
                 ("p", Problem::TooLong { max: 2, actual: 3 }),
                 ("l", Problem::TooFewItems { min: 1, actual: 0 }),
-                ("d", Problem::AboveMaximum { max: "16".into(), actual: "17".into() }),
-                ("n", Problem::Invalid { message: "NaN is not a number RunningHub accepts".into() }),
+                (
+                    "d",
+                    Problem::AboveMaximum {
+                        max: "16".into(),
+                        actual: "17".into()
+                    }
+                ),
+                (
+                    "n",
+                    Problem::Invalid {
+                        message: "NaN is not a number RunningHub accepts".into()
+                    }
+                ),
             ]
         );
         assert_eq!(

@@ -24,6 +24,7 @@ usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
     --check          write nothing; fail and name each stale file
     -v, --verbose    with --check, print a unified diff of each stale file
     --no-verify      skip the compile check after writing
+    --root DIR       operate on the workspace at DIR instead of this one
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
 }
 
 struct Options {
+    root: PathBuf,
     check: bool,
     verbose: bool,
     verify: bool,
@@ -53,12 +55,16 @@ fn run() -> Result<ExitCode> {
         Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
     let mut opts = Options {
+        root: project_root(),
         check: false,
         verbose: false,
         verify: true,
     };
-    for arg in args {
+    while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--root" => {
+                opts.root = PathBuf::from(args.next().context("--root needs a directory")?);
+            }
             "--check" => opts.check = true,
             "-v" | "--verbose" => opts.verbose = true,
             "--no-verify" => opts.verify = false,
@@ -69,7 +75,7 @@ fn run() -> Result<ExitCode> {
             other => bail!("unknown option `{other}`\n\n{USAGE}"),
         }
     }
-    codegen(&project_root(), &opts)
+    codegen(&opts.root, &opts)
 }
 
 /// The workspace root, wherever the command is run from.
@@ -102,7 +108,13 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         elapsed.as_secs_f64() * 1000.0
     );
     for op in &generated.operations {
-        println!("  {:<24} {:<6} {} ({})", op.id, op.method, op.path, op.role.name());
+        println!(
+            "  {:<24} {:<6} {} ({})",
+            op.id,
+            op.method,
+            op.path,
+            op.role.name()
+        );
     }
     for op in &generated.handwritten {
         println!(
@@ -124,9 +136,10 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
                     let diff = similar::TextDiff::from_lines(current.as_str(), contents);
                     print!(
                         "{}",
-                        diff.unified_diff()
-                            .context_radius(3)
-                            .header(&format!("{rel} (checked in)"), &format!("{rel} (from {SPEC})"))
+                        diff.unified_diff().context_radius(3).header(
+                            &format!("{rel} (checked in)"),
+                            &format!("{rel} (from {SPEC})")
+                        )
                     );
                 }
             }
@@ -134,7 +147,11 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         if stale > 0 {
             eprintln!(
                 "error: {stale} generated file(s) are stale relative to {SPEC}; run `cargo xtask codegen` and commit the result{}",
-                if opts.verbose { "" } else { " (add -v for a diff)" }
+                if opts.verbose {
+                    ""
+                } else {
+                    " (add -v for a diff)"
+                }
             );
             return Ok(ExitCode::FAILURE);
         }
@@ -146,11 +163,19 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         let path = root.join(rel);
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref().map(normalize) == Some(normalize(contents)) {
-            println!("unchanged  {rel} ({} bytes, {} lines)", contents.len(), contents.lines().count());
+            println!(
+                "unchanged  {rel} ({} bytes, {} lines)",
+                contents.len(),
+                contents.lines().count()
+            );
             continue;
         }
         write_atomically(&path, contents)?;
-        println!("wrote      {rel} ({} bytes, {} lines)", contents.len(), contents.lines().count());
+        println!(
+            "wrote      {rel} ({} bytes, {} lines)",
+            contents.len(),
+            contents.lines().count()
+        );
         previous.push((path, current));
     }
 
@@ -174,7 +199,10 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
             );
             return Ok(ExitCode::FAILURE);
         }
-        println!("verified   the runninghub crate compiles ({:.1} s)", t.elapsed().as_secs_f64());
+        println!(
+            "verified   the runninghub crate compiles ({:.1} s)",
+            t.elapsed().as_secs_f64()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -187,7 +215,10 @@ fn normalize(s: &str) -> String {
 /// sees a half-written file and an interrupted run leaves the old one in place.
 fn write_atomically(path: &Path, contents: &str) -> Result<()> {
     let dir = path.parent().context("artefact path has no parent")?;
-    let name = path.file_name().context("artefact path has no file name")?.to_string_lossy();
+    let name = path
+        .file_name()
+        .context("artefact path has no file name")?
+        .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| {

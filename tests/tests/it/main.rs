@@ -1,1 +1,10 @@
-fn main(){}
+//! The workspace's test binary: generated-code snapshots and freshness, the generator's
+//! handling of bad input, and the client's behaviour against local servers.
+
+mod bad_specs;
+mod behaviour;
+mod codegen_fixtures;
+mod freshness;
+mod no_panic;
+mod real_spec_slices;
+mod support;

@@ -1,0 +1,140 @@
+//! One snapshot of generated code per fixture spec (one generator feature each; see
+//! `fixtures/specs/README.md`), plus checks of what each feature must produce.
+
+use std::path::Path;
+
+fn generate(path: &Path) -> codegen::Generated {
+    let name = format!(
+        "fixtures/specs/{}",
+        path.file_name().unwrap().to_string_lossy()
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    codegen::generate(&name, &text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn fixture(name: &str) -> codegen::Generated {
+    generate(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/it/fixtures/specs")
+            .join(name),
+    )
+}
+
+#[test]
+fn fixture_snapshots() {
+    insta::glob!("fixtures/specs/*.yaml", |path| {
+        let generated = generate(path);
+        insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!("fixture", generated.code);
+        });
+    });
+}
+
+#[test]
+fn defaults_keep_optional_fields_optional_and_documented() {
+    let code = fixture("defaults.yaml").code;
+    // Optional with a default: still optional, never given a serde default.
+    assert!(
+        code.contains("pub resolution: ::std::option::Option<AcmeVideoBodyResolution>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub seed: ::std::option::Option<i64>"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub loop_: ::std::option::Option<bool>"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("serde(default"),
+        "no field may be filled in by serde: {code}"
+    );
+    assert!(!code.contains("pub mod defaults"), "{code}");
+    // Required with a documented default: required, and the default is in the docs.
+    assert!(code.contains("pub duration: i64"), "{code}");
+    assert!(code.contains("RunningHub documents `5` as the default, but the field is required."));
+    assert!(code.contains(
+        "RunningHub's default: `\"720p\"`, applied by the server when the field is omitted"
+    ));
+}
+
+#[test]
+fn constraints_become_validator_checks() {
+    let code = fixture("constraints.yaml").code;
+    for expected in [
+        // Lengths, on a plain field, on list items and behind a `$ref`.
+        "check_chars(out, &path, value.as_str(), ::std::option::Option::Some(1u64), ::std::option::Option::Some(10u64))",
+        "let path = path.index(i);",
+        "let value = &value.0;",
+        // Ranges: integers (the bounds no longer choose NonZero types) and numbers.
+        "check_integer(out, &path, ::std::primitive::i128::from(*value), ::std::option::Option::Some(1i64), ::std::option::Option::Some(100i64))",
+        "check_number(out, &path, ::std::primitive::f64::from(*value), ::std::option::Option::Some(0f64), ::std::option::Option::Some(1f64))",
+        // Item counts.
+        "check_items(out, &path, value.len(), ::std::option::Option::Some(1u64), ::std::option::Option::Some(3u64))",
+        // Nested objects validate themselves.
+        "impl crate::validation::Validate for types::Layer",
+        "crate::validation::Validate::validate_at(value, &path, out);",
+    ] {
+        // Compare without layout: prettyplease decides where lines break.
+        let squash = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
+        assert!(
+            squash(&code).contains(&squash(expected)),
+            "missing `{expected}` in:\n{code}"
+        );
+    }
+    assert!(code.contains("pub count: i64"), "{code}");
+    assert!(!code.contains("NonZero"), "{code}");
+}
+
+#[test]
+fn inline_bodies_get_the_same_treatment_as_refs() {
+    let code = fixture("inline_body.yaml").code;
+    assert!(
+        code.contains("impl crate::validation::Validate for types::AcmeUpscaleBody"),
+        "{code}"
+    );
+    assert!(code.contains("pub async fn acme_upscale("), "{code}");
+    assert!(
+        code.contains("impl crate::operation::TaskOperation for AcmeUpscale {}"),
+        "{code}"
+    );
+}
+
+#[test]
+fn handwritten_operations_are_left_out_and_reported() {
+    let generated = fixture("handwritten.yaml");
+    assert!(generated.operations.is_empty());
+    assert_eq!(generated.handwritten.len(), 1);
+    assert_eq!(generated.handwritten[0].id, "upload_media");
+    assert!(
+        !generated.code.contains("fn upload_media"),
+        "{}",
+        generated.code
+    );
+    // Its schemas are still generated, for the hand-written layer to use.
+    assert!(
+        generated.code.contains("pub struct Envelope"),
+        "{}",
+        generated.code
+    );
+}
+
+#[test]
+fn query_role_gets_a_marker_but_no_checked_submit_method() {
+    let generated = fixture("query_role.yaml");
+    assert_eq!(generated.operations[0].role, codegen::Role::Query);
+    let code = generated.code;
+    assert!(
+        code.contains("const ROLE: crate::operation::Role = crate::operation::Role::Query;"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("impl crate::operation::TaskOperation for QueryTask"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("self.submit::<operations::QueryTask>"),
+        "{code}"
+    );
+}

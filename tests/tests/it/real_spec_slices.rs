@@ -1,0 +1,169 @@
+//! The real spec's generated code, snapshotted in slices a reviewer can read: one per type,
+//! per progenitor method, per validator, per operation marker and per checked method. A
+//! change to the spec shows up as a change to the slices it touches.
+
+use crate::support::{SPEC, snapshot_dir, spec_text};
+use std::collections::BTreeMap;
+
+const PREFIX: &str = "real_spec__";
+
+fn last_ident(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().unwrap().ident.to_string(),
+        other => panic!("unexpected self type {}", quote_ty(other)),
+    }
+}
+
+fn quote_ty(ty: &syn::Type) -> String {
+    prettyplease::unparse(&syn::parse_quote!(type X = #ty;))
+}
+
+fn render(items: Vec<syn::Item>) -> String {
+    let mut file: syn::File = syn::parse_str("").unwrap();
+    file.items = items;
+    prettyplease::unparse(&file)
+}
+
+/// The generated type an impl belongs to: its self type, or else the first generated type
+/// its trait mentions.
+fn owner(i: &syn::ItemImpl, defined: &[String]) -> String {
+    let own = last_ident(&i.self_ty);
+    if defined.contains(&own) {
+        return own;
+    }
+    let tokens = i
+        .trait_
+        .as_ref()
+        .map(|(p, _)| quote_path(p))
+        .unwrap_or_default();
+    defined
+        .iter()
+        .find(|d| {
+            tokens
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == d.as_str())
+        })
+        .cloned()
+        .unwrap_or(own)
+}
+
+fn quote_path(p: &syn::Path) -> String {
+    prettyplease::unparse(&syn::parse_quote!(type X = #p;))
+}
+
+/// Splits the generated file into named slices.
+fn slices(code: &str) -> BTreeMap<String, String> {
+    let file: syn::File = syn::parse_str(code).expect("generated code parses");
+    let mut groups: BTreeMap<String, Vec<syn::Item>> = BTreeMap::new();
+    let mut add = |name: String, item: syn::Item| groups.entry(name).or_default().push(item);
+    for item in file.items {
+        match item {
+            syn::Item::Mod(m) if m.ident == "types" => {
+                let items = m.content.unwrap().1;
+                let defined: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        syn::Item::Struct(s) => Some(s.ident.to_string()),
+                        syn::Item::Enum(e) => Some(e.ident.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                for item in items {
+                    let name = match &item {
+                        syn::Item::Struct(s) => format!("type_{}", s.ident),
+                        syn::Item::Enum(e) => format!("type_{}", e.ident),
+                        // `impl From<Generated> for String` belongs with `Generated`.
+                        syn::Item::Impl(i) => format!("type_{}", owner(i, &defined)),
+                        syn::Item::Mod(m) => format!("types_mod_{}", m.ident),
+                        _ => "types_misc".to_owned(),
+                    };
+                    add(name, item);
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "operations" => {
+                for item in m.content.unwrap().1 {
+                    let name = match &item {
+                        syn::Item::Struct(s) => format!("operation_{}", s.ident),
+                        syn::Item::Impl(i) => format!("operation_{}", last_ident(&i.self_ty)),
+                        _ => "operations_misc".to_owned(),
+                    };
+                    add(name, item);
+                }
+            }
+            syn::Item::Impl(i) if i.trait_.is_none() => {
+                let on_ours =
+                    matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.len() == 2);
+                let prefix = if on_ours {
+                    "checked_method_"
+                } else {
+                    "method_"
+                };
+                for it in &i.items {
+                    let syn::ImplItem::Fn(f) = it else { continue };
+                    let mut single = i.clone();
+                    single.items = vec![syn::ImplItem::Fn(f.clone())];
+                    add(format!("{prefix}{}", f.sig.ident), syn::Item::Impl(single));
+                }
+            }
+            syn::Item::Impl(i)
+                if i.trait_
+                    .as_ref()
+                    .is_some_and(|(p, _)| p.segments.last().unwrap().ident == "Validate") =>
+            {
+                add(
+                    format!("validate_{}", last_ident(&i.self_ty)),
+                    syn::Item::Impl(i),
+                );
+            }
+            other => add("client_scaffolding".to_owned(), other),
+        }
+    }
+    groups.into_iter().map(|(k, v)| (k, render(v))).collect()
+}
+
+#[test]
+fn real_spec_slices() {
+    let code = codegen::generate(SPEC, &spec_text()).unwrap().code;
+    let slices = slices(&code);
+    // The slices cover the whole file: nothing is generated that no snapshot guards.
+    let file: syn::File = syn::parse_str(&code).unwrap();
+    let total_items: usize = file
+        .items
+        .iter()
+        .map(|i| match i {
+            syn::Item::Mod(m) if m.ident == "types" || m.ident == "operations" => {
+                m.content.as_ref().unwrap().1.len()
+            }
+            syn::Item::Impl(i) if i.trait_.is_none() => i.items.len(),
+            _ => 1,
+        })
+        .sum();
+    let sliced: usize = slices
+        .values()
+        .map(|s| syn::parse_str::<syn::File>(s).unwrap().items.len())
+        .sum();
+    assert_eq!(sliced, total_items);
+
+    for (name, code) in &slices {
+        insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{PREFIX}{name}"), code);
+        });
+    }
+
+    // A snapshot whose slice no longer exists (a type removed from the spec) must be
+    // deleted, not left to rot.
+    let orphans: Vec<String> = std::fs::read_dir(snapshot_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| {
+            f.strip_prefix(PREFIX)?
+                .strip_suffix(".snap")
+                .map(str::to_owned)
+        })
+        .filter(|name| !slices.contains_key(name))
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a slice, delete them: {orphans:?}"
+    );
+}

@@ -1,0 +1,34 @@
+//! Paths and helpers shared by the tests.
+
+use std::path::PathBuf;
+
+/// The spec's path relative to the workspace root, as the xtask names it.
+pub const SPEC: &str = "spec/runninghub.yaml";
+/// The checked-in generated client, relative to the workspace root.
+pub const GENERATED: &str = "generated-client/src/generated.rs";
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace root")
+        .to_path_buf()
+}
+
+pub fn read(rel: &str) -> String {
+    let path = workspace_root().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+pub fn spec_text() -> String {
+    read(SPEC)
+}
+
+/// The spec as JSON, for reading its examples.
+pub fn spec_json() -> serde_json::Value {
+    serde_yaml::from_str(&spec_text()).expect("the spec is YAML")
+}
+
+/// Snapshot files of this test binary.
+pub fn snapshot_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
+}
