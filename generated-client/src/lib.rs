@@ -65,6 +65,11 @@ pub use error::{Error, ErrorCode};
 pub use generated::{operations, types};
 pub use validation::{ValidationError, Violation};
 
+/// The workspace README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// progenitor's generated client and its result types, used underneath [`Client`].
 pub mod raw {
     pub use crate::generated::{ByteStream, Client, Error, ResponseValue};

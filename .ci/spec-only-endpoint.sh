@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Proves that adding a model endpoint is a spec-only change: copies the workspace, adds two
+# endpoints to the copy's spec (one with a `$ref` body, one inline), runs `cargo xtask
+# codegen` on the copy (which regenerates and compiles the client), then runs an example
+# that calls the new methods and checks their validation. No Rust is edited.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+cp -r Cargo.toml Cargo.lock .cargo codegen generated-client xtask tests spec "$tmp/"
+spec="$tmp/spec/runninghub.yaml"
+grep -q '^paths:$' "$spec" && grep -q '^  schemas:$' "$spec"
+sed -i "/^paths:\$/r $root/.ci/new-endpoint/paths.yaml" "$spec"
+sed -i "/^  schemas:\$/r $root/.ci/new-endpoint/schemas.yaml" "$spec"
+
+export CARGO_TARGET_DIR="$root/target"
+cargo xtask codegen --root "$tmp"
+grep -q 'pub async fn acme_text_to_image' "$tmp/generated-client/src/generated.rs"
+mkdir -p "$tmp/generated-client/examples"
+cp .ci/new-endpoint/new_endpoint.rs "$tmp/generated-client/examples/"
+(cd "$tmp" && cargo run --quiet --locked --package runninghub --example new_endpoint)
