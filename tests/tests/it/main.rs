@@ -7,4 +7,5 @@ mod codegen_fixtures;
 mod freshness;
 mod no_panic;
 mod real_spec_slices;
+mod spec_examples;
 mod support;
