@@ -130,12 +130,14 @@ fn unwrap_generic<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type>
     }
 }
 
-/// Emits every addition. `operations` are the generated (not hand-written) ones.
+/// Emits every addition, for all operations of the spec (hand-written ones only get their
+/// path constant).
 pub(crate) fn additions(
     spec: &OpenAPI,
-    operations: &[Operation],
+    all_operations: &[Operation],
     index: &Index,
 ) -> Result<TokenStream, String> {
+    let operations = all_operations;
     let mut validators = Validators::new(spec, index);
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
@@ -208,22 +210,55 @@ pub(crate) fn additions(
                 doc.push_str(d.trim_end());
             }
             doc.push_str(&format!(
-                "\n\nSends `{http} {path}` after validating `body` against every constraint of the spec; \
-                 an invalid body fails with [`crate::Error::Validation`] and nothing is sent. \
-                 An `errorCode` in the answer becomes [`crate::Error::Api`]."
+                "\n\nSends `{http} {path}`. `.await` the result to submit and get the created task, \
+                 or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. \
+                 `body` is first validated against every constraint of the spec: an invalid body fails \
+                 with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer \
+                 becomes [`crate::Error::Api`]."
             ));
             client_methods.push(quote! {
                 #[doc = #doc]
-                pub async fn #method(
-                    &self,
-                    body: &types::#body_ty,
-                ) -> ::std::result::Result<types::Task, crate::Error> {
-                    self.submit::<operations::#marker>(body).await
+                pub fn #method<'a>(
+                    &'a self,
+                    body: &'a types::#body_ty,
+                ) -> crate::Submission<'a, operations::#marker> {
+                    self.submission::<operations::#marker>(body)
                 }
             });
         }
     }
 
+    let registry: Vec<TokenStream> = operations
+        .iter()
+        .filter(|op| !op.handwritten && matches!(op.role, Role::Task | Role::Query))
+        .map(|op| {
+            let (id, http, path) = (&op.id, &op.method, &op.path);
+            let role = match op.role {
+                Role::Task => quote!(crate::operation::Role::Task),
+                Role::Query => quote!(crate::operation::Role::Query),
+                Role::Other => quote!(crate::operation::Role::Other),
+            };
+            quote! {
+                crate::operation::OperationInfo { operation_id: #id, method: #http, path: #path, role: #role },
+            }
+        })
+        .collect();
+    let handwritten: Vec<TokenStream> = all_operations
+        .iter()
+        .filter(|op| op.handwritten)
+        .map(|op| {
+            let name = ident(&op.id.to_uppercase());
+            let path = &op.path;
+            let doc = format!(
+                "Path of `{}` ({} {path}), implemented by the hand-written layer.",
+                op.id, op.method
+            );
+            quote! {
+                #[doc = #doc]
+                pub const #name: &str = #path;
+            }
+        })
+        .collect();
     let impls = validators.emit()?;
     let markers_doc = "One marker type per generated operation, implementing [`crate::operation::Operation`] \
                        (and [`crate::operation::TaskOperation`] for model endpoints).";
@@ -233,6 +268,14 @@ pub(crate) fn additions(
         #[doc = #markers_doc]
         pub mod operations {
             #(#markers)*
+
+            /// Every generated task and query operation, in spec order.
+            pub const OPERATIONS: &[crate::operation::OperationInfo] = &[#(#registry)*];
+        }
+
+        /// Paths of the operations the spec leaves to the hand-written layer.
+        pub mod handwritten_paths {
+            #(#handwritten)*
         }
 
         /// Checked methods, one per model endpoint.

@@ -77,7 +77,7 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
         .cloned()
         .collect();
     let additions =
-        emit::additions(&spec, &generated_ops, &index).map_err(|message| Error::Generator {
+        emit::additions(&spec, &operations, &index).map_err(|message| Error::Generator {
             spec: spec_name.to_owned(),
             message,
         })?;

@@ -5,8 +5,10 @@ use crate::error::{Error, ErrorCode};
 use crate::generated;
 use crate::operation::TaskOperation;
 use crate::raw;
+use crate::retry::RetryPolicy;
 use crate::types;
 use crate::validation::{Path, Problem, Validate, Violations};
+use crate::wait::Submission;
 use std::fmt;
 use std::time::Duration;
 
@@ -74,6 +76,7 @@ pub struct ClientBuilder {
     region: Region,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
 }
 
 impl ClientBuilder {
@@ -104,6 +107,15 @@ impl ClientBuilder {
     /// Limit on establishing a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries of submits that RunningHub explicitly refused for a passing reason (rate
+    /// limit, busy, concurrency limit: the task was not created) and of submits that could
+    /// not connect (default [`RetryPolicy::default`]). A submit that may have reached
+    /// RunningHub is never retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
         self
     }
 
@@ -152,9 +164,19 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        // Outputs are downloaded from storage hosts that must never see the API key, so
+        // downloads use a client without the Authorization header.
+        let files = reqwest::Client::builder()
+            .user_agent(concat!("runninghub-rust/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .read_timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             raw: generated::Client::new_with_client(&base_url, http),
+            files,
             base_url,
+            retry: self.retry.unwrap_or_default(),
         })
     }
 }
@@ -168,7 +190,9 @@ impl ClientBuilder {
 #[derive(Clone)]
 pub struct Client {
     raw: generated::Client,
+    pub(crate) files: reqwest::Client,
     base_url: String,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -215,16 +239,41 @@ impl Client {
         &self.raw
     }
 
+    /// A submission of `body` to the model endpoint `O`: `.await` it for the created task,
+    /// or call [`Submission::wait`] for the finished one. The generated endpoint methods
+    /// return the same thing.
+    pub fn submission<'a, O: TaskOperation>(&'a self, body: &'a O::Body) -> Submission<'a, O> {
+        Submission::new(self, body)
+    }
+
     /// Validates `body`, submits it to the model endpoint `O`, and returns the created task.
     ///
-    /// Nothing is sent when validation fails ([`Error::Validation`]). When the request was
-    /// sent but no answer came back, the result is [`Error::SubmitOutcomeUnknown`]: the task
-    /// may exist and is never resubmitted automatically.
+    /// Nothing is sent when validation fails ([`Error::Validation`]). A submit RunningHub
+    /// explicitly refused for a passing reason (rate limit 1003, busy 1011, concurrency
+    /// limit 1520 or 421, HTTP 429; no task was created) or that could not connect is
+    /// retried under the client's [`RetryPolicy`]. When the request was sent but no answer
+    /// came back, the result is [`Error::SubmitOutcomeUnknown`]: the task may exist, and it
+    /// is never resubmitted automatically.
     pub async fn submit<O: TaskOperation>(&self, body: &O::Body) -> Result<types::Task, Error> {
         body.validate()?;
-        let answer = O::send(&self.raw, body).await;
-        let task = answer_to_task(answer, Some(O::OPERATION_ID)).await?;
-        check_task(task)
+        let mut failures = 0;
+        loop {
+            let answer = O::send(&self.raw, body).await;
+            let result = match answer_to_task(answer, Some(O::OPERATION_ID)).await {
+                Ok(task) => check_task(task),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if refused_for_now(&e) => {
+                    failures += 1;
+                    if failures >= self.retry.max_consecutive_failures {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(self.retry.backoff(failures, e.retry_after())).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The current state of a task. A task that failed is [`Error::TaskFailed`].
@@ -245,6 +294,27 @@ impl Client {
         let answer = self.raw.query_task(&body).await;
         let task = answer_to_task(answer, None).await?;
         check_task(task)
+    }
+}
+
+/// A submit that certainly created no task and may succeed later.
+fn refused_for_now(e: &Error) -> bool {
+    match e {
+        Error::Api {
+            code,
+            task_id: None,
+            ..
+        } => matches!(
+            code,
+            ErrorCode::RateLimited
+                | ErrorCode::Busy
+                | ErrorCode::ConcurrencyLimit
+                | ErrorCode::TaskQueueFull
+        ),
+        Error::Http { status: 429, .. } => true,
+        // `answer_to_task` only reports a submit as `Transport` when it never connected.
+        Error::Transport(_) => true,
+        _ => false,
     }
 }
 
@@ -272,22 +342,36 @@ async fn answer_to_task(
             body: String::from_utf8_lossy(&body).into_owned(),
             source,
         }),
-        Err(raw::Error::UnexpectedResponse(response)) => {
-            let status = response.status().as_u16();
-            let body = response.text().await.unwrap_or_default();
-            Err(Error::Http { status, body })
-        }
+        Err(raw::Error::UnexpectedResponse(response)) => Err(http_error(response).await),
         Err(raw::Error::ErrorResponse(value)) => Err(Error::Http {
             status: value.status().as_u16(),
             body: String::new(),
+            retry_after: None,
         }),
         Err(other) => Err(Error::InvalidRequest(other.to_string())),
     }
 }
 
+/// An answer with an unexpected status, its body and `Retry-After` kept.
+pub(crate) async fn http_error(response: reqwest::Response) -> Error {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    Error::Http {
+        status,
+        body,
+        retry_after,
+    }
+}
+
 /// RunningHub reports business errors inside HTTP 200 bodies: a non-empty `errorCode` or
 /// `errorMessage` is an error, and a `FAILED` task is a failed task, whatever the endpoint.
-fn check_task(task: types::Task) -> Result<types::Task, Error> {
+pub(crate) fn check_task(task: types::Task) -> Result<types::Task, Error> {
     let code = task.error_code.as_deref().unwrap_or("").trim().to_owned();
     let message = task
         .error_message

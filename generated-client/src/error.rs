@@ -39,6 +39,27 @@ pub enum Error {
         failed_reason: Option<serde_json::Value>,
     },
 
+    /// The task was cancelled before it finished.
+    #[error("task {task_id} was cancelled (status {status})")]
+    TaskCancelled {
+        /// The task that was cancelled.
+        task_id: String,
+        /// The status RunningHub reported, such as `CANCEL` or `CANCELLED`.
+        status: String,
+    },
+
+    /// The task did not finish within the time allowed. It may still be running; nothing
+    /// was cancelled.
+    #[error("task {task_id} did not finish within {:.1} s (last status: {})", .elapsed.as_secs_f64(), .last_status.as_ref().map_or("none seen", |s| s.as_str()))]
+    Timeout {
+        /// The task waited for.
+        task_id: String,
+        /// The last status seen, if any query succeeded.
+        last_status: Option<crate::TaskStatus>,
+        /// How long the wait lasted.
+        elapsed: std::time::Duration,
+    },
+
     /// RunningHub (or a proxy in front of it) answered with an HTTP status other than 200.
     #[error("HTTP {status} from RunningHub: {}", snippet(.body))]
     Http {
@@ -47,6 +68,20 @@ pub enum Error {
         /// The body as received (lossily decoded as UTF-8): an HTML error page, an
         /// envelope, or nothing.
         body: String,
+        /// The delay the server asked for in a `Retry-After` header, if any.
+        retry_after: Option<std::time::Duration>,
+    },
+
+    /// A file could not be read or written.
+    #[error("{action} {}: {source}", .path.display())]
+    Io {
+        /// What was being done, such as "writing".
+        action: &'static str,
+        /// The file concerned.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
     },
 
     /// The answer could not be decoded as the expected JSON.
@@ -108,6 +143,26 @@ fn snippet(body: &str) -> String {
 }
 
 impl Error {
+    /// Whether repeating the same call later may succeed: transport failures, HTTP 408,
+    /// 429 and 5xx, undecodable bodies (HTML pages, empty or truncated answers), and error
+    /// codes RunningHub marks as retryable. Never true for an unknown submit outcome.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(_) | Error::Decode { .. } => true,
+            Error::Http { status, .. } => matches!(status, 408 | 429 | 500..=599),
+            Error::Api { code, .. } => code.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// The delay the server asked for before a retry, if it asked.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// The RunningHub error code, for [`Error::Api`] and [`Error::TaskFailed`].
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
@@ -247,6 +302,7 @@ mod tests {
         let e = Error::Http {
             status: 502,
             body: body.clone(),
+            retry_after: None,
         };
         let msg = e.to_string();
         assert!(msg.starts_with("HTTP 502 from RunningHub: xxx"));

@@ -758,6 +758,26 @@ pub mod operations {
             client.query_task(body)
         }
     }
+    /// Every generated task and query operation, in spec order.
+    pub const OPERATIONS: &[crate::operation::OperationInfo] = &[
+        crate::operation::OperationInfo {
+            operation_id: "vidu_reference_to_video_q3",
+            method: "POST",
+            path: "/openapi/v2/vidu/reference-to-video-q3",
+            role: crate::operation::Role::Task,
+        },
+        crate::operation::OperationInfo {
+            operation_id: "query_task",
+            method: "POST",
+            path: "/openapi/v2/query",
+            role: crate::operation::Role::Query,
+        },
+    ];
+}
+/// Paths of the operations the spec leaves to the hand-written layer.
+pub mod handwritten_paths {
+    ///Path of `upload_media` (POST /openapi/v2/media/upload/binary), implemented by the hand-written layer.
+    pub const UPLOAD_MEDIA: &str = "/openapi/v2/media/upload/binary";
 }
 /// Checked methods, one per model endpoint.
 impl crate::Client {
@@ -770,12 +790,12 @@ point at a reference image by its position, as `@Picture1` (or `@图1`).
 Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; poll
 it with `query_task` until it finishes.
 
-Sends `POST /openapi/v2/vidu/reference-to-video-q3` after validating `body` against every constraint of the spec; an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
-    pub async fn vidu_reference_to_video_q3(
-        &self,
-        body: &types::ViduReferenceToVideoQ3Request,
-    ) -> ::std::result::Result<types::Task, crate::Error> {
-        self.submit::<operations::ViduReferenceToVideoQ3>(body).await
+Sends `POST /openapi/v2/vidu/reference-to-video-q3`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    pub fn vidu_reference_to_video_q3<'a>(
+        &'a self,
+        body: &'a types::ViduReferenceToVideoQ3Request,
+    ) -> crate::Submission<'a, operations::ViduReferenceToVideoQ3> {
+        self.submission::<operations::ViduReferenceToVideoQ3>(body)
     }
 }
 /// Validates a serialized request body by operation id; `None` for operations

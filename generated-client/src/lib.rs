@@ -44,6 +44,7 @@
 //! regeneration.
 
 mod client;
+mod download;
 mod error;
 #[rustfmt::skip]
 #[allow(
@@ -58,12 +59,25 @@ mod error;
 mod generated;
 mod hooks;
 pub mod operation;
+mod retry;
+#[cfg(feature = "test-util")]
+pub mod simulator;
+mod task;
+mod upload;
 pub mod validation;
+mod wait;
+pub mod webhook;
 
 pub use client::{ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, Region};
+pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};
 pub use generated::{operations, types};
+pub use retry::{PollSchedule, RetryPolicy};
+pub use task::{Output, PromptTips, TaskStatus, Usage};
+pub use upload::{UploadSource, Uploaded, local_file};
 pub use validation::{ValidationError, Violation};
+pub use wait::{FinishedTask, Progress, Submission, WaitOptions};
+pub use webhook::{WebhookEvent, WebhookInbox};
 
 /// The workspace README's examples, compiled as doctests so that they stay true.
 #[doc = include_str!("../../README.md")]

@@ -47,3 +47,17 @@ pub trait Operation {
 /// A model endpoint: its submit creates a task. Implemented by generated code for every
 /// operation whose answer is the task object.
 pub trait TaskOperation: Operation {}
+
+/// An operation's identity, for code that dispatches by path or id (see
+/// [`crate::operations::OPERATIONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OperationInfo {
+    /// The spec's `operationId`.
+    pub operation_id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path below the server URL.
+    pub path: &'static str,
+    /// What the operation is for.
+    pub role: Role,
+}

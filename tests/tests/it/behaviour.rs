@@ -437,7 +437,7 @@ async fn non_200_answers_keep_status_and_body() {
     )
     .await;
     let err = client(&server).query("1").await.unwrap_err();
-    let Error::Http { status, body } = err else {
+    let Error::Http { status, body, .. } = err else {
         panic!("expected Http, got {err:?}")
     };
     assert_eq!(status, 502);

@@ -94,7 +94,11 @@ fn inline_bodies_get_the_same_treatment_as_refs() {
         code.contains("impl crate::validation::Validate for types::AcmeUpscaleBody"),
         "{code}"
     );
-    assert!(code.contains("pub async fn acme_upscale("), "{code}");
+    assert!(code.contains("pub fn acme_upscale<'a>("), "{code}");
+    assert!(
+        code.contains("crate::Submission<'a, operations::AcmeUpscale>"),
+        "{code}"
+    );
     assert!(
         code.contains("impl crate::operation::TaskOperation for AcmeUpscale {}"),
         "{code}"

@@ -5,6 +5,7 @@ mod bad_specs;
 mod behaviour;
 mod codegen_fixtures;
 mod freshness;
+mod lifecycle;
 mod no_panic;
 mod real_spec_slices;
 mod spec_examples;

@@ -85,6 +85,7 @@ fn slices(code: &str) -> BTreeMap<String, String> {
                     let name = match &item {
                         syn::Item::Struct(s) => format!("operation_{}", s.ident),
                         syn::Item::Impl(i) => format!("operation_{}", last_ident(&i.self_ty)),
+                        syn::Item::Const(c) => format!("operations_{}", c.ident),
                         _ => "operations_misc".to_owned(),
                     };
                     add(name, item);

@@ -1,0 +1,702 @@
+//! A local RunningHub simulator: a real HTTP server on 127.0.0.1 that speaks the API as
+//! RunningHub does, for tests and for trying the client without an account (feature
+//! `test-util`).
+//!
+//! It serves every task operation of the spec (validating bodies with the same generated
+//! checks as the client and answering `1007` in a 200 body, as RunningHub does), the query,
+//! the upload and the output files, and calls webhooks. Tasks follow a configurable
+//! lifecycle (QUEUED → RUNNING → outcome, after chosen delays). Faults can be queued per
+//! route (HTTP errors with `Retry-After`, HTML pages, empty or truncated bodies, hanging
+//! answers, business rejections, a submit that creates its task and never answers, a
+//! truncated download). It counts what it received, so tests can assert request counts.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use runninghub::simulator::Simulator;
+//! let sim = Simulator::start().await;
+//! let client = sim.client();
+//! let err = client.query("42").await.unwrap_err(); // no such task: errorCode 1004
+//! assert_eq!(err.code().unwrap().as_str(), "1004");
+//! assert_eq!(sim.counts().queries, 1);
+//! # }
+//! ```
+
+use crate::generated::{self, handwritten_paths};
+use crate::operation::Role;
+use crate::operations::OPERATIONS;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a finished task turns into.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// SUCCESS with these outputs.
+    Success(Vec<SimOutput>),
+    /// FAILED with an error code and message.
+    Failed {
+        /// The error code, such as `"1015"`.
+        code: String,
+        /// The message.
+        message: String,
+    },
+    /// CANCELLED.
+    Cancelled,
+    /// Never finishes: stays in the last lifecycle status.
+    Never,
+}
+
+/// One output file of a simulated task.
+#[derive(Debug, Clone)]
+pub struct SimOutput {
+    /// The output type (file extension), such as `mp4`.
+    pub output_type: String,
+    /// The file's content.
+    pub bytes: Vec<u8>,
+}
+
+/// How `eventData` is sent in webhook calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookStyle {
+    /// As a JSON string holding the task object (the documented form).
+    String,
+    /// As the task object itself (seen in v2).
+    Object,
+}
+
+/// The simulator's behaviour; it can be changed while it runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// When set, requests must carry `Authorization: Bearer <key>`.
+    pub api_key: Option<String>,
+    /// The statuses a task goes through before its outcome, each for a duration. Empty:
+    /// the submit answers with the outcome at once.
+    pub lifecycle: Vec<(String, Duration)>,
+    /// What tasks end as.
+    pub outcome: Outcome,
+    /// How webhooks carry the task.
+    pub webhook_style: WebhookStyle,
+}
+
+impl Default for Config {
+    /// Key `sim-key`; QUEUED 20 ms, RUNNING 50 ms, then SUCCESS with one small `png`.
+    fn default() -> Self {
+        Config {
+            api_key: Some("sim-key".into()),
+            lifecycle: vec![
+                ("QUEUED".into(), Duration::from_millis(20)),
+                ("RUNNING".into(), Duration::from_millis(50)),
+            ],
+            outcome: Outcome::Success(vec![SimOutput {
+                output_type: "png".into(),
+                bytes: b"\x89PNG\r\n\x1a\nsimulated output".to_vec(),
+            }]),
+            webhook_style: WebhookStyle::String,
+        }
+    }
+}
+
+/// Which requests a fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// Submits to task operations.
+    Submit,
+    /// Task queries.
+    Query,
+    /// Uploads.
+    Upload,
+    /// Output downloads.
+    Download,
+}
+
+/// A fault to answer one request with.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// This HTTP status and body, with a `Retry-After` header (seconds) if given.
+    Status {
+        /// The status.
+        status: u16,
+        /// The body.
+        body: String,
+        /// `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// An HTML error page with this status, as a proxy would send.
+    Html(u16),
+    /// HTTP 200 with an empty body.
+    Empty,
+    /// HTTP 200 with the first half of the real answer.
+    Truncated,
+    /// Never answers.
+    Hang,
+    /// HTTP 200 with an empty task id and this error code (a business rejection).
+    Reject {
+        /// The error code, such as `"1003"`.
+        code: String,
+        /// The message.
+        message: String,
+    },
+    /// Submits only: the task is created, but the answer never comes.
+    AcceptThenHang,
+    /// Downloads only: announces twice the bytes it sends, then closes.
+    TruncatedDownload,
+}
+
+/// What the simulator received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Submit requests (valid or not).
+    pub submits: u32,
+    /// Tasks created.
+    pub tasks_created: u32,
+    /// Submits refused as invalid (1007).
+    pub invalid_submits: u32,
+    /// Query requests.
+    pub queries: u32,
+    /// Upload requests.
+    pub uploads: u32,
+    /// Download requests.
+    pub downloads: u32,
+    /// Webhook calls started.
+    pub webhooks_sent: u32,
+    /// Requests whose key was missing or wrong.
+    pub unauthorized: u32,
+}
+
+struct SimTask {
+    created: Instant,
+    operation: &'static str,
+    body: Value,
+}
+
+struct Inner {
+    config: Config,
+    faults: HashMap<Route, VecDeque<Fault>>,
+    counts: Counts,
+    tasks: HashMap<String, SimTask>,
+    task_order: Vec<String>,
+    uploads: Vec<(String, Vec<u8>)>,
+    next_id: u64,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    base_url: String,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running simulator; stops when dropped.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator with the default [`Config`] on a free port of 127.0.0.1.
+    pub async fn start() -> Simulator {
+        Simulator::start_with(Config::default()).await
+    }
+
+    /// Starts a simulator with `config` on a free port of 127.0.0.1.
+    ///
+    /// # Panics
+    /// When no port of 127.0.0.1 can be bound (a broken test machine).
+    pub async fn start_with(config: Config) -> Simulator {
+        Simulator::bind(config, 0).await.expect("binding 127.0.0.1")
+    }
+
+    /// Starts a simulator on a given port of 127.0.0.1 (0 for any free port).
+    pub async fn bind(config: Config, port: u16) -> std::io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                config,
+                faults: HashMap::new(),
+                counts: Counts::default(),
+                tasks: HashMap::new(),
+                task_order: Vec::new(),
+                uploads: Vec::new(),
+                next_id: 2_000_000_000_000_000_001,
+            }),
+            base_url: format!("http://{addr}"),
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Simulator {
+            shared,
+            addr,
+            server,
+        })
+    }
+
+    /// The base URL to point a client at.
+    pub fn url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// A client for this simulator, with its key and quick retries.
+    pub fn client(&self) -> crate::Client {
+        let key = self
+            .shared
+            .lock()
+            .config
+            .api_key
+            .clone()
+            .unwrap_or_else(|| "sim-key".into());
+        crate::Client::builder()
+            .api_key(key)
+            .base_url(self.url())
+            .retry(crate::RetryPolicy {
+                max_consecutive_failures: 5,
+                base: Duration::from_millis(5),
+                cap: Duration::from_millis(50),
+            })
+            .build()
+            .expect("a client for a local URL builds")
+    }
+
+    /// Queues a fault for the next request of `route`.
+    pub fn inject(&self, route: Route, fault: Fault) {
+        self.shared
+            .lock()
+            .faults
+            .entry(route)
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Changes the configuration; tasks already created keep their start time and follow
+    /// the new lifecycle and outcome.
+    pub fn configure(&self, f: impl FnOnce(&mut Config)) {
+        f(&mut self.shared.lock().config);
+    }
+
+    /// What was received so far.
+    pub fn counts(&self) -> Counts {
+        self.shared.lock().counts.clone()
+    }
+
+    /// The bodies of the tasks created, in order.
+    pub fn task_bodies(&self) -> Vec<Value> {
+        let inner = self.shared.lock();
+        inner
+            .task_order
+            .iter()
+            .map(|id| inner.tasks[id].body.clone())
+            .collect()
+    }
+
+    /// The uploads received: file name and content.
+    pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
+        self.shared.lock().uploads.clone()
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    if method == Method::GET {
+        if let Some(rest) = path.strip_prefix("/files/") {
+            return download(&shared, rest).await;
+        }
+        if let Some(rest) = path.strip_prefix("/uploads/") {
+            let n: Option<usize> = rest.split('/').next().and_then(|n| n.parse().ok());
+            let content = n.and_then(|n| shared.lock().uploads.get(n).map(|u| u.1.clone()));
+            return match content {
+                Some(bytes) => bytes.into_response(),
+                None => StatusCode::NOT_FOUND.into_response(),
+            };
+        }
+    }
+    if method != Method::POST {
+        return html(405);
+    }
+    let authorized = {
+        let inner = shared.lock();
+        match &inner.config.api_key {
+            None => true,
+            Some(key) => {
+                request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    == Some(format!("Bearer {key}").as_str())
+            }
+        }
+    };
+    if path == handwritten_paths::UPLOAD_MEDIA {
+        return upload(&shared, authorized, request).await;
+    }
+    let Some(op) = OPERATIONS.iter().find(|op| op.path == path) else {
+        return html(404);
+    };
+    let body = match axum::body::to_bytes(request.into_body(), 64 << 20).await {
+        Ok(b) => b,
+        Err(_) => return html(400),
+    };
+    match op.role {
+        Role::Query => query(&shared, authorized, &body).await,
+        _ => submit(&shared, authorized, op.operation_id, &body).await,
+    }
+}
+
+fn html(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let page = format!(
+        "<html><head><title>{status}</title></head><body><h1>{status}</h1><hr>nginx</body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+}
+
+fn rejection(code: &str, message: &str) -> Value {
+    json!({"taskId": "", "status": "", "errorCode": code, "errorMessage": message, "results": null, "clientId": "", "promptTips": ""})
+}
+
+/// Applies the next queued fault of `route`, if any; `real` is the answer it replaces.
+async fn fault(shared: &Shared, route: Route, real: impl FnOnce() -> Value) -> Option<Response> {
+    let fault = shared
+        .lock()
+        .faults
+        .get_mut(&route)
+        .and_then(VecDeque::pop_front)?;
+    Some(match fault {
+        Fault::Status {
+            status,
+            body,
+            retry_after,
+        } => {
+            let mut r = (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            )
+                .into_response();
+            if let Some(s) = retry_after {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            }
+            r
+        }
+        Fault::Html(status) => html(status),
+        Fault::Empty => (StatusCode::OK, "").into_response(),
+        Fault::Truncated => {
+            let text = real().to_string();
+            let half = text[..text.len() / 2].to_owned();
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                half,
+            )
+                .into_response()
+        }
+        Fault::Hang | Fault::AcceptThenHang => std::future::pending().await,
+        Fault::Reject { code, message } => axum::Json(rejection(&code, &message)).into_response(),
+        Fault::TruncatedDownload => html(500),
+    })
+}
+
+async fn submit(
+    shared: &Arc<Shared>,
+    authorized: bool,
+    operation: &'static str,
+    body: &Bytes,
+) -> Response {
+    shared.lock().counts.submits += 1;
+    let pending = {
+        let mut inner = shared.lock();
+        match inner.faults.get(&Route::Submit).and_then(VecDeque::front) {
+            Some(Fault::AcceptThenHang) => {
+                inner
+                    .faults
+                    .get_mut(&Route::Submit)
+                    .and_then(VecDeque::pop_front);
+                true
+            }
+            _ => false,
+        }
+    };
+    if !pending && let Some(r) = fault(shared, Route::Submit, || rejection("", "")).await {
+        return r;
+    }
+    if !authorized {
+        shared.lock().counts.unauthorized += 1;
+        return axum::Json(rejection("1002", "invalid api key")).into_response();
+    }
+    if let Some(Err(e)) = generated::validate_body(operation, body) {
+        shared.lock().counts.invalid_submits += 1;
+        return axum::Json(rejection("1007", &e.to_string())).into_response();
+    }
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let webhook_url = value
+        .get("webhookUrl")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let (id, answer, ends_after) = {
+        let mut inner = shared.lock();
+        let id = inner.next_id.to_string();
+        inner.next_id += 1;
+        inner.counts.tasks_created += 1;
+        inner.tasks.insert(
+            id.clone(),
+            SimTask {
+                created: Instant::now(),
+                operation,
+                body: value,
+            },
+        );
+        inner.task_order.push(id.clone());
+        let answer = task_view(shared, &inner, &id);
+        let ends_after: Duration = inner.config.lifecycle.iter().map(|(_, d)| *d).sum();
+        (
+            id,
+            answer,
+            (!matches!(inner.config.outcome, Outcome::Never)).then_some(ends_after),
+        )
+    };
+    if let (Some(url), Some(after)) = (webhook_url, ends_after) {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            send_webhook(&shared, &id, &url).await;
+        });
+    }
+    if pending {
+        return std::future::pending().await;
+    }
+    axum::Json(answer).into_response()
+}
+
+async fn send_webhook(shared: &Shared, id: &str, url: &str) {
+    let (task, style) = {
+        let inner = shared.lock();
+        (task_view(shared, &inner, id), inner.config.webhook_style)
+    };
+    let event_data = match style {
+        WebhookStyle::String => Value::String(task.to_string()),
+        WebhookStyle::Object => task,
+    };
+    let event = json!({"event": "TASK_END", "taskId": id, "eventData": event_data});
+    shared.lock().counts.webhooks_sent += 1;
+    // Like RunningHub, the simulator does not care what the receiver answers.
+    let _ = reqwest::Client::new().post(url).json(&event).send().await;
+}
+
+/// The task object as RunningHub would report it now.
+fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
+    let task = &inner.tasks[id];
+    let elapsed = task.created.elapsed();
+    let mut until = Duration::ZERO;
+    for (status, d) in &inner.config.lifecycle {
+        until += *d;
+        if elapsed < until {
+            return json!({"taskId": id, "status": status, "errorCode": "", "errorMessage": "", "results": null, "clientId": "", "promptTips": ""});
+        }
+    }
+    let last = inner
+        .config
+        .lifecycle
+        .last()
+        .map_or("RUNNING", |(s, _)| s.as_str());
+    match &inner.config.outcome {
+        Outcome::Success(outputs) => {
+            let results: Vec<Value> = outputs
+                .iter()
+                .enumerate()
+                .map(|(n, o)| json!({"url": format!("{}/files/{id}/{n}", shared.base_url), "outputType": o.output_type, "text": null}))
+                .collect();
+            json!({"taskId": id, "status": "SUCCESS", "errorCode": "", "errorMessage": "", "results": results,
+                   "clientId": "", "promptTips": "{\"result\": true, \"error\": null, \"outputs_to_execute\": [\"1\"], \"node_errors\": {}}",
+                   "usage": {"consumeMoney": "0.10", "thirdPartyConsumeMoney": null, "consumeCoins": "10", "taskCostTime": format!("{}", elapsed.as_secs())},
+                   "operation": task.operation})
+        }
+        Outcome::Failed { code, message } => {
+            json!({"taskId": id, "status": "FAILED", "errorCode": code, "errorMessage": message, "results": null, "failedReason": {}, "clientId": "", "promptTips": ""})
+        }
+        Outcome::Cancelled => {
+            json!({"taskId": id, "status": "CANCELLED", "errorCode": "", "errorMessage": "", "results": null})
+        }
+        Outcome::Never => {
+            json!({"taskId": id, "status": last, "errorCode": "", "errorMessage": "", "results": null})
+        }
+    }
+}
+
+async fn query(shared: &Arc<Shared>, authorized: bool, body: &Bytes) -> Response {
+    shared.lock().counts.queries += 1;
+    let id = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("taskId").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let real = || {
+        let inner = shared.lock();
+        if inner.tasks.contains_key(&id) {
+            task_view(shared, &inner, &id)
+        } else {
+            rejection("1004", "task not found")
+        }
+    };
+    if let Some(r) = fault(shared, Route::Query, real).await {
+        return r;
+    }
+    if !authorized {
+        shared.lock().counts.unauthorized += 1;
+        return axum::Json(rejection("1002", "invalid api key")).into_response();
+    }
+    let inner = shared.lock();
+    if !inner.tasks.contains_key(&id) {
+        let mut r = rejection("1004", "task not found");
+        r["taskId"] = Value::String(id);
+        return axum::Json(r).into_response();
+    }
+    axum::Json(task_view(shared, &inner, &id)).into_response()
+}
+
+async fn upload(shared: &Arc<Shared>, authorized: bool, request: Request) -> Response {
+    shared.lock().counts.uploads += 1;
+    if let Some(r) = fault(shared, Route::Upload, || json!({"code": 0})).await {
+        return r;
+    }
+    if !authorized {
+        shared.lock().counts.unauthorized += 1;
+        return axum::Json(
+            json!({"code": 401, "message": "ApiKey verification failed", "data": null}),
+        )
+        .into_response();
+    }
+    let Ok(mut multipart) = Multipart::from_request(request, &()).await else {
+        return axum::Json(
+            json!({"code": 400, "msg": "expected multipart/form-data", "data": null}),
+        )
+        .into_response();
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload.bin").to_owned();
+        let Ok(bytes) = field.bytes().await else {
+            return axum::Json(json!({"code": 400, "msg": "truncated upload", "data": null}))
+                .into_response();
+        };
+        let (n, size) = {
+            let mut inner = shared.lock();
+            inner.uploads.push((name.clone(), bytes.to_vec()));
+            (inner.uploads.len() - 1, bytes.len())
+        };
+        let kind = match crate::upload::upload_kind(&name) {
+            "" => "file",
+            k => k,
+        };
+        return axum::Json(json!({"code": 0, "message": "success", "data": {
+            "type": kind,
+            "download_url": format!("{}/uploads/{n}/{name}", shared.base_url),
+            "fileName": format!("openapi/{name}"),
+            "size": size.to_string(),
+        }}))
+        .into_response();
+    }
+    axum::Json(json!({"code": 400, "msg": "missing field `file`", "data": null})).into_response()
+}
+
+async fn download(shared: &Arc<Shared>, rest: &str) -> Response {
+    shared.lock().counts.downloads += 1;
+    let mut parts = rest.split('/');
+    let (Some(id), Some(n)) = (
+        parts.next(),
+        parts.next().and_then(|n| n.parse::<usize>().ok()),
+    ) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let bytes = {
+        let inner = shared.lock();
+        match (&inner.config.outcome, inner.tasks.contains_key(id)) {
+            (Outcome::Success(outputs), true) => outputs.get(n).map(|o| o.bytes.clone()),
+            _ => None,
+        }
+    };
+    let Some(bytes) = bytes else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let truncated = {
+        let mut inner = shared.lock();
+        match inner.faults.get(&Route::Download).and_then(VecDeque::front) {
+            Some(Fault::TruncatedDownload) => {
+                inner
+                    .faults
+                    .get_mut(&Route::Download)
+                    .and_then(VecDeque::pop_front);
+                true
+            }
+            _ => false,
+        }
+    };
+    if truncated {
+        // Announce twice the length, send half, and let the connection close early.
+        let announced = bytes.len() * 2;
+        let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
+        let stream = futures_stream(half);
+        let mut r = Response::new(Body::from_stream(stream));
+        r.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(announced));
+        return r;
+    }
+    if let Some(r) = fault(shared, Route::Download, || Value::Null).await {
+        return r;
+    }
+    bytes.into_response()
+}
+
+/// A body stream that yields `first` and then fails, cutting the response short.
+fn futures_stream(
+    first: Bytes,
+) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    struct Cut(Option<Bytes>, bool);
+    impl futures_core::Stream for Cut {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if let Some(b) = self.0.take() {
+                return std::task::Poll::Ready(Some(Ok(b)));
+            }
+            if !self.1 {
+                self.1 = true;
+                return std::task::Poll::Ready(Some(Err(std::io::Error::other("simulated cut"))));
+            }
+            std::task::Poll::Ready(None)
+        }
+    }
+    Cut(Some(first), false)
+}

@@ -1,0 +1,284 @@
+//! Uploading local media (multipart, which progenitor cannot generate; the spec describes
+//! the operation and marks it hand-written) and putting local files into requests.
+
+use crate::client::{Client, http_error};
+use crate::error::{Error, ErrorCode};
+use crate::generated::handwritten_paths;
+use crate::types;
+use progenitor_client::ClientInfo;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use tokio::io::AsyncRead;
+
+/// Prefix marking a request field value as a local file to upload first (see
+/// [`Client::upload_local_files`]).
+const LOCAL_PREFIX: &str = "file://";
+
+/// What to upload.
+pub enum UploadSource {
+    /// A file on disk, streamed; its name and media type come from the path.
+    Path(PathBuf),
+    /// Bytes in memory, with the file name to give them.
+    Bytes {
+        /// The file name RunningHub sees; its extension gives the media type.
+        file_name: String,
+        /// The content.
+        bytes: Vec<u8>,
+    },
+    /// Any reader, streamed, with the file name to give its content.
+    Reader {
+        /// The file name RunningHub sees; its extension gives the media type.
+        file_name: String,
+        /// The content.
+        reader: Pin<Box<dyn AsyncRead + Send + Sync>>,
+    },
+}
+
+impl std::fmt::Debug for UploadSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UploadSource::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            UploadSource::Bytes { file_name, bytes } => f
+                .debug_struct("Bytes")
+                .field("file_name", file_name)
+                .field("len", &bytes.len())
+                .finish(),
+            UploadSource::Reader { file_name, .. } => f
+                .debug_struct("Reader")
+                .field("file_name", file_name)
+                .finish(),
+        }
+    }
+}
+
+impl UploadSource {
+    /// Bytes in memory under `file_name`.
+    pub fn bytes(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> UploadSource {
+        UploadSource::Bytes {
+            file_name: file_name.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// A reader under `file_name`.
+    pub fn reader(
+        file_name: impl Into<String>,
+        reader: impl AsyncRead + Send + Sync + 'static,
+    ) -> UploadSource {
+        UploadSource::Reader {
+            file_name: file_name.into(),
+            reader: Box::pin(reader),
+        }
+    }
+}
+
+impl From<PathBuf> for UploadSource {
+    fn from(p: PathBuf) -> Self {
+        UploadSource::Path(p)
+    }
+}
+
+impl From<&Path> for UploadSource {
+    fn from(p: &Path) -> Self {
+        UploadSource::Path(p.to_path_buf())
+    }
+}
+
+/// A stored upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploaded {
+    /// The URL to put into a model request's media field (valid for about a day).
+    pub download_url: String,
+    /// The stored file's name on RunningHub.
+    pub file_name: Option<String>,
+    /// The kind of media stored, such as `image`.
+    pub media_type: Option<String>,
+    /// The stored size in bytes.
+    pub size: Option<u64>,
+}
+
+/// Marks a local file for [`Client::upload_local_files`]: put the returned string where a
+/// request expects a media URL.
+pub fn local_file(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("{LOCAL_PREFIX}{}", absolute.display())
+}
+
+/// The media type RunningHub expects for the file types it accepts.
+fn mime_of(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "mp4" => "video/mp4",
+        "avi" => "video/x-msvideo",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The kind of media RunningHub reports for a file name: `image`, `audio`, `video`, `zip`,
+/// or empty when unknown.
+#[cfg_attr(
+    not(feature = "test-util"),
+    allow(dead_code, reason = "used by the simulator")
+)]
+pub(crate) fn upload_kind(file_name: &str) -> &'static str {
+    match mime_of(file_name) {
+        m if m.starts_with("image/") => "image",
+        m if m.starts_with("audio/") => "audio",
+        m if m.starts_with("video/") => "video",
+        "application/zip" => "zip",
+        _ => "",
+    }
+}
+
+impl Client {
+    /// Uploads a file and returns its download URL. The upload is not retried (a reader
+    /// cannot be replayed); uploads are not charged, so calling again after a failure is safe.
+    pub async fn upload(&self, source: impl Into<UploadSource>) -> Result<Uploaded, Error> {
+        let part = match source.into() {
+            UploadSource::Path(path) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|source| Error::Io {
+                        action: "opening",
+                        path: path.clone(),
+                        source,
+                    })?;
+                let len = file.metadata().await.ok().map(|m| m.len());
+                let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+                let part = match len {
+                    Some(len) => reqwest::multipart::Part::stream_with_length(body, len),
+                    None => reqwest::multipart::Part::stream(body),
+                };
+                part.mime_str(mime_of(&name))
+                    .map_err(Error::Transport)?
+                    .file_name(name)
+            }
+            UploadSource::Bytes { file_name, bytes } => reqwest::multipart::Part::bytes(bytes)
+                .mime_str(mime_of(&file_name))
+                .map_err(Error::Transport)?
+                .file_name(file_name),
+            UploadSource::Reader { file_name, reader } => {
+                let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader));
+                reqwest::multipart::Part::stream(body)
+                    .mime_str(mime_of(&file_name))
+                    .map_err(Error::Transport)?
+                    .file_name(file_name)
+            }
+        };
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let url = format!(
+            "{}{}",
+            self.raw().baseurl(),
+            handwritten_paths::UPLOAD_MEDIA
+        );
+        let response = self
+            .raw()
+            .client()
+            .post(url)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(Error::Transport)?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(http_error(response).await);
+        }
+        let bytes = response.bytes().await.map_err(Error::Transport)?;
+        let envelope: types::UploadResponse =
+            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                status: 200,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                source,
+            })?;
+        let message = envelope.message.or(envelope.msg).unwrap_or_default();
+        if envelope.code != 0 && envelope.code != 200 {
+            return Err(Error::Api {
+                code: ErrorCode::parse(&envelope.code.to_string()),
+                message,
+                task_id: None,
+            });
+        }
+        let data = envelope.data;
+        let Some(download_url) = data
+            .as_ref()
+            .and_then(|d| d.download_url.clone())
+            .filter(|u| !u.is_empty())
+        else {
+            return Err(Error::Api {
+                code: ErrorCode::parse(&envelope.code.to_string()),
+                message: format!("the upload succeeded without a download_url ({message})"),
+                task_id: None,
+            });
+        };
+        let data = data.expect("download_url came from data");
+        Ok(Uploaded {
+            download_url,
+            file_name: data.file_name,
+            media_type: data.type_,
+            size: data.size.and_then(|s| s.trim().parse().ok()),
+        })
+    }
+
+    /// Returns `body` with every string value made by [`local_file`] (anywhere in the body)
+    /// replaced by the download URL of that file, uploaded first. Works for any request type;
+    /// each distinct file is uploaded once.
+    pub async fn upload_local_files<B: Serialize + DeserializeOwned>(
+        &self,
+        body: &B,
+    ) -> Result<B, Error> {
+        let mut value =
+            serde_json::to_value(body).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let mut locals = Vec::new();
+        collect_locals(&value, &mut locals);
+        locals.sort();
+        locals.dedup();
+        let mut urls = std::collections::HashMap::new();
+        for local in locals {
+            let path = PathBuf::from(local.trim_start_matches(LOCAL_PREFIX));
+            let uploaded = self.upload(path).await?;
+            urls.insert(local, uploaded.download_url);
+        }
+        replace_locals(&mut value, &urls);
+        serde_json::from_value(value).map_err(|e| Error::InvalidRequest(e.to_string()))
+    }
+}
+
+fn collect_locals(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) if s.starts_with(LOCAL_PREFIX) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_locals(i, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|i| collect_locals(i, out)),
+        _ => {}
+    }
+}
+
+fn replace_locals(v: &mut serde_json::Value, urls: &std::collections::HashMap<String, String>) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(url) = urls.get(s.as_str()) {
+                *s = url.clone();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| replace_locals(i, urls)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| replace_locals(i, urls)),
+        _ => {}
+    }
+}

@@ -1,0 +1,323 @@
+//! From a submit (or a bare task id) to a finished task: adaptive polling with jitter, an
+//! overall timeout, retries of failed queries, progress reports, and webhook delivery.
+//! Dropping the future stops everything: no request is made after that.
+
+use crate::client::{Client, check_task};
+use crate::error::Error;
+use crate::operation::TaskOperation;
+use crate::retry::{PollSchedule, RetryPolicy};
+use crate::task::{Output, TaskStatus};
+use crate::types;
+use crate::webhook::WebhookInbox;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A status change seen while waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The task.
+    pub task_id: String,
+    /// Its new status.
+    pub status: TaskStatus,
+    /// Time since the wait started.
+    pub elapsed: Duration,
+    /// Queries made so far (retries included).
+    pub queries: u32,
+}
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How to wait for a task.
+#[derive(Clone)]
+pub struct WaitOptions {
+    /// Give up after this long (default 30 minutes) with [`Error::Timeout`]. The task is
+    /// not cancelled; it can be awaited again by id.
+    pub timeout: Duration,
+    /// Delays between queries.
+    pub schedule: PollSchedule,
+    /// Retries of failed queries.
+    pub retry: RetryPolicy,
+    progress: Option<ProgressFn>,
+    webhook: Option<(WebhookInbox, Duration)>,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(30 * 60),
+            schedule: PollSchedule::default(),
+            retry: RetryPolicy::default(),
+            progress: None,
+            webhook: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("schedule", &self.schedule)
+            .field("retry", &self.retry)
+            .field("progress", &self.progress.is_some())
+            .field("webhook_grace", &self.webhook.as_ref().map(|(_, g)| g))
+            .finish()
+    }
+}
+
+impl WaitOptions {
+    /// The defaults: 30 minutes, [`PollSchedule::default`], [`RetryPolicy::default`].
+    pub fn new() -> WaitOptions {
+        WaitOptions::default()
+    }
+
+    /// Sets the overall timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the poll schedule.
+    pub fn schedule(mut self, schedule: PollSchedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Sets the retry policy for queries.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Calls `f` on every status change (and on the first status seen).
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Waits for the task's webhook event in `inbox` first, and falls back to polling if it
+    /// has not arrived within `grace`. The submit must carry a `webhookUrl` whose receiver
+    /// feeds `inbox`.
+    pub fn webhook(mut self, inbox: WebhookInbox, grace: Duration) -> Self {
+        self.webhook = Some((inbox, grace));
+        self
+    }
+}
+
+/// A task that finished with results.
+#[derive(Debug, Clone)]
+pub struct FinishedTask {
+    pub(crate) task: types::Task,
+    pub(crate) client: Client,
+}
+
+impl FinishedTask {
+    /// The task object as RunningHub last reported it.
+    pub fn task(&self) -> &types::Task {
+        &self.task
+    }
+
+    /// The task object, consuming `self`.
+    pub fn into_task(self) -> types::Task {
+        self.task
+    }
+
+    /// The task's id.
+    pub fn task_id(&self) -> &str {
+        &self.task.task_id
+    }
+
+    /// The outputs (never empty).
+    pub fn outputs(&self) -> Vec<Output> {
+        self.task.outputs()
+    }
+}
+
+/// A submit to a model endpoint, returned by the generated methods such as
+/// [`Client::vidu_reference_to_video_q3`]. `.await` it to submit and get the created task,
+/// or call [`Submission::wait`] / [`Submission::wait_with`] to submit and wait for the
+/// result.
+#[must_use = "a submission does nothing until it is awaited"]
+pub struct Submission<'a, O: TaskOperation> {
+    client: &'a Client,
+    body: &'a O::Body,
+}
+
+impl<'a, O: TaskOperation> Submission<'a, O> {
+    pub(crate) fn new(client: &'a Client, body: &'a O::Body) -> Self {
+        Submission { client, body }
+    }
+
+    /// Submits and waits with the default options.
+    pub async fn wait(self) -> Result<FinishedTask, Error> {
+        self.wait_with(WaitOptions::default()).await
+    }
+
+    /// Submits and waits. A submit answered with `SUCCESS` and results needs no query.
+    pub async fn wait_with(self, options: WaitOptions) -> Result<FinishedTask, Error> {
+        let task = self.client.submit::<O>(self.body).await?;
+        self.client.wait_from(task, options).await
+    }
+}
+
+impl<'a, O: TaskOperation + 'a> IntoFuture for Submission<'a, O> {
+    type Output = Result<types::Task, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.client.submit::<O>(self.body))
+    }
+}
+
+impl<O> std::fmt::Debug for Submission<'_, O>
+where
+    O: TaskOperation,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("operation", &O::OPERATION_ID)
+            .field("body", self.body)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Waits for a task by id until it finishes.
+    pub async fn wait(&self, task_id: &str, options: WaitOptions) -> Result<FinishedTask, Error> {
+        self.wait_inner(task_id.to_owned(), None, options).await
+    }
+
+    /// Waits for a task returned by a submit; if it already finished, no query is made.
+    pub async fn wait_from(
+        &self,
+        task: types::Task,
+        options: WaitOptions,
+    ) -> Result<FinishedTask, Error> {
+        self.wait_inner(task.task_id.clone(), Some(task), options)
+            .await
+    }
+
+    async fn wait_inner(
+        &self,
+        task_id: String,
+        first: Option<types::Task>,
+        options: WaitOptions,
+    ) -> Result<FinishedTask, Error> {
+        let mut watch = Watch {
+            client: self,
+            task_id,
+            start: Instant::now(),
+            last: None,
+            queries: 0,
+            progress: options.progress.clone(),
+        };
+        let deadline = watch.start + options.timeout;
+        if let Some(task) = first
+            && let Some(done) = watch.observe(task)?
+        {
+            return Ok(done);
+        }
+        if let Some((inbox, grace)) = &options.webhook {
+            let until = (watch.start + *grace).min(deadline);
+            if let Ok(task) = tokio::time::timeout_at(until, inbox.wait(&watch.task_id)).await
+                && let Some(done) = watch.observe(check_task(task)?)?
+            {
+                return Ok(done);
+            }
+        }
+        for n in 0.. {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            tokio::time::sleep_until((now + options.schedule.delay(n)).min(deadline)).await;
+            if Instant::now() >= deadline {
+                break;
+            }
+            let task = match tokio::time::timeout_at(deadline, watch.query(&options.retry)).await {
+                Ok(task) => task?,
+                Err(_) => break,
+            };
+            if let Some(done) = watch.observe(task)? {
+                return Ok(done);
+            }
+        }
+        Err(Error::Timeout {
+            task_id: watch.task_id,
+            last_status: watch.last,
+            elapsed: watch.start.elapsed(),
+        })
+    }
+}
+
+struct Watch<'a> {
+    client: &'a Client,
+    task_id: String,
+    start: Instant,
+    last: Option<TaskStatus>,
+    queries: u32,
+    progress: Option<ProgressFn>,
+}
+
+impl Watch<'_> {
+    /// Reports a status change and decides whether the wait is over.
+    fn observe(&mut self, task: types::Task) -> Result<Option<FinishedTask>, Error> {
+        let status = task.state();
+        if self.last.as_ref() != Some(&status) {
+            if let Some(progress) = &self.progress {
+                progress(&Progress {
+                    task_id: self.task_id.clone(),
+                    status: status.clone(),
+                    elapsed: self.start.elapsed(),
+                    queries: self.queries,
+                });
+            }
+            self.last = Some(status.clone());
+        }
+        match status {
+            TaskStatus::Success if task.outputs().is_empty() => Err(Error::TaskFailed {
+                task_id: self.task_id.clone(),
+                code: crate::ErrorCode::Other(String::new()),
+                message: "the task reported SUCCESS without any result".into(),
+                failed_reason: None,
+            }),
+            TaskStatus::Success => Ok(Some(FinishedTask {
+                task,
+                client: self.client.clone(),
+            })),
+            TaskStatus::Failed => Err(Error::TaskFailed {
+                task_id: self.task_id.clone(),
+                code: crate::ErrorCode::parse(task.error_code.as_deref().unwrap_or("")),
+                message: task.error_message.clone().unwrap_or_default(),
+                failed_reason: task.failed_reason.clone(),
+            }),
+            TaskStatus::Cancel | TaskStatus::Cancelled => Err(Error::TaskCancelled {
+                task_id: self.task_id.clone(),
+                status: status.as_str().to_owned(),
+            }),
+            _ => Ok(None),
+        }
+    }
+
+    /// One query, retried on retryable failures up to the policy's limit.
+    async fn query(&mut self, policy: &RetryPolicy) -> Result<types::Task, Error> {
+        let mut failures = 0;
+        loop {
+            self.queries += 1;
+            match self.client.query(&self.task_id).await {
+                Ok(task) => return Ok(task),
+                Err(e) if e.is_retryable() => {
+                    failures += 1;
+                    if failures >= policy.max_consecutive_failures {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(policy.backoff(failures, e.retry_after())).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
