@@ -35,7 +35,11 @@
 //!   [`operation::Operation`], for code that works with any endpoint.
 //! - [`validation`]: the checks generated from the spec's constraints, and
 //!   [`validation::from_json`] to build a typed request from JSON.
+//! - Waiting and files (hand-written, generic over endpoints): [`Submission`],
+//!   [`WaitOptions`], [`PollSchedule`], [`RetryPolicy`], [`FinishedTask`] (outputs, usage,
+//!   [`FinishedTask::download_to`]), [`TaskStatus`], [`Client::upload`], [`webhook`].
 //! - [`Error`], [`ErrorCode`]: every failure, typed.
+//! - `simulator` (feature `test-util`): a local RunningHub for tests and experiments.
 //! - [`raw`]: progenitor's generated client, for what this layer does not cover.
 //!
 //! # Generation

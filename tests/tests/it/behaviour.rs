@@ -488,16 +488,19 @@ async fn a_submit_that_never_connected_is_a_plain_transport_error() {
     let client = Client::builder()
         .api_key(KEY)
         .base_url(format!("http://127.0.0.1:{port}"))
+        .retry(runninghub::RetryPolicy {
+            max_consecutive_failures: 3,
+            base: std::time::Duration::from_millis(1),
+            cap: std::time::Duration::from_millis(5),
+        })
         .build()
         .unwrap();
     let err = client
         .vidu_reference_to_video_q3(&valid_request())
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::Transport(_)),
-        "nothing was sent, so the outcome is known: {err:?}"
-    );
+    // Nothing was sent, so the outcome is known (and retrying it was safe).
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -588,4 +591,59 @@ fn configuration_errors_are_clear() {
         .build()
         .unwrap();
     assert_eq!(trailing.base_url(), "http://127.0.0.1:9");
+}
+
+#[tokio::test]
+async fn upload_envelopes_in_all_their_documented_forms() {
+    const UPLOAD: &str = "/openapi/v2/media/upload/binary";
+    let ok_200_msg = json!({"code": 200, "msg": "ok", "data": {"type": "image", "download_url": "https://cdn.example/a.png", "fileName": "openapi/a.png", "size": "3490"}});
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        UPLOAD,
+        ResponseTemplate::new(200).set_body_json(ok_200_msg),
+    )
+    .await;
+    let uploaded = client(&server)
+        .upload(runninghub::UploadSource::bytes("a.png", b"png".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(uploaded.download_url, "https://cdn.example/a.png");
+    assert_eq!(uploaded.size, Some(3490));
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(
+        r.headers.get("authorization").unwrap().to_str().unwrap(),
+        format!("Bearer {KEY}")
+    );
+    let content_type = r.headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.contains("name=\"file\"; filename=\"a.png\""), "{body}");
+    assert!(body.contains("Content-Type: image/png"), "{body}");
+
+    let server = MockServer::start().await;
+    let refused = json!({"code": 401, "message": "ApiKey verification failed", "data": null});
+    answer(
+        &server,
+        UPLOAD,
+        ResponseTemplate::new(200).set_body_json(refused),
+    )
+    .await;
+    let err = client(&server)
+        .upload(runninghub::UploadSource::bytes("a.png", b"png".to_vec()))
+        .await
+        .unwrap_err();
+    let Error::Api { code, message, .. } = err else {
+        panic!("expected Api")
+    };
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("401", "ApiKey verification failed")
+    );
+    assert_eq!(received(&server).await.len(), 1);
 }

@@ -753,3 +753,22 @@ async fn a_wrong_key_is_an_api_error_and_is_not_retried() {
     assert_eq!(err.code(), Some(&ErrorCode::InvalidApiKey));
     assert_eq!((sim.counts().submits, sim.counts().unauthorized), (1, 1));
 }
+
+#[tokio::test]
+async fn a_hanging_query_times_out_and_is_retried() {
+    let sim = Simulator::start().await;
+    sim.inject(Route::Query, Fault::Hang);
+    let client = Client::builder()
+        .api_key("sim-key")
+        .base_url(sim.url())
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let finished = client
+        .vidu_reference_to_video_q3(&request())
+        .wait_with(fast())
+        .await
+        .unwrap();
+    assert_eq!(finished.outputs().len(), 1);
+    assert!(sim.counts().queries >= 2, "{:?}", sim.counts());
+}
