@@ -384,6 +384,19 @@ fn rejection(code: &str, message: &str) -> Value {
     json!({"taskId": "", "status": "", "errorCode": code, "errorMessage": message, "results": null, "clientId": "", "promptTips": ""})
 }
 
+/// Removes the next queued fault of `route` when it is of the kind `is` accepts (faults
+/// that the route handles itself rather than by replacing the answer).
+fn take_fault_if(shared: &Shared, route: Route, is: impl Fn(&Fault) -> bool) -> bool {
+    let mut inner = shared.lock();
+    let queue = inner.faults.entry(route).or_default();
+    if queue.front().is_some_and(is) {
+        queue.pop_front();
+        true
+    } else {
+        false
+    }
+}
+
 /// Applies the next queued fault of `route`, if any; `real` is the answer it replaces.
 async fn fault(shared: &Shared, route: Route, real: impl FnOnce() -> Value) -> Option<Response> {
     let fault = shared
@@ -433,19 +446,9 @@ async fn submit(
     body: &Bytes,
 ) -> Response {
     shared.lock().counts.submits += 1;
-    let pending = {
-        let mut inner = shared.lock();
-        match inner.faults.get(&Route::Submit).and_then(VecDeque::front) {
-            Some(Fault::AcceptThenHang) => {
-                inner
-                    .faults
-                    .get_mut(&Route::Submit)
-                    .and_then(VecDeque::pop_front);
-                true
-            }
-            _ => false,
-        }
-    };
+    let pending = take_fault_if(shared, Route::Submit, |f| {
+        matches!(f, Fault::AcceptThenHang)
+    });
     if !pending && let Some(r) = fault(shared, Route::Submit, || rejection("", "")).await {
         return r;
     }
@@ -648,19 +651,9 @@ async fn download(shared: &Arc<Shared>, rest: &str) -> Response {
     let Some(bytes) = bytes else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let truncated = {
-        let mut inner = shared.lock();
-        match inner.faults.get(&Route::Download).and_then(VecDeque::front) {
-            Some(Fault::TruncatedDownload) => {
-                inner
-                    .faults
-                    .get_mut(&Route::Download)
-                    .and_then(VecDeque::pop_front);
-                true
-            }
-            _ => false,
-        }
-    };
+    let truncated = take_fault_if(shared, Route::Download, |f| {
+        matches!(f, Fault::TruncatedDownload)
+    });
     if truncated {
         // Announce twice the length, send half, and let the connection close early.
         let announced = bytes.len() * 2;
