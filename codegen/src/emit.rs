@@ -34,6 +34,11 @@ struct Field {
 }
 
 impl Index {
+    /// Operation id → Rust name of its request body type.
+    pub(crate) fn bodies(&self) -> &BTreeMap<String, String> {
+        &self.bodies
+    }
+
     pub(crate) fn new(file: &syn::File) -> Index {
         let mut structs = BTreeMap::new();
         let mut bodies = BTreeMap::new();
@@ -142,6 +147,8 @@ pub(crate) fn additions(
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
     let mut table = Vec::new();
+    let mut json_checks = Vec::new();
+    let mut json_submits = Vec::new();
 
     for op in operations.iter().filter(|op| !op.handwritten) {
         let Some(schema) = &op.body else { continue };
@@ -175,6 +182,13 @@ pub(crate) fn additions(
                 crate::validation::validate_json::<types::#body_ty>(body)
             ),
         });
+        json_checks.push(quote! {
+            #op_id => ::std::option::Option::Some(
+                crate::validation::from_json::<types::#body_ty>(body).map(|typed| {
+                    ::serde_json::to_value(&typed).expect("generated request types serialize")
+                })
+            ),
+        });
         if !tasky {
             continue;
         }
@@ -204,6 +218,12 @@ pub(crate) fn additions(
         });
 
         if op.role == Role::Task {
+            json_submits.push(quote! {
+                #op_id => {
+                    let body = crate::validation::from_json::<types::#body_ty>(body)?;
+                    self.submit::<operations::#marker>(&body).await
+                }
+            });
             let mut doc = summary.clone();
             if let Some(d) = &op.description {
                 doc.push_str("\n\n");
@@ -281,6 +301,35 @@ pub(crate) fn additions(
         /// Checked methods, one per model endpoint.
         impl crate::Client {
             #(#client_methods)*
+
+            /// Submits a JSON body to the model endpoint named by its `operationId`, for
+            /// callers that pick the endpoint at run time (a command line, a batch file).
+            /// The body is decoded into the endpoint's request type and validated first; a
+            /// problem is [`crate::Error::Validation`] naming the field, and nothing is sent.
+            /// An unknown operation is [`crate::Error::UnknownOperation`].
+            pub async fn submit_json(
+                &self,
+                operation_id: &str,
+                body: ::serde_json::Value,
+            ) -> ::std::result::Result<types::Task, crate::Error> {
+                match operation_id {
+                    #(#json_submits)*
+                    _ => ::std::result::Result::Err(crate::Error::UnknownOperation(operation_id.to_owned())),
+                }
+            }
+        }
+
+        /// Decodes and validates a JSON request body for the operation named by its
+        /// `operationId`, returning the body as the client would send it; `None` for an
+        /// operation without a generated request type.
+        pub fn check_json_body(
+            operation_id: &str,
+            body: ::serde_json::Value,
+        ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, crate::ValidationError>> {
+            match operation_id {
+                #(#json_checks)*
+                _ => ::std::option::Option::None,
+            }
         }
 
         /// Validates a serialized request body by operation id; `None` for operations

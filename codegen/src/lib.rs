@@ -16,6 +16,7 @@
 //!
 //! The output is a pure function of the spec text: byte-for-byte deterministic.
 
+mod catalog;
 mod emit;
 mod error;
 mod load;
@@ -39,6 +40,8 @@ pub const REGENERATE_COMMAND: &str = "cargo xtask codegen";
 pub struct Generated {
     /// The formatted Rust source, header included.
     pub code: String,
+    /// The endpoint catalog in Markdown, header included.
+    pub catalog: String,
     /// Operations turned into Rust, in spec order.
     pub operations: Vec<OperationSummary>,
     /// Operations left to the hand-written layer (marked `x-runninghub-handwritten`).
@@ -86,9 +89,12 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     file.items.extend(additions.items);
 
     let body = prettyplease::unparse(&file);
-    let code = format!("{}\n{body}", header(spec_name, spec_text));
+    let header = header(spec_name, spec_text);
+    let code = format!("{header}\n{body}");
+    let catalog = catalog::render(&spec, &operations, index.bodies(), &header);
     Ok(Generated {
         code,
+        catalog,
         operations: generated_ops.iter().map(OperationSummary::from).collect(),
         handwritten: operations
             .iter()

@@ -32,6 +32,7 @@ pub(crate) struct Operation {
     pub(crate) path: String,
     pub(crate) role: Role,
     pub(crate) handwritten: bool,
+    pub(crate) tags: Vec<String>,
     pub(crate) summary: Option<String>,
     pub(crate) description: Option<String>,
     /// The JSON request body's schema, if the operation has one.

@@ -118,6 +118,10 @@ pub enum Error {
     #[error("client configuration: {0}")]
     Config(String),
 
+    /// No operation of the spec has this `operationId`.
+    #[error("no operation `{0}` in the spec")]
+    UnknownOperation(String),
+
     /// progenitor's client refused to build the request for a reason other than validation.
     #[error("invalid request: {0}")]
     InvalidRequest(String),

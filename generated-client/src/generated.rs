@@ -797,6 +797,63 @@ Sends `POST /openapi/v2/vidu/reference-to-video-q3`. `.await` the result to subm
     ) -> crate::Submission<'a, operations::ViduReferenceToVideoQ3> {
         self.submission::<operations::ViduReferenceToVideoQ3>(body)
     }
+    /// Submits a JSON body to the model endpoint named by its `operationId`, for
+    /// callers that pick the endpoint at run time (a command line, a batch file).
+    /// The body is decoded into the endpoint's request type and validated first; a
+    /// problem is [`crate::Error::Validation`] naming the field, and nothing is sent.
+    /// An unknown operation is [`crate::Error::UnknownOperation`].
+    pub async fn submit_json(
+        &self,
+        operation_id: &str,
+        body: ::serde_json::Value,
+    ) -> ::std::result::Result<types::Task, crate::Error> {
+        match operation_id {
+            "vidu_reference_to_video_q3" => {
+                let body = crate::validation::from_json::<
+                    types::ViduReferenceToVideoQ3Request,
+                >(body)?;
+                self.submit::<operations::ViduReferenceToVideoQ3>(&body).await
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    crate::Error::UnknownOperation(operation_id.to_owned()),
+                )
+            }
+        }
+    }
+}
+/// Decodes and validates a JSON request body for the operation named by its
+/// `operationId`, returning the body as the client would send it; `None` for an
+/// operation without a generated request type.
+pub fn check_json_body(
+    operation_id: &str,
+    body: ::serde_json::Value,
+) -> ::std::option::Option<
+    ::std::result::Result<::serde_json::Value, crate::ValidationError>,
+> {
+    match operation_id {
+        "vidu_reference_to_video_q3" => {
+            ::std::option::Option::Some(
+                crate::validation::from_json::<
+                    types::ViduReferenceToVideoQ3Request,
+                >(body)
+                    .map(|typed| {
+                        ::serde_json::to_value(&typed)
+                            .expect("generated request types serialize")
+                    }),
+            )
+        }
+        "query_task" => {
+            ::std::option::Option::Some(
+                crate::validation::from_json::<types::QueryTaskRequest>(body)
+                    .map(|typed| {
+                        ::serde_json::to_value(&typed)
+                            .expect("generated request types serialize")
+                    }),
+            )
+        }
+        _ => ::std::option::Option::None,
+    }
 }
 /// Validates a serialized request body by operation id; `None` for operations
 /// without a generated body type.

@@ -7,6 +7,8 @@ use crate::types;
 use crate::validation::Validate;
 use std::future::Future;
 
+pub use crate::generated::check_json_body;
+
 /// What an operation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {

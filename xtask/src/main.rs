@@ -16,6 +16,7 @@ use std::time::Instant;
 
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";
+const CATALOG: &str = "docs/endpoints.md";
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
@@ -95,12 +96,15 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("nothing was written; {CLIENT} is unchanged");
+            eprintln!("nothing was written; {CLIENT} and {CATALOG} are unchanged");
             return Ok(ExitCode::FAILURE);
         }
     };
     let elapsed = started.elapsed();
-    let artefacts = [(CLIENT, generated.code.as_str())];
+    let artefacts = [
+        (CLIENT, generated.code.as_str()),
+        (CATALOG, generated.catalog.as_str()),
+    ];
 
     println!(
         "generated {} operation(s) from {SPEC} in {:.0} ms:",
@@ -215,6 +219,7 @@ fn normalize(s: &str) -> String {
 /// sees a half-written file and an interrupted run leaves the old one in place.
 fn write_atomically(path: &Path, contents: &str) -> Result<()> {
     let dir = path.parent().context("artefact path has no parent")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = path
         .file_name()
         .context("artefact path has no file name")?

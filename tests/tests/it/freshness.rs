@@ -1,15 +1,17 @@
 //! The checked-in client is exactly what the spec generates today.
 
-use crate::support::{GENERATED, SPEC, read, spec_text};
+use crate::support::{CATALOG, GENERATED, SPEC, read, spec_text};
 
 #[test]
-fn checked_in_client_matches_the_spec() {
+fn checked_in_client_and_catalog_match_the_spec() {
     let generated = codegen::generate(SPEC, &spec_text()).expect("the spec generates");
-    let checked_in = read(GENERATED).replace("\r\n", "\n");
-    assert!(
-        checked_in == generated.code,
-        "{GENERATED} is stale relative to {SPEC}; run `cargo xtask codegen` and commit the result"
-    );
+    for (path, fresh) in [(GENERATED, &generated.code), (CATALOG, &generated.catalog)] {
+        let checked_in = read(path).replace("\r\n", "\n");
+        assert!(
+            checked_in == *fresh,
+            "{path} is stale relative to {SPEC}; run `cargo xtask codegen` and commit the result"
+        );
+    }
 }
 
 #[test]

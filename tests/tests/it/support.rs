@@ -6,6 +6,8 @@ use std::path::PathBuf;
 pub const SPEC: &str = "spec/runninghub.yaml";
 /// The checked-in generated client, relative to the workspace root.
 pub const GENERATED: &str = "generated-client/src/generated.rs";
+/// The generated endpoint catalog, relative to the workspace root.
+pub const CATALOG: &str = "docs/endpoints.md";
 
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

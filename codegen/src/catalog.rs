@@ -1,0 +1,236 @@
+//! The human-readable endpoint catalog (`docs/endpoints.md`), generated from the same spec
+//! as the client: per endpoint its path, method name, family, and fields with types,
+//! defaults and bounds.
+
+use crate::model::{Operation, Role};
+use crate::preflight::{resolve_schema, unbox};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Renders the catalog. `bodies` maps operation ids to their Rust request type names.
+pub(crate) fn render(
+    spec: &OpenAPI,
+    operations: &[Operation],
+    bodies: &BTreeMap<String, String>,
+    header: &str,
+) -> String {
+    let tasks: Vec<&Operation> = operations
+        .iter()
+        .filter(|op| op.role == Role::Task && !op.handwritten)
+        .collect();
+    // Families in the order the spec declares its tags, then any undeclared ones.
+    let mut families: Vec<String> = spec.tags.iter().map(|t| t.name.clone()).collect();
+    for op in &tasks {
+        let family = family_of(op);
+        if !families.contains(&family) {
+            families.push(family);
+        }
+    }
+    let by_family = |f: &str| -> Vec<&Operation> {
+        tasks
+            .iter()
+            .copied()
+            .filter(|op| family_of(op) == f)
+            .collect()
+    };
+
+    let mut out = String::new();
+    for line in header.lines() {
+        let _ = writeln!(out, "<!-- {} -->", line.trim_start_matches("// "));
+    }
+    let _ = writeln!(out, "\n# RunningHub endpoints\n");
+    let _ = writeln!(
+        out,
+        "{} model endpoint{}. Each is a method of `runninghub::Client` named after its operation id, \
+         taking its request type from `runninghub::types`; every bound below is checked before a \
+         request is sent. Defaults are applied by RunningHub when a field is left out.\n",
+        tasks.len(),
+        if tasks.len() == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(out, "| family | endpoints |\n|---|---|");
+    for f in &families {
+        let n = by_family(f).len();
+        if n > 0 {
+            let _ = writeln!(out, "| [{f}](#{}) | {n} |", anchor(f));
+        }
+    }
+    for f in &families {
+        if by_family(f).is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n## {f}");
+        if let Some(desc) = spec
+            .tags
+            .iter()
+            .find(|t| &t.name == f)
+            .and_then(|t| t.description.as_deref())
+        {
+            let _ = writeln!(out, "\n{}", desc.trim());
+        }
+        for op in by_family(f) {
+            let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
+            let _ = writeln!(out, "\n### {title}\n");
+            let body = bodies.get(&op.id).map_or("…", String::as_str);
+            let _ = writeln!(
+                out,
+                "`{} {}` · `client.{}(&types::{body})`\n",
+                op.method, op.path, op.id
+            );
+            if let Some(desc) = &op.description {
+                let first = desc
+                    .split("\n\n")
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if !first.is_empty() {
+                    let _ = writeln!(out, "{first}\n");
+                }
+            }
+            if let Some(schema) = op.body.as_ref().and_then(|s| resolve_schema(spec, s)) {
+                fields_table(spec, schema, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn family_of(op: &Operation) -> String {
+    op.tags
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "other".to_owned())
+}
+
+fn anchor(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
+            'A'..='Z' => Some(c.to_ascii_lowercase()),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+fn fields_table(spec: &OpenAPI, schema: &Schema, out: &mut String) {
+    let SchemaKind::Type(Type::Object(obj)) = &schema.schema_kind else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "| field | type | required | default | allowed |\n|---|---|---|---|---|"
+    );
+    // Required fields first, each group in spec order.
+    let mut props: Vec<_> = obj.properties.iter().collect();
+    props.sort_by_key(|(name, _)| !obj.required.contains(name));
+    for (name, prop) in props {
+        let prop = unbox(prop);
+        let resolved = resolve_schema(spec, &prop);
+        let ty = match (&prop, resolved) {
+            (ReferenceOr::Reference { reference }, Some(s)) if !is_scalar(s) => {
+                reference.rsplit('/').next().unwrap_or("object").to_owned()
+            }
+            (_, Some(s)) => type_name(spec, s),
+            (_, None) => "?".to_owned(),
+        };
+        let required = if obj.required.contains(name) {
+            "yes"
+        } else {
+            ""
+        };
+        let default = resolved
+            .and_then(|s| s.schema_data.default.as_ref())
+            .map(|d| format!("`{d}`"))
+            .unwrap_or_default();
+        let allowed = resolved.map(|s| bounds(spec, s)).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{name}` | {ty} | {required} | {default} | {allowed} |"
+        );
+    }
+}
+
+fn is_scalar(s: &Schema) -> bool {
+    matches!(
+        s.schema_kind,
+        SchemaKind::Type(Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_))
+    )
+}
+
+fn type_name(spec: &OpenAPI, s: &Schema) -> String {
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(_)) => "string".into(),
+        SchemaKind::Type(Type::Integer(_)) => "integer".into(),
+        SchemaKind::Type(Type::Number(_)) => "number".into(),
+        SchemaKind::Type(Type::Boolean(_)) => "boolean".into(),
+        SchemaKind::Type(Type::Object(_)) => "object".into(),
+        SchemaKind::Type(Type::Array(a)) => {
+            let item = a.items.as_ref().map(unbox);
+            let inner = match &item {
+                Some(ReferenceOr::Reference { reference }) => {
+                    reference.rsplit('/').next().unwrap_or("?").to_owned()
+                }
+                Some(i) => resolve_schema(spec, i).map_or("?".into(), |s| type_name(spec, s)),
+                None => "any".into(),
+            };
+            format!("list of {inner}")
+        }
+        _ => "any".into(),
+    }
+}
+
+fn bounds(spec: &OpenAPI, s: &Schema) -> String {
+    let range = |min: Option<String>, max: Option<String>, unit: &str| match (min, max) {
+        (Some(a), Some(b)) if a == b => format!("exactly {a}{unit}"),
+        (Some(a), Some(b)) => format!("{a} to {b}{unit}"),
+        (Some(a), None) => format!("at least {a}{unit}"),
+        (None, Some(b)) => format!("at most {b}{unit}"),
+        (None, None) => String::new(),
+    };
+    match &s.schema_kind {
+        SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty() => t
+            .enumeration
+            .iter()
+            .flatten()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        SchemaKind::Type(Type::String(t)) => range(
+            t.min_length.map(|v| v.to_string()),
+            t.max_length.map(|v| v.to_string()),
+            " characters",
+        ),
+        SchemaKind::Type(Type::Integer(t)) => range(
+            t.minimum.map(|v| v.to_string()),
+            t.maximum.map(|v| v.to_string()),
+            "",
+        ),
+        SchemaKind::Type(Type::Number(t)) => range(
+            t.minimum.map(|v| v.to_string()),
+            t.maximum.map(|v| v.to_string()),
+            "",
+        ),
+        SchemaKind::Type(Type::Array(a)) => {
+            let items = range(
+                a.min_items.map(|v| v.to_string()),
+                a.max_items.map(|v| v.to_string()),
+                " items",
+            );
+            let inner = a
+                .items
+                .as_ref()
+                .map(unbox)
+                .and_then(|i| resolve_schema(spec, &i).map(|s| bounds(spec, s)))
+                .filter(|b| !b.is_empty());
+            match inner {
+                Some(inner) if items.is_empty() => format!("each: {inner}"),
+                Some(inner) => format!("{items}; each: {inner}"),
+                None => items,
+            }
+        }
+        _ => String::new(),
+    }
+}
