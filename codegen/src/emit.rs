@@ -258,8 +258,24 @@ pub(crate) fn additions(
                 Role::Query => quote!(crate::operation::Role::Query),
                 Role::Other => quote!(crate::operation::Role::Other),
             };
+            let summary = op.summary.clone().unwrap_or_default();
+            let family = op.tags.first().cloned().unwrap_or_default();
+            let fields = op
+                .body
+                .as_ref()
+                .and_then(|b| resolve_schema(spec, b))
+                .map(|s| field_infos(spec, s))
+                .unwrap_or_default();
             quote! {
-                crate::operation::OperationInfo { operation_id: #id, method: #http, path: #path, role: #role },
+                crate::operation::OperationInfo {
+                    operation_id: #id,
+                    method: #http,
+                    path: #path,
+                    role: #role,
+                    summary: #summary,
+                    family: #family,
+                    fields: &[#(#fields)*],
+                },
             }
         })
         .collect();
@@ -344,6 +360,129 @@ pub(crate) fn additions(
             }
         }
     })
+}
+
+/// One `crate::operation::FieldInfo` literal per property of a request body: what a
+/// command line or a form needs to build a body without knowing the endpoint.
+fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
+    let SchemaKind::Type(Type::Object(obj)) = &schema.schema_kind else {
+        return Vec::new();
+    };
+    let opt_f64 = |v: Option<f64>| match v {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    };
+    let opt_u64 = |v: Option<usize>| match v {
+        Some(v) => {
+            let v = v as u64;
+            quote!(::std::option::Option::Some(#v))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    obj.properties
+        .iter()
+        .map(|(name, prop)| {
+            let prop = unbox(prop);
+            let resolved = resolve_schema(spec, &prop).cloned();
+            let required = obj.required.contains(name);
+            let (
+                mut kind,
+                mut allowed,
+                mut min,
+                mut max,
+                mut min_items,
+                mut max_items,
+                mut min_len,
+                mut max_len,
+            ) = (
+                quote!(Other),
+                Vec::new(),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            );
+            let description = resolved
+                .as_ref()
+                .and_then(|s| s.schema_data.description.clone())
+                .unwrap_or_default();
+            let description = description
+                .split("\n\n")
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let default = match resolved
+                .as_ref()
+                .and_then(|s| s.schema_data.default.clone())
+            {
+                Some(d) => {
+                    let d = d.to_string();
+                    quote!(::std::option::Option::Some(#d))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            match resolved.as_ref().map(|s| &s.schema_kind) {
+                Some(SchemaKind::Type(Type::String(t))) => {
+                    kind = quote!(String);
+                    allowed = t.enumeration.iter().flatten().cloned().collect();
+                    min_len = t.min_length;
+                    max_len = t.max_length;
+                }
+                Some(SchemaKind::Type(Type::Integer(t))) => {
+                    kind = quote!(Integer);
+                    min = t.minimum.map(|v| v as f64);
+                    max = t.maximum.map(|v| v as f64);
+                }
+                Some(SchemaKind::Type(Type::Number(t))) => {
+                    kind = quote!(Number);
+                    min = t.minimum;
+                    max = t.maximum;
+                }
+                Some(SchemaKind::Type(Type::Boolean(_))) => kind = quote!(Boolean),
+                Some(SchemaKind::Type(Type::Array(a))) => {
+                    let item_is_string = a
+                        .items
+                        .as_ref()
+                        .map(unbox)
+                        .and_then(|i| resolve_schema(spec, &i).cloned())
+                        .is_some_and(|i| {
+                            matches!(i.schema_kind, SchemaKind::Type(Type::String(_)))
+                        });
+                    kind = if item_is_string {
+                        quote!(StringList)
+                    } else {
+                        quote!(Other)
+                    };
+                    min_items = a.min_items;
+                    max_items = a.max_items;
+                }
+                _ => {}
+            }
+            let (min, max) = (opt_f64(min), opt_f64(max));
+            let (min_items, max_items) = (opt_u64(min_items), opt_u64(max_items));
+            let (min_len, max_len) = (opt_u64(min_len), opt_u64(max_len));
+            quote! {
+                crate::operation::FieldInfo {
+                    name: #name,
+                    kind: crate::operation::FieldKind::#kind,
+                    required: #required,
+                    default: #default,
+                    allowed: &[#(#allowed),*],
+                    minimum: #min,
+                    maximum: #max,
+                    min_items: #min_items,
+                    max_items: #max_items,
+                    min_length: #min_len,
+                    max_length: #max_len,
+                    description: #description,
+                },
+            }
+        })
+        .collect()
 }
 
 fn ident(name: &str) -> Ident {

@@ -52,7 +52,7 @@ pub trait TaskOperation: Operation {}
 
 /// An operation's identity, for code that dispatches by path or id (see
 /// [`crate::operations::OPERATIONS`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OperationInfo {
     /// The spec's `operationId`.
     pub operation_id: &'static str,
@@ -62,4 +62,74 @@ pub struct OperationInfo {
     pub path: &'static str,
     /// What the operation is for.
     pub role: Role,
+    /// A short name, from the spec's summary.
+    pub summary: &'static str,
+    /// The model family (the spec's first tag).
+    pub family: &'static str,
+    /// The request body's fields, in spec order.
+    pub fields: &'static [FieldInfo],
+}
+
+impl OperationInfo {
+    /// The path below `/openapi/v2/`, as RunningHub's documentation names endpoints.
+    pub fn endpoint(&self) -> &'static str {
+        self.path.strip_prefix("/openapi/v2/").unwrap_or(self.path)
+    }
+
+    /// The task operation named by its endpoint (`vidu/...`, with or without the
+    /// `/openapi/v2/` prefix) or by its operation id.
+    pub fn find(name: &str) -> Option<&'static OperationInfo> {
+        let name = name
+            .trim_start_matches("/openapi/v2/")
+            .trim_start_matches('/');
+        crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.endpoint() == name || op.operation_id == name)
+    }
+}
+
+/// The JSON shape of a request field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// A string (possibly limited to `allowed` values).
+    String,
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// A JSON boolean.
+    Boolean,
+    /// A list of strings (media URLs, usually).
+    StringList,
+    /// Anything else (nested objects): give it as JSON.
+    Other,
+}
+
+/// One field of a request body, with its documented constraints.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldInfo {
+    /// The JSON name.
+    pub name: &'static str,
+    /// Its JSON shape.
+    pub kind: FieldKind,
+    /// Whether the body must carry it.
+    pub required: bool,
+    /// RunningHub's documented default, as JSON text.
+    pub default: Option<&'static str>,
+    /// The allowed values of an enumerated string; empty when any value goes.
+    pub allowed: &'static [&'static str],
+    /// Smallest number allowed.
+    pub minimum: Option<f64>,
+    /// Largest number allowed.
+    pub maximum: Option<f64>,
+    /// Fewest list items allowed.
+    pub min_items: Option<u64>,
+    /// Most list items allowed.
+    pub max_items: Option<u64>,
+    /// Fewest characters allowed.
+    pub min_length: Option<u64>,
+    /// Most characters allowed.
+    pub max_length: Option<u64>,
+    /// The first paragraph of the spec's description.
+    pub description: &'static str,
 }

@@ -1,0 +1,376 @@
+//! The `runninghub` binary end to end against the simulator: runs with downloads, failed
+//! tasks, validation errors that send nothing, timeouts, `--json` output, exit codes, and
+//! the key never showing.
+
+use runninghub::simulator::{Config, Outcome, Simulator};
+use serde_json::Value;
+use std::process::Output;
+use std::time::Duration;
+
+const KEY: &str = "sim-key";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary with `args` (off the async runtime, so the simulator keeps serving).
+async fn cli(sim: Option<&Simulator>, args: &[&str]) -> Run {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_runninghub"));
+    cmd.env_remove("RUNNINGHUB_API_KEY")
+        .env_remove("RUNNINGHUB_BASE_URL");
+    if let Some(sim) = sim {
+        cmd.env("RUNNINGHUB_BASE_URL", sim.url())
+            .env("RUNNINGHUB_API_KEY", KEY);
+    }
+    cmd.args(args);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn json(run: &Run) -> Value {
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "stdout must hold exactly one JSON object:\n{}",
+        run.stdout
+    );
+    serde_json::from_str(lines[0]).unwrap()
+}
+
+const VALID: &[&str] = &[
+    "--field",
+    "prompt=a paper boat on a rainy street",
+    "--field",
+    "imageUrls=https://example.com/boat.png",
+    "--field",
+    "duration=5",
+    "--field",
+    "resolution=720p",
+];
+
+fn run_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", "vidu/reference-to-video-q3"];
+    args.extend_from_slice(VALID);
+    args.extend_from_slice(extra);
+    args
+}
+
+#[tokio::test]
+async fn a_run_submits_waits_and_downloads() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let run = cli(Some(&sim), &run_args(&["--out", out, "--json"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = json(&run);
+    assert_eq!(task["status"], "SUCCESS");
+    let saved = task["savedFiles"].as_array().unwrap();
+    assert_eq!(saved.len(), 1);
+    let bytes = std::fs::read(saved[0].as_str().unwrap()).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    let c = sim.counts();
+    assert_eq!((c.submits, c.tasks_created, c.downloads), (1, 1, 1));
+    let body = &sim.task_bodies()[0];
+    assert_eq!(body["duration"], 5, "typed as an integer");
+    assert_eq!(
+        body["imageUrls"],
+        serde_json::json!(["https://example.com/boat.png"])
+    );
+}
+
+#[tokio::test]
+async fn the_human_summary_names_outputs_files_and_cost() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = cli(
+        Some(&sim),
+        &run_args(&["--out", dir.path().to_str().unwrap()]),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(": SUCCESS"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("output 1: png http://127.0.0.1"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("saved "), "{}", run.stdout);
+    assert!(run.stdout.contains("cost 0.1"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_failed_task_exits_1_with_a_json_error() {
+    let sim = Simulator::start_with(Config {
+        outcome: Outcome::Failed {
+            code: "1501".into(),
+            message: "content moderation failed".into(),
+        },
+        ..Config::default()
+    })
+    .await;
+    let run = cli(Some(&sim), &run_args(&["--json"])).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let error = &json(&run)["error"];
+    assert_eq!(error["kind"], "task_failed");
+    assert_eq!(error["code"], "1501");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("content moderation failed")
+    );
+    assert!(!error["taskId"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_fields_exit_2_and_send_nothing() {
+    let sim = Simulator::start().await;
+    for (extra, expect) in [
+        (
+            vec!["--field", "duration=99"],
+            "`duration`: 99 is above the maximum of 16",
+        ),
+        (
+            vec!["--field", "duration=five"],
+            "`duration`: \"five\" is not an integer",
+        ),
+        (vec!["--field", "resolution=4k"], "unknown variant `4k`"),
+        (vec!["--field", "colour=red"], "has no field `colour`"),
+        (
+            vec!["--file", "imageUrls=/no/such/file.png"],
+            "is not a readable file",
+        ),
+    ] {
+        let run = cli(Some(&sim), &run_args(&extra)).await;
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expect), "{extra:?}: {}", run.stderr);
+    }
+    let run = cli(Some(&sim), &["run", "no/such-model", "--json"]).await;
+    assert_eq!(run.code, 2);
+    assert_eq!(json(&run)["error"]["kind"], "usage");
+    let c = sim.counts();
+    assert_eq!(
+        (c.submits, c.uploads),
+        (0, 0),
+        "nothing may reach the server"
+    );
+}
+
+#[tokio::test]
+async fn a_task_that_never_finishes_exits_3() {
+    let sim = Simulator::start_with(Config {
+        outcome: Outcome::Never,
+        ..Config::default()
+    })
+    .await;
+    let run = cli(Some(&sim), &run_args(&["--timeout", "0.3", "--json"])).await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let error = &json(&run)["error"];
+    assert_eq!(error["kind"], "timeout");
+    let task_id = error["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(sim.counts().submits, 1);
+
+    // The task can be picked up again by id, and its status read.
+    let run = cli(Some(&sim), &["status", &task_id, "--json"]).await;
+    assert_eq!(run.code, 0);
+    assert_eq!(json(&run)["status"], "RUNNING");
+    assert_eq!(sim.counts().submits, 1, "waiting again never resubmits");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_exits_4() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = cli(
+        None,
+        &[
+            "--base-url",
+            &url,
+            "--api-key",
+            KEY,
+            "status",
+            "1",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(json(&run)["error"]["kind"], "transport");
+}
+
+#[tokio::test]
+async fn files_are_uploaded_first_and_wait_and_download_work_by_id() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("boat.png");
+    std::fs::write(&image, b"local png").unwrap();
+    let file_arg = format!("imageUrls={}", image.display());
+    let args = [
+        "run",
+        "vidu_reference_to_video_q3",
+        "--field",
+        "prompt=boat",
+        "--field",
+        "duration=3",
+        "--field",
+        "resolution=540p",
+        "--file",
+        &file_arg,
+        "--no-wait",
+        "--json",
+    ];
+    let run = cli(Some(&sim), &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task_id = json(&run)["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sim.uploads(),
+        [("boat.png".to_owned(), b"local png".to_vec())]
+    );
+    let sent = &sim.task_bodies()[0]["imageUrls"][0];
+    assert_eq!(*sent, format!("{}/uploads/0/boat.png", sim.url()));
+
+    let out = dir.path().join("out");
+    let run = cli(Some(&sim), &["wait", &task_id, "--json"]).await;
+    assert_eq!(
+        (run.code, json(&run)["status"].as_str()),
+        (0, Some("SUCCESS"))
+    );
+    let run = cli(
+        Some(&sim),
+        &[
+            "download",
+            &task_id,
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.join(format!("{task_id}.png")).is_file());
+
+    let run = cli(Some(&sim), &["upload", image.to_str().unwrap()]).await;
+    assert_eq!(
+        run.stdout.trim(),
+        format!("{}/uploads/1/boat.png", sim.url())
+    );
+}
+
+#[tokio::test]
+async fn endpoints_and_describe_come_from_the_spec() {
+    let run = cli(None, &["endpoints", "--json"]).await;
+    assert_eq!(run.code, 0);
+    let list = json(&run)["endpoints"].as_array().unwrap().clone();
+    assert_eq!(
+        list.len(),
+        runninghub::operations::OPERATIONS
+            .iter()
+            .filter(|o| o.role == runninghub::operation::Role::Task)
+            .count()
+    );
+    let first = list[0]["endpoint"].as_str().unwrap().to_owned();
+
+    let run = cli(None, &["describe", &first, "--json"]).await;
+    assert_eq!(run.code, 0);
+    let described = json(&run);
+    let op = runninghub::operation::OperationInfo::find(&first).unwrap();
+    assert_eq!(described["operation"], op.operation_id);
+    assert_eq!(
+        described["fields"].as_array().unwrap().len(),
+        op.fields.len()
+    );
+
+    let run = cli(None, &["describe", "nothing/here"]).await;
+    assert_eq!(run.code, 2);
+}
+
+#[tokio::test]
+async fn the_key_is_never_printed() {
+    let secret = "rh-secret-key-7f1c2e";
+    let sim = Simulator::start_with(Config {
+        api_key: Some(secret.into()),
+        lifecycle: vec![("RUNNING".into(), Duration::from_millis(20))],
+        ..Config::default()
+    })
+    .await;
+    let url = sim.url();
+    let ok = cli(
+        None,
+        &[
+            "-v",
+            "--base-url",
+            &url,
+            "--api-key",
+            secret,
+            "run",
+            "vidu/reference-to-video-q3",
+            "--field",
+            "prompt=p",
+            "--field",
+            "imageUrls=https://e.com/a.png",
+            "--field",
+            "duration=3",
+            "--field",
+            "resolution=720p",
+        ],
+    )
+    .await;
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let wrong = cli(
+        None,
+        &[
+            "-v",
+            "--base-url",
+            &url,
+            "--api-key",
+            "wrong-key-123",
+            "status",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(wrong.code, 1, "{}", wrong.stderr);
+    let help = cli(None, &["--help"]).await;
+    for run in [&ok, &wrong, &help] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{}{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(!run.stdout.contains("wrong-key-123") && !run.stderr.contains("wrong-key-123"));
+    }
+    assert!(help.stdout.contains("Exit codes:"));
+}
+
+#[tokio::test]
+async fn mock_mode_runs_the_whole_flow_without_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = cli(None, &{
+        let mut a = vec!["--mock"];
+        a.extend(run_args(&["--out", dir.path().to_str().unwrap(), "--json"]));
+        a
+    })
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = json(&run);
+    assert_eq!(task["status"], "SUCCESS");
+    assert_eq!(task["savedFiles"].as_array().unwrap().len(), 1);
+}
