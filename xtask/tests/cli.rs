@@ -97,7 +97,10 @@ fn xtask_writes_checks_and_names_stale_files() {
     // Writing reports what it did.
     let (ok, stdout, stderr) = xtask(root, &["--no-verify"]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains(" operation(s) from spec/runninghub.yaml in "), "{stdout}");
+    assert!(
+        stdout.contains(" operation(s) from spec/runninghub.yaml in "),
+        "{stdout}"
+    );
     assert!(stdout.contains("vidu_reference_to_video_q3"), "{stdout}");
     assert!(stdout.contains("upload_media"), "{stdout}");
     assert!(
