@@ -14,6 +14,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+/// `println!` that ends the process quietly when stdout is closed (`… | head`) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
+/// `print!` that ends the process quietly when stdout is closed.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";
 const CATALOG: &str = "docs/endpoints.md";
@@ -50,7 +75,7 @@ fn run() -> Result<ExitCode> {
     match args.next().as_deref() {
         Some("codegen") => {}
         Some("-h" | "--help") | None => {
-            print!("{USAGE}");
+            out!("{USAGE}");
             return Ok(ExitCode::SUCCESS);
         }
         Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
@@ -70,7 +95,7 @@ fn run() -> Result<ExitCode> {
             "-v" | "--verbose" => opts.verbose = true,
             "--no-verify" => opts.verify = false,
             "-h" | "--help" => {
-                print!("{USAGE}");
+                out!("{USAGE}");
                 return Ok(ExitCode::SUCCESS);
             }
             other => bail!("unknown option `{other}`\n\n{USAGE}"),
@@ -106,13 +131,13 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         (CATALOG, generated.catalog.as_str()),
     ];
 
-    println!(
+    outln!(
         "generated {} operation(s) from {SPEC} in {:.0} ms:",
         generated.operations.len(),
         elapsed.as_secs_f64() * 1000.0
     );
     for op in &generated.operations {
-        println!(
+        outln!(
             "  {:<24} {:<6} {} ({})",
             op.id,
             op.method,
@@ -121,9 +146,11 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         );
     }
     for op in &generated.handwritten {
-        println!(
+        outln!(
             "  {:<24} {:<6} {} (left to the hand-written layer)",
-            op.id, op.method, op.path
+            op.id,
+            op.method,
+            op.path
         );
     }
 
@@ -132,13 +159,13 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         for (rel, contents) in artefacts {
             let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
             if normalize(&current) == normalize(contents) {
-                println!("fresh  {rel}");
+                outln!("fresh  {rel}");
             } else {
                 stale += 1;
-                println!("STALE  {rel}");
+                outln!("STALE  {rel}");
                 if opts.verbose {
                     let diff = similar::TextDiff::from_lines(current.as_str(), contents);
-                    print!(
+                    out!(
                         "{}",
                         diff.unified_diff().context_radius(3).header(
                             &format!("{rel} (checked in)"),
@@ -167,7 +194,7 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         let path = root.join(rel);
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref().map(normalize) == Some(normalize(contents)) {
-            println!(
+            outln!(
                 "unchanged  {rel} ({} bytes, {} lines)",
                 contents.len(),
                 contents.lines().count()
@@ -175,7 +202,7 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
             continue;
         }
         write_atomically(&path, contents)?;
-        println!(
+        outln!(
             "wrote      {rel} ({} bytes, {} lines)",
             contents.len(),
             contents.lines().count()
@@ -203,7 +230,7 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
             );
             return Ok(ExitCode::FAILURE);
         }
-        println!(
+        outln!(
             "verified   the runninghub crate compiles ({:.1} s)",
             t.elapsed().as_secs_f64()
         );

@@ -14,6 +14,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// `println!` that ends the process quietly when stdout is closed (`… | head`) instead of
+/// panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -223,7 +236,7 @@ fn main() -> ExitCode {
         Err(f) => {
             if json {
                 let error = json!({"error": {"kind": f.kind, "code": f.error_code, "message": f.message, "taskId": f.task_id}});
-                println!("{error}");
+                outln!("{error}");
             } else {
                 eprintln!("error: {}", f.message);
                 if let Some(id) = &f.task_id {
@@ -307,12 +320,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Upload { path, json } => {
             let uploaded = client.upload(path.as_path()).await?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     json!({"downloadUrl": uploaded.download_url, "fileName": uploaded.file_name, "type": uploaded.media_type, "size": uploaded.size})
                 );
             } else {
-                println!("{}", uploaded.download_url);
+                outln!("{}", uploaded.download_url);
             }
             Ok(())
         }
@@ -391,12 +404,12 @@ fn endpoints(family: Option<&str>, json: bool) {
             .iter()
             .map(|op| json!({"endpoint": op.endpoint(), "operation": op.operation_id, "family": op.family, "summary": op.summary}))
             .collect();
-        println!("{}", json!({ "endpoints": items }));
+        outln!("{}", json!({ "endpoints": items }));
         return;
     }
     let width = list.iter().map(|op| op.endpoint().len()).max().unwrap_or(0);
     for op in list {
-        println!(
+        outln!(
             "{:<width$}  {:<14} {}",
             op.endpoint(),
             op.family,
@@ -466,26 +479,29 @@ fn describe(endpoint: &str, json: bool) -> Result<(), Failure> {
     let op = find(endpoint)?;
     if json {
         let fields: Vec<Value> = op.fields.iter().map(field_json).collect();
-        println!(
+        outln!(
             "{}",
             json!({"endpoint": op.endpoint(), "operation": op.operation_id, "method": op.method, "path": op.path,
                    "family": op.family, "summary": op.summary, "fields": fields})
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{} ({})\n{} {}\n",
-        op.summary, op.family, op.method, op.path
+        op.summary,
+        op.family,
+        op.method,
+        op.path
     );
     for f in op.fields {
         let required = if f.required { "required" } else { "optional" };
-        println!("  {:<18} {:<15} {required}", f.name, kind_name(f.kind));
+        outln!("  {:<18} {:<15} {required}", f.name, kind_name(f.kind));
         let b = bounds(f);
         if !b.is_empty() {
-            println!("  {:<18} {b}", "");
+            outln!("  {:<18} {b}", "");
         }
         if !f.description.is_empty() {
-            println!("  {:<18} {}", "", f.description);
+            outln!("  {:<18} {}", "", f.description);
         }
     }
     Ok(())
@@ -666,27 +682,27 @@ fn print_task(task: &types::Task, saved: &[PathBuf], json: bool) -> Result<(), F
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
         );
-        println!("{value}");
+        outln!("{value}");
         return Ok(());
     }
-    println!("task {}: {}", task.task_id, task.status);
+    outln!("task {}: {}", task.task_id, task.status);
     for (i, output) in task.outputs().iter().enumerate() {
         let what = output.output_type.as_deref().unwrap_or("output");
         match (&output.url, &output.text) {
-            (Some(url), _) => println!("  output {}: {what} {url}", i + 1),
-            (None, Some(text)) => println!("  output {}: {text}", i + 1),
+            (Some(url), _) => outln!("  output {}: {what} {url}", i + 1),
+            (None, Some(text)) => outln!("  output {}: {text}", i + 1),
             (None, None) => {}
         }
     }
     for path in saved {
-        println!("  saved {}", path.display());
+        outln!("  saved {}", path.display());
     }
     if let Some(usage) = task.usage_numbers() {
         if let Some(cost) = usage.consume_money {
-            println!("  cost {cost}");
+            outln!("  cost {cost}");
         }
         if let Some(secs) = usage.task_cost_time {
-            println!("  ran {secs} s");
+            outln!("  ran {secs} s");
         }
     }
     Ok(())
@@ -705,17 +721,20 @@ async fn simulate(port: u16, lifecycle: f64) -> Result<(), Failure> {
     let sim = Simulator::bind(config, port)
         .await
         .map_err(|e| Failure::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-    println!("RunningHub simulator on {}", sim.url());
-    println!(
+    outln!("RunningHub simulator on {}", sim.url());
+    outln!(
         "try: RUNNINGHUB_BASE_URL={} RUNNINGHUB_API_KEY={key} runninghub endpoints",
         sim.url()
     );
-    println!("stop with Ctrl-C");
+    outln!("stop with Ctrl-C");
     let _ = tokio::signal::ctrl_c().await;
     let c = sim.counts();
-    println!(
+    outln!(
         "received {} submits, {} queries, {} uploads, {} downloads",
-        c.submits, c.queries, c.uploads, c.downloads
+        c.submits,
+        c.queries,
+        c.uploads,
+        c.downloads
     );
     Ok(())
 }
