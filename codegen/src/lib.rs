@@ -123,3 +123,38 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         "unknown panic".to_owned()
     }
 }
+
+/// What progenitor alone produces from the same spec (positional style, default settings,
+/// hand-written operations left out, no pre-flight, no additions), formatted the same way.
+/// For benchmarks that compare this generator with raw progenitor.
+pub fn generate_raw_progenitor(spec_name: &str, spec_text: &str) -> Result<String, Error> {
+    let loaded = load::load(spec_name, spec_text)?;
+    let mut spec = loaded.spec;
+    for item in spec.paths.paths.values_mut() {
+        if let openapiv3::ReferenceOr::Item(item) = item
+            && item.post.as_ref().is_some_and(|op| {
+                op.extensions.get(HANDWRITTEN_EXTENSION) == Some(&serde_json::Value::Bool(true))
+            })
+        {
+            item.post = None;
+        }
+    }
+    spec.paths.paths.retain(|_, item| match item {
+        openapiv3::ReferenceOr::Item(item) => item.iter().next().is_some(),
+        openapiv3::ReferenceOr::Reference { .. } => true,
+    });
+    let tokens = catch_unwind(AssertUnwindSafe(|| {
+        progenitor::Generator::new(&progenitor::GenerationSettings::default())
+            .generate_tokens(&spec)
+    }))
+    .map_err(|panic| Error::GeneratorPanic {
+        spec: spec_name.to_owned(),
+        message: panic_message(&*panic),
+    })?
+    .map_err(|e| Error::Generator {
+        spec: spec_name.to_owned(),
+        message: e.to_string(),
+    })?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))?;
+    Ok(prettyplease::unparse(&file))
+}

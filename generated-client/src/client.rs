@@ -256,10 +256,20 @@ impl Client {
     /// is never resubmitted automatically.
     pub async fn submit<O: TaskOperation>(&self, body: &O::Body) -> Result<types::Task, Error> {
         body.validate()?;
+        // Only this thin wrapper is instantiated per endpoint; the retry loop is compiled
+        // once, which keeps the cost of each endpoint in build time small.
+        self.submit_erased(O::OPERATION_ID, &|| Box::pin(O::send(&self.raw, body)))
+            .await
+    }
+
+    async fn submit_erased<'a>(
+        &'a self,
+        operation: &'static str,
+        send: &(dyn Fn() -> SendFuture<'a> + Sync),
+    ) -> Result<types::Task, Error> {
         let mut failures = 0;
         loop {
-            let answer = O::send(&self.raw, body).await;
-            let result = match answer_to_task(answer, Some(O::OPERATION_ID)).await {
+            let result = match answer_to_task(send().await, Some(operation)).await {
                 Ok(task) => check_task(task),
                 Err(e) => Err(e),
             };
@@ -296,6 +306,15 @@ impl Client {
         check_task(task)
     }
 }
+
+/// One send of a submit, as progenitor's generated method returns it.
+type SendFuture<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<raw::ResponseValue<types::Task>, raw::Error<()>>>
+            + Send
+            + 'a,
+    >,
+>;
 
 /// A submit that certainly created no task and may succeed later.
 fn refused_for_now(e: &Error) -> bool {

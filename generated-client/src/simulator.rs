@@ -35,6 +35,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// `GET` this path for the request counts as JSON (camelCase names of [`Counts`]'s fields),
+/// when the simulator runs in another process.
+pub const COUNTS_PATH: &str = "/_simulator/counts";
+
 /// What a finished task turns into.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -328,6 +332,15 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let path = request.uri().path().to_owned();
     let method = request.method().clone();
     if method == Method::GET {
+        if path == COUNTS_PATH {
+            let c = shared.lock().counts.clone();
+            return axum::Json(json!({
+                "submits": c.submits, "tasksCreated": c.tasks_created, "invalidSubmits": c.invalid_submits,
+                "queries": c.queries, "uploads": c.uploads, "downloads": c.downloads,
+                "webhooksSent": c.webhooks_sent, "unauthorized": c.unauthorized,
+            }))
+            .into_response();
+        }
         if let Some(rest) = path.strip_prefix("/files/") {
             return download(&shared, rest).await;
         }

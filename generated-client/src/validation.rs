@@ -391,13 +391,21 @@ pub fn from_json<T: DeserializeOwned + Validate>(
     Ok(typed)
 }
 
-/// Like [`from_json`], from serialized bytes; the result is only checked, not kept.
+/// Like [`from_json`], from serialized bytes; the result is only checked, not kept. Goes
+/// through [`serde_json::Value`] so that each request type's decoder is compiled once, for
+/// both entry points.
 pub(crate) fn validate_json<T: DeserializeOwned + Validate>(
     body: &[u8],
 ) -> Result<(), ValidationError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let typed: T = serde_path_to_error::deserialize(&mut de).map_err(decode_error)?;
-    typed.validate()
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ValidationError {
+        violations: vec![Violation {
+            field: String::new(),
+            problem: Problem::Invalid {
+                message: format!("the body is not JSON: {e}"),
+            },
+        }],
+    })?;
+    from_json::<T>(value).map(|_| ())
 }
 
 fn decode_error(e: serde_path_to_error::Error<serde_json::Error>) -> ValidationError {

@@ -39,18 +39,23 @@ macro_rules! out {
     }};
 }
 
+mod bench;
+
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";
 const CATALOG: &str = "docs/endpoints.md";
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
+       cargo xtask bench [--quick]
 
   codegen            regenerate the client from spec/ and verify that it compiles
     --check          write nothing; fail and name each stale file
     -v, --verbose    with --check, print a unified diff of each stale file
     --no-verify      skip the compile check after writing
     --root DIR       operate on the workspace at DIR instead of this one
+  bench              measure codegen, compile cost and many tasks in flight (release)
+    --quick          fewer sizes and tasks
 ";
 
 fn main() -> ExitCode {
@@ -74,6 +79,34 @@ fn run() -> Result<ExitCode> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("codegen") => {}
+        Some("bench") => {
+            let quick = args.any(|a| a == "--quick");
+            if cfg!(debug_assertions) {
+                // Figures from a debug build mean little: run again in release.
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let mut cmd = Command::new(cargo);
+                cmd.current_dir(project_root()).args([
+                    "run",
+                    "--quiet",
+                    "--release",
+                    "--package",
+                    "xtask",
+                    "--",
+                    "bench",
+                ]);
+                if quick {
+                    cmd.arg("--quick");
+                }
+                let status = cmd.status().context("running the release build")?;
+                return Ok(if status.success() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
+            bench::run(&project_root(), quick)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         Some("-h" | "--help") | None => {
             out!("{USAGE}");
             return Ok(ExitCode::SUCCESS);

@@ -1,0 +1,403 @@
+//! `cargo xtask bench`: the figures users pay in, printed as Markdown tables.
+//!
+//! 1. Codegen: load + check + generate + format, for the real spec and synthetic specs of
+//!    N task endpoints (copies of real entries), against raw progenitor on the same spec.
+//! 2. Compile cost: `cargo check` and `cargo build` (debug) of the generated crate alone,
+//!    dependencies already built, for the same N, against raw progenitor's output.
+//! 3. Many tasks: N tasks in flight through one client against the simulator running in
+//!    another process: wall time, requests, the client's peak RSS and CPU time.
+//!
+//! It runs itself in release mode. Figures are medians where runs repeat.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SIZES: [usize; 3] = [10, 100, 300];
+
+pub fn run(root: &Path, quick: bool) -> Result<()> {
+    let spec_text = std::fs::read_to_string(root.join(crate::SPEC))?;
+    println!("# cargo xtask bench\n");
+    println!(
+        "machine: {} cores, {}; {}\n",
+        cores(),
+        memory(),
+        rustc_version()
+    );
+
+    println!("## Codegen (load, check, generate, format; release, median of 5)\n");
+    println!("| spec | endpoints | ours: time | ours: lines | raw progenitor: time | raw: lines |");
+    println!("|---|---|---|---|---|---|");
+    let mut specs = vec![(
+        "real".to_owned(),
+        count_tasks(&spec_text)?,
+        spec_text.clone(),
+    )];
+    for n in SIZES {
+        specs.push((format!("synthetic {n}"), n, synthetic(&spec_text, n)?));
+    }
+    for (name, n, text) in &specs {
+        let (ours, ours_code) =
+            median(5, || codegen::generate("bench.yaml", text).map(|g| g.code))?;
+        let (raw, raw_code) = median(5, || codegen::generate_raw_progenitor("bench.yaml", text))?;
+        println!(
+            "| {name} | {n} | {} | {} | {} | {} |",
+            ms(ours),
+            ours_code.lines().count(),
+            ms(raw),
+            raw_code.lines().count()
+        );
+    }
+
+    println!("\n## Compile cost of the generated crate (debug, dependencies built)\n");
+    let sizes: &[usize] = if quick { &[10, 100] } else { &SIZES };
+    compile_cost(root, &spec_text, sizes)?;
+
+    println!(
+        "\n## Many tasks in flight (one client, simulator in another process, 2 s per task)\n"
+    );
+    many_tasks(root, if quick { 200 } else { 1000 })?;
+    Ok(())
+}
+
+fn cores() -> String {
+    std::thread::available_parallelism().map_or("?".into(), |n| n.to_string())
+}
+
+fn memory() -> String {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or("? memory".into(), |kb| {
+            format!("{:.0} GiB", kb / 1024.0 / 1024.0)
+        })
+}
+
+fn rustc_version() -> String {
+    Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn median<T>(
+    runs: usize,
+    mut f: impl FnMut() -> Result<T, codegen::Error>,
+) -> Result<(Duration, T)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = f().map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t.elapsed());
+        last = Some(out);
+    }
+    times.sort();
+    Ok((times[runs / 2], last.expect("at least one run")))
+}
+
+fn count_tasks(spec: &str) -> Result<usize> {
+    Ok(task_paths(&serde_yaml::from_str(spec)?).len())
+}
+
+fn task_paths(doc: &serde_yaml::Value) -> Vec<String> {
+    let Some(paths) = doc["paths"].as_mapping() else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .filter(|(_, item)| {
+            let op = &item["post"];
+            op.get("x-runninghub-role").is_none() && op.get("x-runninghub-handwritten").is_none()
+        })
+        .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A spec with exactly `n` task endpoints, copied round-robin from the real ones (paths,
+/// operation ids and request schemas renamed), plus the real query and upload.
+fn synthetic(spec: &str, n: usize) -> Result<String> {
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(spec)?;
+    let templates = task_paths(&doc);
+    if templates.is_empty() {
+        bail!("the spec has no task endpoint to copy");
+    }
+    let paths = doc["paths"].as_mapping().cloned().context("paths")?;
+    let originals = doc["components"]["schemas"]
+        .as_mapping()
+        .cloned()
+        .context("schemas")?;
+    // The templates' own request schemas are replaced by their copies, so a synthetic spec
+    // of N endpoints holds N request schemas, not N plus the real ones.
+    let template_schemas: Vec<String> = templates
+        .iter()
+        .filter_map(|t| {
+            paths[t.as_str()]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+        })
+        .filter_map(|r| r.rsplit('/').next().map(str::to_owned))
+        .collect();
+    let mut schemas: serde_yaml::Mapping = originals
+        .iter()
+        .filter(|(k, _)| {
+            !k.as_str()
+                .is_some_and(|k| template_schemas.iter().any(|t| t == k))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut new_paths = serde_yaml::Mapping::new();
+    for (k, item) in &paths {
+        if !templates.iter().any(|t| Some(t.as_str()) == k.as_str()) {
+            new_paths.insert(k.clone(), item.clone());
+        }
+    }
+    for i in 0..n {
+        let template = &templates[i % templates.len()];
+        let mut item = paths[template.as_str()].clone();
+        let op = &mut item["post"];
+        let id = format!("{}_n{i}", op["operationId"].as_str().unwrap_or("op"));
+        op["operationId"] = id.into();
+        let media = &mut op["requestBody"]["content"]["application/json"];
+        if let Some(reference) = media["schema"]["$ref"].as_str().map(str::to_owned) {
+            let name = reference.rsplit('/').next().unwrap_or_default().to_owned();
+            let new_name = format!("{name}N{i}");
+            schemas.insert(new_name.clone().into(), originals[name.as_str()].clone());
+            media["schema"]["$ref"] = format!("#/components/schemas/{new_name}").into();
+        }
+        new_paths.insert(format!("{template}-n{i}").into(), item);
+    }
+    doc["paths"] = serde_yaml::Value::Mapping(new_paths);
+    doc["components"]["schemas"] = serde_yaml::Value::Mapping(schemas);
+    Ok(serde_yaml::to_string(&doc)?)
+}
+
+/// Times a cargo command in `dir`, and reads the peak RSS of its largest process from
+/// GNU time when it is installed.
+fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, Option<u64>)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "peak-rss-kb=%M"]).arg(&cargo);
+        c
+    } else {
+        Command::new(&cargo)
+    };
+    cmd.current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .args(args)
+        .stdout(Stdio::null());
+    let t = Instant::now();
+    let out = cmd.output().context("running cargo")?;
+    let elapsed = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("cargo {} failed:\n{stderr}", args.join(" "));
+    }
+    let rss = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("peak-rss-kb="))
+        .and_then(|v| v.trim().parse().ok());
+    Ok((elapsed, rss))
+}
+
+fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
+    let scratch = std::env::temp_dir().join(format!("rh-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    copy_dir(
+        &root.join("generated-client"),
+        &scratch.join("generated-client"),
+    )?;
+    let _ = std::fs::remove_dir_all(scratch.join("generated-client/tests"));
+    let _ = std::fs::remove_dir_all(scratch.join("generated-client/examples"));
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))?;
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let members_start = manifest.find("members").context("members")?;
+    let members_end = manifest[members_start..]
+        .find('\n')
+        .context("members line")?
+        + members_start;
+    let manifest = format!(
+        "{}members = [\"generated-client\", \"raw-client\"]{}",
+        &manifest[..members_start],
+        &manifest[members_end..]
+    );
+    std::fs::write(scratch.join("Cargo.toml"), manifest)?;
+    // Examples and tests were not copied; drop their manifest entries.
+    let client_manifest = std::fs::read_to_string(scratch.join("generated-client/Cargo.toml"))?;
+    let client_manifest = client_manifest
+        .split("\n[[")
+        .filter(|section| !section.starts_with("example]]") && !section.starts_with("test]]"))
+        .collect::<Vec<_>>()
+        .join("\n[[");
+    std::fs::write(scratch.join("generated-client/Cargo.toml"), client_manifest)?;
+    std::fs::create_dir_all(scratch.join("raw-client/src"))?;
+    std::fs::write(
+        scratch.join("raw-client/Cargo.toml"),
+        "[package]\nname = \"raw-client\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nprogenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
+    )?;
+    let target = root.join("target/bench");
+    let lib = scratch.join("generated-client/src/generated.rs");
+    let raw_lib = scratch.join("raw-client/src/lib.rs");
+
+    // Build the dependencies once (not timed).
+    std::fs::write(
+        &lib,
+        codegen::generate("bench.yaml", spec)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .code,
+    )?;
+    std::fs::write(&raw_lib, "#![allow(warnings)]\n")?;
+    eprintln!("bench: building dependencies once (not timed)...");
+    timed_cargo(&scratch, &target, &["build", "--quiet", "--workspace"])?;
+
+    println!(
+        "| endpoints | ours: check | ours: build | ours: peak rustc RSS | raw progenitor: check | raw: build | raw: peak RSS |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut firsts: Option<(usize, Duration, Duration)> = None;
+    let mut last = None;
+    for &n in sizes {
+        let text = synthetic(spec, n)?;
+        std::fs::write(
+            &lib,
+            codegen::generate("bench.yaml", &text)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .code,
+        )?;
+        let raw = codegen::generate_raw_progenitor("bench.yaml", &text)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::write(&raw_lib, format!("#![allow(warnings)]\n{raw}"))?;
+        let (ours_check, _) =
+            timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "runninghub"])?;
+        let (ours_build, ours_rss) =
+            timed_cargo(&scratch, &target, &["build", "--quiet", "-p", "runninghub"])?;
+        let (raw_check, _) =
+            timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "raw-client"])?;
+        let (raw_build, raw_rss) =
+            timed_cargo(&scratch, &target, &["build", "--quiet", "-p", "raw-client"])?;
+        let mb =
+            |kb: Option<u64>| kb.map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
+        println!(
+            "| {n} | {:.1} s | {:.1} s | {} | {:.1} s | {:.1} s | {} |",
+            ours_check.as_secs_f64(),
+            ours_build.as_secs_f64(),
+            mb(ours_rss),
+            raw_check.as_secs_f64(),
+            raw_build.as_secs_f64(),
+            mb(raw_rss)
+        );
+        if firsts.is_none() {
+            firsts = Some((n, ours_build, raw_build));
+        }
+        last = Some((n, ours_build, raw_build));
+    }
+    if let (Some((n0, o0, r0)), Some((n1, o1, r1))) = (firsts, last)
+        && n1 > n0
+    {
+        let per = |a: Duration, b: Duration| {
+            (b.as_secs_f64() - a.as_secs_f64()) * 1000.0 / (n1 - n0) as f64
+        };
+        println!(
+            "\nmarginal build cost per endpoint: ours {:.0} ms, raw progenitor {:.0} ms",
+            per(o0, o1),
+            per(r0, r1)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest: PathBuf = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn many_tasks(root: &Path, n: usize) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "runninghub",
+            "--features",
+            "cli",
+            "--bin",
+            "runninghub",
+            "--example",
+            "many_tasks",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("building the simulator and the many_tasks example failed");
+    }
+    let release = root.join("target/release");
+    let mut sim = Command::new(release.join("runninghub"))
+        .args(["simulate", "--port", "0", "--lifecycle", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut first = String::new();
+    // Keep the reader (and so the pipe) open until the simulator is stopped: it prints more
+    // lines, and a closed stdout would end it.
+    let mut sim_out = std::io::BufReader::new(sim.stdout.take().context("stdout")?);
+    std::io::BufRead::read_line(&mut sim_out, &mut first)?;
+    let url = first
+        .split_whitespace()
+        .last()
+        .context("the simulator printed no URL")?
+        .to_owned();
+    let out = Command::new(release.join("examples/many_tasks"))
+        .args([&url, &n.to_string()])
+        .output();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    drop(sim_out);
+    let out = out?;
+    if !out.status.success() {
+        bail!(
+            "many_tasks failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    println!("| tasks | ok | wall | requests (submits + queries) | client peak RSS | client CPU |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {:.2} s | {} ({} + {}) | {:.1} MB | {:.2} s |",
+        v["tasks"],
+        v["ok"],
+        v["wallSeconds"].as_f64().unwrap_or(f64::NAN),
+        v["requests"],
+        v["submits"],
+        v["queries"],
+        v["peakRssKb"].as_f64().unwrap_or(f64::NAN) / 1024.0,
+        v["cpuSeconds"].as_f64().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}
