@@ -5,8 +5,10 @@
 //!   `crate::operation::Operation` (and `TaskOperation` for model endpoints), which lets the
 //!   hand-written layer treat every endpoint generically;
 //! - a checked method on `crate::Client` per model endpoint;
-//! - `validate_body`, the table the client's request hook uses to validate a body by
-//!   operation id, so that even calls through the raw progenitor client are checked.
+//! - `typed_json_check`, decoding JSON bodies by operation id for the few operations whose
+//!   fields the generic JSON validator cannot check from the field table alone (nested
+//!   objects, constrained list items); every other operation is checked from its
+//!   `FieldInfo` table, which costs no code per endpoint.
 //!
 //! Rust names are never guessed: they are read from progenitor's own output (the body type
 //! of each method, the field behind each JSON property), so they always agree.
@@ -146,9 +148,7 @@ pub(crate) fn additions(
     let mut validators = Validators::new(spec, index);
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
-    let mut table = Vec::new();
     let mut json_checks = Vec::new();
-    let mut json_submits = Vec::new();
 
     for op in operations.iter().filter(|op| !op.handwritten) {
         let Some(schema) = &op.body else { continue };
@@ -177,18 +177,17 @@ pub(crate) fn additions(
         let task_impl = (op.role == Role::Task).then(|| {
             quote! { impl crate::operation::TaskOperation for #marker {} }
         });
-        table.push(quote! {
-            #op_id => ::std::option::Option::Some(
-                crate::validation::validate_json::<types::#body_ty>(body)
-            ),
-        });
-        json_checks.push(quote! {
-            #op_id => ::std::option::Option::Some(
-                crate::validation::from_json::<types::#body_ty>(body).map(|typed| {
-                    ::serde_json::to_value(&typed).expect("generated request types serialize")
-                })
-            ),
-        });
+        let by_table =
+            tasky && resolve_schema(spec, schema).is_some_and(|s| table_checkable(spec, s));
+        if !by_table {
+            json_checks.push(quote! {
+                #op_id => ::std::option::Option::Some(
+                    crate::validation::from_json::<types::#body_ty>(body).map(|typed| {
+                        ::serde_json::to_value(&typed).expect("generated request types serialize")
+                    })
+                ),
+            });
+        }
         if !tasky {
             continue;
         }
@@ -218,12 +217,6 @@ pub(crate) fn additions(
         });
 
         if op.role == Role::Task {
-            json_submits.push(quote! {
-                #op_id => {
-                    let body = crate::validation::from_json::<types::#body_ty>(body)?;
-                    self.submit::<operations::#marker>(&body).await
-                }
-            });
             let mut doc = summary.clone();
             if let Some(d) = &op.description {
                 doc.push_str("\n\n");
@@ -260,12 +253,9 @@ pub(crate) fn additions(
             };
             let summary = op.summary.clone().unwrap_or_default();
             let family = op.tags.first().cloned().unwrap_or_default();
-            let fields = op
-                .body
-                .as_ref()
-                .and_then(|b| resolve_schema(spec, b))
-                .map(|s| field_infos(spec, s))
-                .unwrap_or_default();
+            let body = op.body.as_ref().and_then(|b| resolve_schema(spec, b));
+            let fields = body.map(|s| field_infos(spec, s)).unwrap_or_default();
+            let json_table = body.is_some_and(|s| table_checkable(spec, s));
             quote! {
                 crate::operation::OperationInfo {
                     operation_id: #id,
@@ -275,6 +265,7 @@ pub(crate) fn additions(
                     summary: #summary,
                     family: #family,
                     fields: &[#(#fields)*],
+                    json_table: #json_table,
                 },
             }
         })
@@ -318,46 +309,59 @@ pub(crate) fn additions(
         impl crate::Client {
             #(#client_methods)*
 
-            /// Submits a JSON body to the model endpoint named by its `operationId`, for
-            /// callers that pick the endpoint at run time (a command line, a batch file).
-            /// The body is decoded into the endpoint's request type and validated first; a
-            /// problem is [`crate::Error::Validation`] naming the field, and nothing is sent.
-            /// An unknown operation is [`crate::Error::UnknownOperation`].
-            pub async fn submit_json(
-                &self,
-                operation_id: &str,
-                body: ::serde_json::Value,
-            ) -> ::std::result::Result<types::Task, crate::Error> {
-                match operation_id {
-                    #(#json_submits)*
-                    _ => ::std::result::Result::Err(crate::Error::UnknownOperation(operation_id.to_owned())),
-                }
-            }
         }
 
-        /// Decodes and validates a JSON request body for the operation named by its
-        /// `operationId`, returning the body as the client would send it; `None` for an
-        /// operation without a generated request type.
-        pub fn check_json_body(
+        /// Decodes a JSON request body into its typed form and back, for the operations
+        /// the field table cannot check on its own; `None` for every other operation.
+        pub(crate) fn typed_json_check(
             operation_id: &str,
             body: ::serde_json::Value,
         ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, crate::ValidationError>> {
+            let _ = &body;
             match operation_id {
                 #(#json_checks)*
                 _ => ::std::option::Option::None,
             }
         }
-
-        /// Validates a serialized request body by operation id; `None` for operations
-        /// without a generated body type.
-        pub(crate) fn validate_body(
-            operation_id: &str,
-            body: &[u8],
-        ) -> ::std::option::Option<::std::result::Result<(), crate::ValidationError>> {
-            match operation_id {
-                #(#table)*
-                _ => ::std::option::Option::None,
+    })
+}
+/// Whether the generic JSON validator can check a body from its field table alone: every
+/// property a plain string, integer (64-bit), number, boolean, or list of unconstrained
+/// strings.
+fn table_checkable(spec: &OpenAPI, schema: &Schema) -> bool {
+    let SchemaKind::Type(Type::Object(obj)) = &schema.schema_kind else {
+        return false;
+    };
+    obj.properties.values().all(|p| {
+        let p = unbox(p);
+        let Some(s) = resolve_schema(spec, &p) else {
+            return false;
+        };
+        match &s.schema_kind {
+            SchemaKind::Type(Type::String(t)) => {
+                matches!(
+                    t.format,
+                    VariantOrUnknownOrEmpty::Empty | VariantOrUnknownOrEmpty::Unknown(_)
+                ) && t.pattern.is_none()
             }
+            SchemaKind::Type(Type::Integer(t)) => {
+                matches!(t.format, VariantOrUnknownOrEmpty::Empty) && t.enumeration.is_empty()
+            }
+            SchemaKind::Type(Type::Number(t)) => t.enumeration.is_empty(),
+            SchemaKind::Type(Type::Boolean(_)) => true,
+            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().map(unbox).is_some_and(|i| {
+                resolve_schema(spec, &i).is_some_and(|i| match &i.schema_kind {
+                    SchemaKind::Type(Type::String(t)) => {
+                        t.enumeration.is_empty()
+                            && t.min_length.is_none()
+                            && t.max_length.is_none()
+                            && t.pattern.is_none()
+                            && matches!(t.format, VariantOrUnknownOrEmpty::Empty)
+                    }
+                    _ => false,
+                })
+            }),
+            _ => false,
         }
     })
 }

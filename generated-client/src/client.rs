@@ -286,6 +286,53 @@ impl Client {
         }
     }
 
+    /// Submits a JSON body to the model endpoint named by its `operationId`, for callers
+    /// that pick the endpoint at run time (a command line, a batch file). The body is checked
+    /// against every constraint of the spec first ([`crate::operation::check_json_body`]); a
+    /// problem is [`Error::Validation`] naming the field, and nothing is sent. An unknown
+    /// operation is [`Error::UnknownOperation`]. Retries and outcomes are as for
+    /// [`Client::submit`].
+    pub async fn submit_json(
+        &self,
+        operation_id: &str,
+        body: serde_json::Value,
+    ) -> Result<types::Task, Error> {
+        let unknown = || Error::UnknownOperation(operation_id.to_owned());
+        let op = crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == operation_id && op.role == crate::operation::Role::Task)
+            .ok_or_else(unknown)?;
+        let body =
+            crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
+        self.submit_erased(op.operation_id, &|| {
+            Box::pin(self.send_value(op.path, &body))
+        })
+        .await
+    }
+
+    /// POSTs an already checked JSON body to `path`, read like progenitor's methods read
+    /// their answers.
+    async fn send_value(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<raw::ResponseValue<types::Task>, raw::Error<()>> {
+        use progenitor_client::ClientInfo as _;
+        let response = self
+            .raw
+            .client()
+            .post(format!("{}{path}", self.raw.baseurl()))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(raw::Error::CommunicationError)?;
+        match response.status().as_u16() {
+            200 => raw::ResponseValue::from_response(response).await,
+            _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+
     /// The current state of a task. A task that failed is [`Error::TaskFailed`].
     pub async fn query(&self, task_id: &str) -> Result<types::Task, Error> {
         if task_id.trim().is_empty() {

@@ -14602,6 +14602,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_pro_fast",
@@ -14710,6 +14711,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_turbo",
@@ -14818,6 +14820,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro",
@@ -14929,6 +14932,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro_fast",
@@ -15040,6 +15044,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_turbo",
@@ -15151,6 +15156,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2",
@@ -15259,6 +15265,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2_pro",
@@ -15381,6 +15388,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3",
@@ -15489,6 +15497,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3_mix",
@@ -15597,6 +15606,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro",
@@ -15719,6 +15729,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro_fast",
@@ -15841,6 +15852,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_turbo",
@@ -15963,6 +15975,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro",
@@ -16102,6 +16115,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro_fast",
@@ -16227,6 +16241,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_turbo",
@@ -16366,6 +16381,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video",
@@ -16474,6 +16490,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro",
@@ -16599,6 +16616,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro_fast",
@@ -16710,6 +16728,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_turbo",
@@ -16835,6 +16854,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "alibaba_happyhorse_1_0_reference_to_video",
@@ -16957,6 +16977,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video",
@@ -17090,6 +17111,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video_flash",
@@ -17237,6 +17259,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_7_reference_to_video",
@@ -17401,6 +17424,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "kling_video_o1_std_refrence_to_video",
@@ -17523,6 +17547,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_4k_reference_to_video",
@@ -17659,6 +17684,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_pro_reference_to_video",
@@ -17809,6 +17835,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_std_reference_to_video",
@@ -17959,6 +17986,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "pixverse_c1_reference_to_video",
@@ -18076,6 +18104,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "rhart_video_g_official_reference_to_video",
@@ -18156,6 +18185,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "rhart_video_v3_1_pro_official_reference_to_video",
@@ -18264,6 +18294,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_multimodal_video",
@@ -18469,6 +18500,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_fast_multimodal_video",
@@ -18674,6 +18706,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "seedance_v1_lite_reference_to_video",
@@ -18782,6 +18815,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "skyreels_v3_reference_to_video",
@@ -18862,6 +18896,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "skyreels_v4_omni_reference",
@@ -18970,6 +19005,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_multimodal_video",
@@ -19133,6 +19169,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_fast_multimodal_video",
@@ -19296,6 +19333,7 @@ pub mod operations {
                     description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
                 },
             ],
+            json_table: true,
         },
         crate::operation::OperationInfo {
             operation_id: "query_task",
@@ -19320,6 +19358,7 @@ pub mod operations {
                     description: "The task id returned by the submit: a 19-digit number carried as a string, which must never be converted to a floating-point number.",
                 },
             ],
+            json_table: true,
         },
     ];
 }
@@ -19997,976 +20036,17 @@ Sends `POST /openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`. `.awa
     ) -> crate::Submission<'a, operations::RhartVideoSparkvideo20FastMultimodalVideo> {
         self.submission::<operations::RhartVideoSparkvideo20FastMultimodalVideo>(body)
     }
-    /// Submits a JSON body to the model endpoint named by its `operationId`, for
-    /// callers that pick the endpoint at run time (a command line, a batch file).
-    /// The body is decoded into the endpoint's request type and validated first; a
-    /// problem is [`crate::Error::Validation`] naming the field, and nothing is sent.
-    /// An unknown operation is [`crate::Error::UnknownOperation`].
-    pub async fn submit_json(
-        &self,
-        operation_id: &str,
-        body: ::serde_json::Value,
-    ) -> ::std::result::Result<types::Task, crate::Error> {
-        match operation_id {
-            "vidu_image_to_video_q2_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ2ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ2Pro>(&body).await
-            }
-            "vidu_image_to_video_q2_pro_fast" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ2ProFastRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ2ProFast>(&body).await
-            }
-            "vidu_image_to_video_q2_turbo" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ2TurboRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ2Turbo>(&body).await
-            }
-            "vidu_image_to_video_q3_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ3ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ3Pro>(&body).await
-            }
-            "vidu_image_to_video_q3_pro_fast" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ3ProFastRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ3ProFast>(&body).await
-            }
-            "vidu_image_to_video_q3_turbo" => {
-                let body = crate::validation::from_json::<
-                    types::ViduImageToVideoQ3TurboRequest,
-                >(body)?;
-                self.submit::<operations::ViduImageToVideoQ3Turbo>(&body).await
-            }
-            "vidu_reference_to_video_q2" => {
-                let body = crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ2Request,
-                >(body)?;
-                self.submit::<operations::ViduReferenceToVideoQ2>(&body).await
-            }
-            "vidu_reference_to_video_q2_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ2ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduReferenceToVideoQ2Pro>(&body).await
-            }
-            "vidu_reference_to_video_q3" => {
-                let body = crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ3Request,
-                >(body)?;
-                self.submit::<operations::ViduReferenceToVideoQ3>(&body).await
-            }
-            "vidu_reference_to_video_q3_mix" => {
-                let body = crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ3MixRequest,
-                >(body)?;
-                self.submit::<operations::ViduReferenceToVideoQ3Mix>(&body).await
-            }
-            "vidu_start_end_to_video_q2_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ2Pro>(&body).await
-            }
-            "vidu_start_end_to_video_q2_pro_fast" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2ProFastRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ2ProFast>(&body).await
-            }
-            "vidu_start_end_to_video_q2_turbo" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2TurboRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ2Turbo>(&body).await
-            }
-            "vidu_start_end_to_video_q3_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ3Pro>(&body).await
-            }
-            "vidu_start_end_to_video_q3_pro_fast" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3ProFastRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ3ProFast>(&body).await
-            }
-            "vidu_start_end_to_video_q3_turbo" => {
-                let body = crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3TurboRequest,
-                >(body)?;
-                self.submit::<operations::ViduStartEndToVideoQ3Turbo>(&body).await
-            }
-            "vidu_text_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::ViduTextToVideoRequest,
-                >(body)?;
-                self.submit::<operations::ViduTextToVideo>(&body).await
-            }
-            "vidu_text_to_video_q3_pro" => {
-                let body = crate::validation::from_json::<
-                    types::ViduTextToVideoQ3ProRequest,
-                >(body)?;
-                self.submit::<operations::ViduTextToVideoQ3Pro>(&body).await
-            }
-            "vidu_text_to_video_q3_pro_fast" => {
-                let body = crate::validation::from_json::<
-                    types::ViduTextToVideoQ3ProFastRequest,
-                >(body)?;
-                self.submit::<operations::ViduTextToVideoQ3ProFast>(&body).await
-            }
-            "vidu_text_to_video_q3_turbo" => {
-                let body = crate::validation::from_json::<
-                    types::ViduTextToVideoQ3TurboRequest,
-                >(body)?;
-                self.submit::<operations::ViduTextToVideoQ3Turbo>(&body).await
-            }
-            "alibaba_happyhorse_1_0_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::AlibabaHappyhorse10ReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::AlibabaHappyhorse10ReferenceToVideo>(&body)
-                    .await
-            }
-            "alibaba_wan_2_6_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::AlibabaWan26ReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::AlibabaWan26ReferenceToVideo>(&body).await
-            }
-            "alibaba_wan_2_6_reference_to_video_flash" => {
-                let body = crate::validation::from_json::<
-                    types::AlibabaWan26ReferenceToVideoFlashRequest,
-                >(body)?;
-                self.submit::<operations::AlibabaWan26ReferenceToVideoFlash>(&body).await
-            }
-            "alibaba_wan_2_7_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::AlibabaWan27ReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::AlibabaWan27ReferenceToVideo>(&body).await
-            }
-            "kling_video_o1_std_refrence_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::KlingVideoO1StdRefrenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::KlingVideoO1StdRefrenceToVideo>(&body).await
-            }
-            "kling_video_o3_4k_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::KlingVideoO34kReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::KlingVideoO34kReferenceToVideo>(&body).await
-            }
-            "kling_video_o3_pro_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::KlingVideoO3ProReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::KlingVideoO3ProReferenceToVideo>(&body).await
-            }
-            "kling_video_o3_std_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::KlingVideoO3StdReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::KlingVideoO3StdReferenceToVideo>(&body).await
-            }
-            "pixverse_c1_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::PixverseC1ReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::PixverseC1ReferenceToVideo>(&body).await
-            }
-            "rhart_video_g_official_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::RhartVideoGOfficialReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::RhartVideoGOfficialReferenceToVideo>(&body)
-                    .await
-            }
-            "rhart_video_v3_1_pro_official_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::RhartVideoV31ProOfficialReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<
-                        operations::RhartVideoV31ProOfficialReferenceToVideo,
-                    >(&body)
-                    .await
-            }
-            "bytedance_seedance_2_0_global_multimodal_video" => {
-                let body = crate::validation::from_json::<
-                    types::BytedanceSeedance20GlobalMultimodalVideoRequest,
-                >(body)?;
-                self.submit::<
-                        operations::BytedanceSeedance20GlobalMultimodalVideo,
-                    >(&body)
-                    .await
-            }
-            "bytedance_seedance_2_0_global_fast_multimodal_video" => {
-                let body = crate::validation::from_json::<
-                    types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
-                >(body)?;
-                self.submit::<
-                        operations::BytedanceSeedance20GlobalFastMultimodalVideo,
-                    >(&body)
-                    .await
-            }
-            "seedance_v1_lite_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::SeedanceV1LiteReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::SeedanceV1LiteReferenceToVideo>(&body).await
-            }
-            "skyreels_v3_reference_to_video" => {
-                let body = crate::validation::from_json::<
-                    types::SkyreelsV3ReferenceToVideoRequest,
-                >(body)?;
-                self.submit::<operations::SkyreelsV3ReferenceToVideo>(&body).await
-            }
-            "skyreels_v4_omni_reference" => {
-                let body = crate::validation::from_json::<
-                    types::SkyreelsV4OmniReferenceRequest,
-                >(body)?;
-                self.submit::<operations::SkyreelsV4OmniReference>(&body).await
-            }
-            "rhart_video_sparkvideo_2_0_multimodal_video" => {
-                let body = crate::validation::from_json::<
-                    types::RhartVideoSparkvideo20MultimodalVideoRequest,
-                >(body)?;
-                self.submit::<operations::RhartVideoSparkvideo20MultimodalVideo>(&body)
-                    .await
-            }
-            "rhart_video_sparkvideo_2_0_fast_multimodal_video" => {
-                let body = crate::validation::from_json::<
-                    types::RhartVideoSparkvideo20FastMultimodalVideoRequest,
-                >(body)?;
-                self.submit::<
-                        operations::RhartVideoSparkvideo20FastMultimodalVideo,
-                    >(&body)
-                    .await
-            }
-            _ => {
-                ::std::result::Result::Err(
-                    crate::Error::UnknownOperation(operation_id.to_owned()),
-                )
-            }
-        }
-    }
 }
-/// Decodes and validates a JSON request body for the operation named by its
-/// `operationId`, returning the body as the client would send it; `None` for an
-/// operation without a generated request type.
-pub fn check_json_body(
+/// Decodes a JSON request body into its typed form and back, for the operations
+/// the field table cannot check on its own; `None` for every other operation.
+pub(crate) fn typed_json_check(
     operation_id: &str,
     body: ::serde_json::Value,
 ) -> ::std::option::Option<
     ::std::result::Result<::serde_json::Value, crate::ValidationError>,
 > {
+    let _ = &body;
     match operation_id {
-        "vidu_image_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<types::ViduImageToVideoQ2ProRequest>(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_image_to_video_q2_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduImageToVideoQ2ProFastRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_image_to_video_q2_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduImageToVideoQ2TurboRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_image_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<types::ViduImageToVideoQ3ProRequest>(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_image_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduImageToVideoQ3ProFastRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_image_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduImageToVideoQ3TurboRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_reference_to_video_q2" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ2Request,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_reference_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ2ProRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_reference_to_video_q3" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ3Request,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_reference_to_video_q3_mix" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduReferenceToVideoQ3MixRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2ProRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q2_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2ProFastRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q2_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ2TurboRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3ProRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3ProFastRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_start_end_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduStartEndToVideoQ3TurboRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_text_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<types::ViduTextToVideoRequest>(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_text_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<types::ViduTextToVideoQ3ProRequest>(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_text_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduTextToVideoQ3ProFastRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "vidu_text_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::ViduTextToVideoQ3TurboRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "alibaba_happyhorse_1_0_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::AlibabaHappyhorse10ReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "alibaba_wan_2_6_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::AlibabaWan26ReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "alibaba_wan_2_6_reference_to_video_flash" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::AlibabaWan26ReferenceToVideoFlashRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "alibaba_wan_2_7_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::AlibabaWan27ReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "kling_video_o1_std_refrence_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::KlingVideoO1StdRefrenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "kling_video_o3_4k_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::KlingVideoO34kReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "kling_video_o3_pro_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::KlingVideoO3ProReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "kling_video_o3_std_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::KlingVideoO3StdReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "pixverse_c1_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::PixverseC1ReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "rhart_video_g_official_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::RhartVideoGOfficialReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "rhart_video_v3_1_pro_official_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::RhartVideoV31ProOfficialReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "bytedance_seedance_2_0_global_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::BytedanceSeedance20GlobalMultimodalVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "bytedance_seedance_2_0_global_fast_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "seedance_v1_lite_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::SeedanceV1LiteReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "skyreels_v3_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::SkyreelsV3ReferenceToVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "skyreels_v4_omni_reference" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::SkyreelsV4OmniReferenceRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "rhart_video_sparkvideo_2_0_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::RhartVideoSparkvideo20MultimodalVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "rhart_video_sparkvideo_2_0_fast_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<
-                    types::RhartVideoSparkvideo20FastMultimodalVideoRequest,
-                >(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        "query_task" => {
-            ::std::option::Option::Some(
-                crate::validation::from_json::<types::QueryTaskRequest>(body)
-                    .map(|typed| {
-                        ::serde_json::to_value(&typed)
-                            .expect("generated request types serialize")
-                    }),
-            )
-        }
-        _ => ::std::option::Option::None,
-    }
-}
-/// Validates a serialized request body by operation id; `None` for operations
-/// without a generated body type.
-pub(crate) fn validate_body(
-    operation_id: &str,
-    body: &[u8],
-) -> ::std::option::Option<::std::result::Result<(), crate::ValidationError>> {
-    match operation_id {
-        "vidu_image_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ2ProRequest,
-                >(body),
-            )
-        }
-        "vidu_image_to_video_q2_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ2ProFastRequest,
-                >(body),
-            )
-        }
-        "vidu_image_to_video_q2_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ2TurboRequest,
-                >(body),
-            )
-        }
-        "vidu_image_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ3ProRequest,
-                >(body),
-            )
-        }
-        "vidu_image_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ3ProFastRequest,
-                >(body),
-            )
-        }
-        "vidu_image_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduImageToVideoQ3TurboRequest,
-                >(body),
-            )
-        }
-        "vidu_reference_to_video_q2" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduReferenceToVideoQ2Request,
-                >(body),
-            )
-        }
-        "vidu_reference_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduReferenceToVideoQ2ProRequest,
-                >(body),
-            )
-        }
-        "vidu_reference_to_video_q3" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduReferenceToVideoQ3Request,
-                >(body),
-            )
-        }
-        "vidu_reference_to_video_q3_mix" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduReferenceToVideoQ3MixRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q2_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ2ProRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q2_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ2ProFastRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q2_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ2TurboRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ3ProRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ3ProFastRequest,
-                >(body),
-            )
-        }
-        "vidu_start_end_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduStartEndToVideoQ3TurboRequest,
-                >(body),
-            )
-        }
-        "vidu_text_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<types::ViduTextToVideoRequest>(body),
-            )
-        }
-        "vidu_text_to_video_q3_pro" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduTextToVideoQ3ProRequest,
-                >(body),
-            )
-        }
-        "vidu_text_to_video_q3_pro_fast" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduTextToVideoQ3ProFastRequest,
-                >(body),
-            )
-        }
-        "vidu_text_to_video_q3_turbo" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::ViduTextToVideoQ3TurboRequest,
-                >(body),
-            )
-        }
-        "alibaba_happyhorse_1_0_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::AlibabaHappyhorse10ReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "alibaba_wan_2_6_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::AlibabaWan26ReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "alibaba_wan_2_6_reference_to_video_flash" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::AlibabaWan26ReferenceToVideoFlashRequest,
-                >(body),
-            )
-        }
-        "alibaba_wan_2_7_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::AlibabaWan27ReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "kling_video_o1_std_refrence_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::KlingVideoO1StdRefrenceToVideoRequest,
-                >(body),
-            )
-        }
-        "kling_video_o3_4k_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::KlingVideoO34kReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "kling_video_o3_pro_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::KlingVideoO3ProReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "kling_video_o3_std_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::KlingVideoO3StdReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "pixverse_c1_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::PixverseC1ReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "rhart_video_g_official_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::RhartVideoGOfficialReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "rhart_video_v3_1_pro_official_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::RhartVideoV31ProOfficialReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "bytedance_seedance_2_0_global_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::BytedanceSeedance20GlobalMultimodalVideoRequest,
-                >(body),
-            )
-        }
-        "bytedance_seedance_2_0_global_fast_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
-                >(body),
-            )
-        }
-        "seedance_v1_lite_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::SeedanceV1LiteReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "skyreels_v3_reference_to_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::SkyreelsV3ReferenceToVideoRequest,
-                >(body),
-            )
-        }
-        "skyreels_v4_omni_reference" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::SkyreelsV4OmniReferenceRequest,
-                >(body),
-            )
-        }
-        "rhart_video_sparkvideo_2_0_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::RhartVideoSparkvideo20MultimodalVideoRequest,
-                >(body),
-            )
-        }
-        "rhart_video_sparkvideo_2_0_fast_multimodal_video" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<
-                    types::RhartVideoSparkvideo20FastMultimodalVideoRequest,
-                >(body),
-            )
-        }
-        "query_task" => {
-            ::std::option::Option::Some(
-                crate::validation::validate_json::<types::QueryTaskRequest>(body),
-            )
-        }
         _ => ::std::option::Option::None,
     }
 }

@@ -1,7 +1,7 @@
 //! Request hooks for progenitor's generated client: every request, including those made
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
-use crate::generated::{self, Client};
+use crate::generated::Client;
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
 impl ClientHooks for Client {
@@ -13,10 +13,14 @@ impl ClientHooks for Client {
         // progenitor adds `api-version: <info.version>`; RunningHub does not document it.
         request.headers_mut().remove("api-version");
         // Last line of defence: a body that breaks the spec's constraints is never sent.
-        let body = request.body().and_then(|b| b.as_bytes());
-        if let Some(body) = body
-            && let Some(Err(e)) = generated::validate_body(info.operation_id, body)
-        {
+        let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
+            return Ok(());
+        };
+        let checked = match serde_json::from_slice(body) {
+            Ok(value) => crate::operation::check_json_body(info.operation_id, value),
+            Err(e) => Some(Err(crate::validation::not_json(&e))),
+        };
+        if let Some(Err(e)) = checked {
             return Err(Error::InvalidRequest(e.to_string()));
         }
         Ok(())

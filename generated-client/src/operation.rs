@@ -7,7 +7,25 @@ use crate::types;
 use crate::validation::Validate;
 use std::future::Future;
 
-pub use crate::generated::check_json_body;
+/// Validates a JSON request body for the operation named by its `operationId` against every
+/// constraint of the spec (types, required fields, enumerations, lengths, ranges, item
+/// counts, unknown fields), returning the body as the client would send it (JSON nulls in
+/// optional fields dropped). `None` for an operation without a JSON request body.
+///
+/// Most operations are checked from their [`FieldInfo`] table; the few whose bodies hold
+/// nested objects are decoded into their generated type instead.
+pub fn check_json_body(
+    operation_id: &str,
+    body: serde_json::Value,
+) -> Option<Result<serde_json::Value, crate::ValidationError>> {
+    match crate::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == operation_id && op.json_table)
+    {
+        Some(op) => Some(crate::validation::validate_fields(op.fields, body)),
+        None => crate::generated::typed_json_check(operation_id, body),
+    }
+}
 
 /// What an operation is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +86,9 @@ pub struct OperationInfo {
     pub family: &'static str,
     /// The request body's fields, in spec order.
     pub fields: &'static [FieldInfo],
+    /// Whether `fields` describe the body completely (no nested objects), so that a JSON
+    /// body can be checked from them alone.
+    pub json_table: bool,
 }
 
 impl OperationInfo {

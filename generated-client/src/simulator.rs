@@ -21,7 +21,7 @@
 //! # }
 //! ```
 
-use crate::generated::{self, handwritten_paths};
+use crate::generated::handwritten_paths;
 use crate::operation::Role;
 use crate::operations::OPERATIONS;
 use axum::body::{Body, Bytes};
@@ -469,11 +469,23 @@ async fn submit(
         shared.lock().counts.unauthorized += 1;
         return axum::Json(rejection("1002", "invalid api key")).into_response();
     }
-    if let Some(Err(e)) = generated::validate_body(operation, body) {
-        shared.lock().counts.invalid_submits += 1;
-        return axum::Json(rejection("1007", &e.to_string())).into_response();
-    }
-    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let checked = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => {
+            crate::operation::check_json_body(operation, value.clone()).map(|r| r.map(|_| value))
+        }
+        Err(_) => None,
+    };
+    let value = match checked {
+        Some(Ok(value)) => value,
+        Some(Err(e)) => {
+            shared.lock().counts.invalid_submits += 1;
+            return axum::Json(rejection("1007", &e.to_string())).into_response();
+        }
+        None => {
+            shared.lock().counts.invalid_submits += 1;
+            return axum::Json(rejection("1007", "failed to parse request body")).into_response();
+        }
+    };
     let webhook_url = value
         .get("webhookUrl")
         .and_then(Value::as_str)

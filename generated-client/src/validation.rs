@@ -5,6 +5,7 @@
 //! `cargo xtask codegen` emits from the spec for every request body type. Nothing here names
 //! an endpoint: the generated impls call the generic checks below.
 
+use crate::operation::{FieldInfo, FieldKind};
 use serde::de::DeserializeOwned;
 use std::fmt;
 
@@ -391,21 +392,184 @@ pub fn from_json<T: DeserializeOwned + Validate>(
     Ok(typed)
 }
 
-/// Like [`from_json`], from serialized bytes; the result is only checked, not kept. Goes
-/// through [`serde_json::Value`] so that each request type's decoder is compiled once, for
-/// both entry points.
-pub(crate) fn validate_json<T: DeserializeOwned + Validate>(
-    body: &[u8],
-) -> Result<(), ValidationError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ValidationError {
+/// The violation for a body that is not JSON at all.
+pub(crate) fn not_json(e: &serde_json::Error) -> ValidationError {
+    ValidationError {
         violations: vec![Violation {
             field: String::new(),
             problem: Problem::Invalid {
                 message: format!("the body is not JSON: {e}"),
             },
         }],
-    })?;
-    from_json::<T>(value).map(|_| ())
+    }
+}
+
+/// Checks a JSON body against a field table (see [`crate::operation::check_json_body`]):
+/// the same rules the generated types and validators enforce, with the same messages,
+/// without compiling a decoder per request type.
+pub(crate) fn validate_fields(
+    fields: &[FieldInfo],
+    body: serde_json::Value,
+) -> Result<serde_json::Value, ValidationError> {
+    let mut out = Violations::default();
+    let root = Path::root();
+    let serde_json::Value::Object(map) = body else {
+        out.push(
+            &root,
+            Problem::Invalid {
+                message: format!("invalid type: {}, expected a JSON object", kind_of(&body)),
+            },
+        );
+        return out.into_result().map(|()| serde_json::Value::Null);
+    };
+    // Fields in the spec's order, so that violations read in a stable, familiar order.
+    let mut map = map;
+    let mut checked = serde_json::Map::new();
+    for field in fields {
+        let path = root.field(field.name);
+        match map.remove(field.name) {
+            None | Some(serde_json::Value::Null) if field.required => {
+                // Reported on the body, as a decoder would: the field is not there to point at.
+                out.push(
+                    &root,
+                    Problem::Invalid {
+                        message: format!("missing field `{}`", field.name),
+                    },
+                );
+            }
+            None | Some(serde_json::Value::Null) => {}
+            Some(value) => {
+                if check_value(field, &value, &path, &mut out) {
+                    checked.insert(field.name.to_owned(), value);
+                }
+            }
+        }
+    }
+    for name in map.keys() {
+        let known: Vec<_> = fields.iter().map(|f| format!("`{}`", f.name)).collect();
+        out.push(
+            &root.field(name),
+            Problem::Invalid {
+                message: format!(
+                    "unknown field `{name}`, expected one of {}",
+                    known.join(", ")
+                ),
+            },
+        );
+    }
+    out.into_result()
+        .map(|()| serde_json::Value::Object(checked))
+}
+
+fn kind_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "null".into(),
+        serde_json::Value::Bool(b) => format!("boolean `{b}`"),
+        serde_json::Value::Number(n) => format!("number `{n}`"),
+        serde_json::Value::String(s) => format!("string {s:?}"),
+        serde_json::Value::Array(_) => "a list".into(),
+        serde_json::Value::Object(_) => "an object".into(),
+    }
+}
+
+fn expected(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::String => "a string",
+        FieldKind::Integer => "an integer",
+        FieldKind::Number => "a number",
+        FieldKind::Boolean => "a boolean",
+        FieldKind::StringList => "a list of strings",
+        FieldKind::Other => "a JSON value",
+    }
+}
+
+/// Checks one value against its field; `false` when its type is wrong (bounds problems
+/// are recorded but the value is still well-typed).
+fn check_value(
+    field: &FieldInfo,
+    value: &serde_json::Value,
+    path: &Path<'_>,
+    out: &mut Violations,
+) -> bool {
+    let wrong_type = |out: &mut Violations| {
+        out.push(
+            path,
+            Problem::Invalid {
+                message: format!(
+                    "invalid type: {}, expected {}",
+                    kind_of(value),
+                    expected(field.kind)
+                ),
+            },
+        );
+        false
+    };
+    let (min, max) = (field.minimum, field.maximum);
+    match field.kind {
+        FieldKind::String => {
+            let Some(s) = value.as_str() else {
+                return wrong_type(out);
+            };
+            if !field.allowed.is_empty() {
+                if !field.allowed.contains(&s) {
+                    let allowed: Vec<_> = field.allowed.iter().map(|a| format!("`{a}`")).collect();
+                    out.push(
+                        path,
+                        Problem::Invalid {
+                            message: format!(
+                                "unknown variant `{s}`, expected one of {}",
+                                allowed.join(", ")
+                            ),
+                        },
+                    );
+                }
+            } else {
+                check_chars(out, path, s, field.min_length, field.max_length);
+            }
+            true
+        }
+        FieldKind::Integer => match value.as_i64() {
+            Some(n) => {
+                check_integer(
+                    out,
+                    path,
+                    i128::from(n),
+                    min.map(|v| v as i64),
+                    max.map(|v| v as i64),
+                );
+                true
+            }
+            None => wrong_type(out),
+        },
+        FieldKind::Number => match value.as_f64() {
+            Some(n) => {
+                check_number(out, path, n, min, max);
+                true
+            }
+            None => wrong_type(out),
+        },
+        FieldKind::Boolean => value.is_boolean() || wrong_type(out),
+        FieldKind::StringList => {
+            let Some(items) = value.as_array() else {
+                return wrong_type(out);
+            };
+            check_items(out, path, items.len(), field.min_items, field.max_items);
+            let mut ok = true;
+            for (i, item) in items.iter().enumerate() {
+                if !item.is_string() {
+                    out.push(
+                        &path.index(i),
+                        Problem::Invalid {
+                            message: format!("invalid type: {}, expected a string", kind_of(item)),
+                        },
+                    );
+                    ok = false;
+                }
+            }
+            ok
+        }
+        FieldKind::Other => true,
+    }
 }
 
 fn decode_error(e: serde_path_to_error::Error<serde_json::Error>) -> ValidationError {
@@ -478,6 +642,145 @@ mod tests {
             err.to_string(),
             "invalid request: `p`: 3 characters, more than the maximum of 2; `l`: 0 items, fewer than the minimum of 1; \
              `d`: 17 is above the maximum of 16; `n`: NaN is not a number RunningHub accepts"
+        );
+    }
+
+    const FIELDS: &[FieldInfo] = &[
+        FieldInfo {
+            name: "prompt",
+            kind: FieldKind::String,
+            required: true,
+            default: None,
+            allowed: &[],
+            minimum: None,
+            maximum: None,
+            min_items: None,
+            max_items: None,
+            min_length: None,
+            max_length: Some(5),
+            description: "",
+        },
+        FieldInfo {
+            name: "urls",
+            kind: FieldKind::StringList,
+            required: false,
+            default: None,
+            allowed: &[],
+            minimum: None,
+            maximum: None,
+            min_items: Some(1),
+            max_items: Some(2),
+            min_length: None,
+            max_length: None,
+            description: "",
+        },
+        FieldInfo {
+            name: "seed",
+            kind: FieldKind::Integer,
+            required: false,
+            default: None,
+            allowed: &[],
+            minimum: Some(0.0),
+            maximum: None,
+            min_items: None,
+            max_items: None,
+            min_length: None,
+            max_length: None,
+            description: "",
+        },
+        FieldInfo {
+            name: "mode",
+            kind: FieldKind::String,
+            required: false,
+            default: None,
+            allowed: &["fast", "slow"],
+            minimum: None,
+            maximum: None,
+            min_items: None,
+            max_items: None,
+            min_length: None,
+            max_length: None,
+            description: "",
+        },
+    ];
+
+    fn fields_of(body: serde_json::Value) -> Vec<(String, String)> {
+        match validate_fields(FIELDS, body) {
+            Ok(_) => vec![],
+            Err(e) => e
+                .violations()
+                .iter()
+                .map(|v| (v.field.clone(), v.problem.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_field_table_checks_types_bounds_and_names() {
+        use serde_json::json;
+        let ok = validate_fields(
+            FIELDS,
+            json!({"prompt": "hi", "urls": ["a"], "seed": null, "mode": "fast"}),
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            json!({"prompt": "hi", "urls": ["a"], "mode": "fast"}),
+            "optional nulls are dropped"
+        );
+        assert_eq!(
+            fields_of(json!({})),
+            [(String::new(), "missing field `prompt`".into())]
+        );
+        assert_eq!(
+            fields_of(json!({"prompt": "hi", "colour": "red"})),
+            [(
+                "colour".into(),
+                "unknown field `colour`, expected one of `prompt`, `urls`, `seed`, `mode`".into()
+            )]
+        );
+        assert_eq!(
+            fields_of(json!({"prompt": 5})),
+            [(
+                "prompt".into(),
+                "invalid type: number `5`, expected a string".into()
+            )],
+            "a wrongly typed required field is reported once, where it is"
+        );
+        assert_eq!(
+            fields_of(json!({"prompt": "hi", "seed": 1.5, "urls": ["a", 2]})),
+            [
+                (
+                    "urls[1]".into(),
+                    "invalid type: number `2`, expected a string".into()
+                ),
+                (
+                    "seed".into(),
+                    "invalid type: number `1.5`, expected an integer".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            fields_of(json!({"prompt": "toolong", "urls": [], "seed": -1, "mode": "medium"})),
+            [
+                (
+                    "prompt".into(),
+                    "7 characters, more than the maximum of 5".into()
+                ),
+                ("urls".into(), "0 items, fewer than the minimum of 1".into()),
+                ("seed".into(), "-1 is below the minimum of 0".into()),
+                (
+                    "mode".into(),
+                    "unknown variant `medium`, expected one of `fast`, `slow`".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            fields_of(json!([1])),
+            [(
+                String::new(),
+                "invalid type: a list, expected a JSON object".into()
+            )]
         );
     }
 

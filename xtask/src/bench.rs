@@ -194,8 +194,10 @@ fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, Op
     } else {
         Command::new(&cargo)
     };
+    // Dependencies are never built incrementally, and neither is the crate measured here.
     cmd.current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_INCREMENTAL", "0")
         .args(args)
         .stdout(Stdio::null());
     let t = Instant::now();
