@@ -78,13 +78,7 @@ pub(crate) fn render(
                 op.method, op.path, op.id
             );
             if let Some(desc) = &op.description {
-                let first = desc
-                    .split("\n\n")
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let first = crate::model::first_paragraph(desc);
                 if !first.is_empty() {
                     let _ = writeln!(out, "{first}\n");
                 }

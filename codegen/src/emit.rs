@@ -412,13 +412,7 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
                 .as_ref()
                 .and_then(|s| s.schema_data.description.clone())
                 .unwrap_or_default();
-            let description = description
-                .split("\n\n")
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let description = crate::model::first_paragraph(&description);
             let default = match resolved
                 .as_ref()
                 .and_then(|s| s.schema_data.default.clone())

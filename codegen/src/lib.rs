@@ -58,21 +58,7 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
     let for_progenitor = transform::for_progenitor(&spec, &operations);
 
-    let tokens = catch_unwind(AssertUnwindSafe(|| {
-        let settings = settings::progenitor_settings();
-        let mut generator = progenitor::Generator::new(&settings);
-        generator.generate_tokens(&for_progenitor)
-    }))
-    .map_err(|panic| Error::GeneratorPanic {
-        spec: spec_name.to_owned(),
-        message: panic_message(&*panic),
-    })?
-    .map_err(|e| Error::Generator {
-        spec: spec_name.to_owned(),
-        message: e.to_string(),
-    })?;
-
-    let mut file: syn::File = syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))?;
+    let mut file = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
     let index = emit::Index::new(&file);
     let generated_ops: Vec<_> = operations
         .iter()
@@ -143,9 +129,18 @@ pub fn generate_raw_progenitor(spec_name: &str, spec_text: &str) -> Result<Strin
         openapiv3::ReferenceOr::Item(item) => item.iter().next().is_some(),
         openapiv3::ReferenceOr::Reference { .. } => true,
     });
+    let file = run_progenitor(spec_name, &progenitor::GenerationSettings::default(), &spec)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Runs progenitor with a panic contained, and parses its output.
+fn run_progenitor(
+    spec_name: &str,
+    settings: &progenitor::GenerationSettings,
+    spec: &openapiv3::OpenAPI,
+) -> Result<syn::File, Error> {
     let tokens = catch_unwind(AssertUnwindSafe(|| {
-        progenitor::Generator::new(&progenitor::GenerationSettings::default())
-            .generate_tokens(&spec)
+        progenitor::Generator::new(settings).generate_tokens(spec)
     }))
     .map_err(|panic| Error::GeneratorPanic {
         spec: spec_name.to_owned(),
@@ -155,6 +150,5 @@ pub fn generate_raw_progenitor(spec_name: &str, spec_text: &str) -> Result<Strin
         spec: spec_name.to_owned(),
         message: e.to_string(),
     })?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))?;
-    Ok(prettyplease::unparse(&file))
+    syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))
 }

@@ -62,3 +62,13 @@ impl From<&Operation> for OperationSummary {
         }
     }
 }
+
+/// The first paragraph of a description, on one line: what catalogs and field tables show.
+pub(crate) fn first_paragraph(text: &str) -> String {
+    text.split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -3,7 +3,7 @@
 //! refused before anything reaches the server, with an error naming the field. Adding an
 //! endpoint to the spec adds its coverage here with no test edits.
 
-use crate::support::spec_json;
+use crate::support::{resolve, spec_json};
 use runninghub::Error;
 use runninghub::simulator::Simulator;
 use serde_json::{Value, json};
@@ -12,15 +12,6 @@ struct TaskOp {
     id: String,
     example: Value,
     schema: Value,
-}
-
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => spec
-            .pointer(r.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("{r} resolves")),
-        None => v,
-    }
 }
 
 /// Every model endpoint: operations whose role is `task` (the default) and that are not

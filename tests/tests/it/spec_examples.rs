@@ -1,19 +1,9 @@
 //! Every response example in the spec decodes into its generated type, so the examples
 //! (which documentation renderers and mock servers show) agree with the client.
 
-use crate::support::spec_json;
+use crate::support::{resolve, spec_json};
 use runninghub::types;
 use serde_json::Value;
-
-/// Resolves a local `$ref` inside the spec.
-fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => spec
-            .pointer(r.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("{r} resolves")),
-        None => v,
-    }
-}
 
 /// Every example of every JSON response whose schema is `schema_ref`, by operation.
 fn response_examples(spec: &Value, schema_ref: &str) -> Vec<(String, Value)> {

@@ -34,3 +34,13 @@ pub fn spec_json() -> serde_json::Value {
 pub fn snapshot_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots")
 }
+
+/// Follows a local `$ref` inside the spec (as JSON); any other value is returned as is.
+pub fn resolve<'a>(spec: &'a serde_json::Value, v: &'a serde_json::Value) -> &'a serde_json::Value {
+    match v.get("$ref").and_then(serde_json::Value::as_str) {
+        Some(r) => spec
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{r} resolves")),
+        None => v,
+    }
+}
