@@ -647,3 +647,44 @@ async fn upload_envelopes_in_all_their_documented_forms() {
     );
     assert_eq!(received(&server).await.len(), 1);
 }
+
+#[tokio::test]
+async fn downloads_never_carry_the_api_key() {
+    let server = MockServer::start().await;
+    let file_url = format!("{}/storage/output.mp4", server.uri());
+    let finished = json!({"taskId": "77", "status": "SUCCESS", "results": [{"url": file_url, "outputType": "mp4"}]});
+    answer(
+        &server,
+        QUERY,
+        ResponseTemplate::new(200).set_body_json(finished),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/storage/output.mp4"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"video bytes".to_vec()))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let quick = runninghub::WaitOptions::new().schedule(runninghub::PollSchedule::fixed(
+        std::time::Duration::from_millis(5),
+    ));
+    let task = client(&server).wait("77", quick).await.unwrap();
+    let files = task.download_to(dir.path()).await.unwrap();
+    assert_eq!(std::fs::read(&files[0]).unwrap(), b"video bytes");
+
+    let requests = received(&server).await;
+    let query = requests.iter().find(|r| r.url.path() == QUERY).unwrap();
+    assert!(
+        query.headers.get("authorization").is_some(),
+        "API calls are authenticated"
+    );
+    let download = requests
+        .iter()
+        .find(|r| r.url.path() == "/storage/output.mp4")
+        .unwrap();
+    assert!(
+        download.headers.get("authorization").is_none(),
+        "the key must not reach storage hosts"
+    );
+    assert_eq!(requests.len(), 2);
+}
