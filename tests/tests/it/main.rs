@@ -4,6 +4,7 @@
 mod bad_specs;
 mod behaviour;
 mod codegen_fixtures;
+mod decoders;
 mod freshness;
 mod guard;
 mod lifecycle;
