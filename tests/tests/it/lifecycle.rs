@@ -191,7 +191,6 @@ async fn query_faults_are_retried_until_the_task_is_seen() {
     ] {
         sim.inject(Route::Query, fault);
     }
-    let started = tokio::time::Instant::now();
     let finished = sim
         .client()
         .vidu_reference_to_video_q3(&request())
@@ -203,12 +202,8 @@ async fn query_faults_are_retried_until_the_task_is_seen() {
         .await
         .unwrap();
     assert_eq!(finished.outputs().len(), 1);
-    // Retry-After: 1 was honoured only up to the policy's 20 ms cap.
-    assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
+    // (That `Retry-After` is honoured only up to the policy's cap is a unit test of
+    // `RetryPolicy::backoff`; timing it here would make this test flaky.)
     assert!(
         sim.counts().queries >= 6,
         "five faults, then at least one real answer: {:?}",
@@ -397,10 +392,7 @@ async fn a_task_that_never_finishes_hits_the_timeout() {
     };
     assert!(!task_id.is_empty());
     assert_eq!(*last_status, Some(TaskStatus::Running));
-    assert!(
-        *elapsed >= Duration::from_millis(300) && *elapsed < Duration::from_secs(2),
-        "{elapsed:?}"
-    );
+    assert!(*elapsed >= Duration::from_millis(300), "{elapsed:?}");
     assert_eq!(sim.counts().submits, 1);
 }
 
