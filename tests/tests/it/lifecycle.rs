@@ -40,6 +40,16 @@ fn fast() -> WaitOptions {
         })
 }
 
+/// A client of `sim` whose HTTP requests give up after `timeout`.
+fn client_with_request_timeout(sim: &Simulator, timeout: Duration) -> Client {
+    Client::builder()
+        .api_key("sim-key")
+        .base_url(sim.url())
+        .timeout(timeout)
+        .build()
+        .unwrap()
+}
+
 fn recorder() -> (
     Arc<Mutex<Vec<Progress>>>,
     impl Fn(&Progress) + Send + Sync + 'static,
@@ -339,12 +349,7 @@ async fn other_submit_refusals_and_server_errors_are_not_retried() {
 async fn a_submit_without_an_answer_is_never_resent() {
     let sim = Simulator::start().await;
     sim.inject(Route::Submit, Fault::AcceptThenHang);
-    let client = Client::builder()
-        .api_key("sim-key")
-        .base_url(sim.url())
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client = client_with_request_timeout(&sim, Duration::from_millis(300));
     let err = client
         .vidu_reference_to_video_q3(&request())
         .wait_with(fast())
@@ -750,12 +755,7 @@ async fn a_wrong_key_is_an_api_error_and_is_not_retried() {
 async fn a_hanging_query_times_out_and_is_retried() {
     let sim = Simulator::start().await;
     sim.inject(Route::Query, Fault::Hang);
-    let client = Client::builder()
-        .api_key("sim-key")
-        .base_url(sim.url())
-        .timeout(Duration::from_millis(100))
-        .build()
-        .unwrap();
+    let client = client_with_request_timeout(&sim, Duration::from_millis(100));
     let finished = client
         .vidu_reference_to_video_q3(&request())
         .wait_with(fast())
