@@ -177,6 +177,7 @@ impl ClientBuilder {
             files,
             base_url,
             retry: self.retry.unwrap_or_default(),
+            durations: Default::default(),
         })
     }
 }
@@ -193,6 +194,8 @@ pub struct Client {
     pub(crate) files: reqwest::Client,
     base_url: String,
     retry: RetryPolicy,
+    /// Durations of finished tasks per endpoint, shared by clones (see [`crate::Learning`]).
+    pub(crate) durations: std::sync::Arc<crate::learn::DurationBook>,
 }
 
 impl fmt::Debug for Client {

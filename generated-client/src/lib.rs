@@ -62,6 +62,7 @@ mod error;
 )]
 mod generated;
 mod hooks;
+mod learn;
 pub mod operation;
 mod retry;
 #[cfg(feature = "test-util")]
@@ -76,6 +77,7 @@ pub use client::{ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, Regio
 pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};
 pub use generated::{operations, types};
+pub use learn::Learning;
 pub use retry::{PollSchedule, RetryPolicy};
 pub use task::{Output, PromptTips, TaskStatus, Usage};
 pub use upload::{UploadSource, Uploaded, local_file};

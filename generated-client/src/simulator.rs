@@ -87,6 +87,18 @@ pub struct Config {
     pub outcome: Outcome,
     /// How webhooks carry the task.
     pub webhook_style: WebhookStyle,
+    /// Lifecycles for particular task operations (by `operationId`), replacing
+    /// [`Config::lifecycle`] for them: models differ in how long they take.
+    pub operation_lifecycles: HashMap<String, Vec<(String, Duration)>>,
+    /// Each task's lifecycle is stretched by a factor drawn uniformly from
+    /// `1 - spread ..= 1 + spread` when it is created (0: every task takes the same time).
+    pub spread: f64,
+    /// The account's limit on tasks in flight: a submit while this many tasks are unfinished
+    /// is refused with errorCode `1520`, and creates nothing.
+    pub max_in_flight: Option<usize>,
+    /// The account's request-rate limit: at most this many submits and queries (together)
+    /// per window; requests over it are refused with errorCode `1003`.
+    pub rate_limit: Option<(u32, Duration)>,
 }
 
 impl Default for Config {
@@ -103,7 +115,20 @@ impl Default for Config {
                 bytes: b"\x89PNG\r\n\x1a\nsimulated output".to_vec(),
             }]),
             webhook_style: WebhookStyle::String,
+            operation_lifecycles: HashMap::new(),
+            spread: 0.0,
+            max_in_flight: None,
+            rate_limit: None,
         }
+    }
+}
+
+impl Config {
+    /// The lifecycle of tasks of `operation`.
+    fn lifecycle_of(&self, operation: &str) -> &[(String, Duration)] {
+        self.operation_lifecycles
+            .get(operation)
+            .unwrap_or(&self.lifecycle)
     }
 }
 
@@ -172,12 +197,35 @@ pub struct Counts {
     pub webhooks_sent: u32,
     /// Requests whose key was missing or wrong.
     pub unauthorized: u32,
+    /// Submits refused because [`Config::max_in_flight`] tasks were unfinished (1520).
+    pub concurrency_rejections: u32,
+    /// Requests refused by [`Config::rate_limit`] (1003).
+    pub rate_rejections: u32,
+    /// The most tasks that were ever unfinished at once.
+    pub max_in_flight: u32,
 }
 
 struct SimTask {
     created: Instant,
     operation: &'static str,
     body: Value,
+    /// The stretch of this task's lifecycle (see [`Config::spread`]).
+    stretch: f64,
+}
+
+impl SimTask {
+    /// When the task reaches its outcome under `config`, or `None` if it never does.
+    fn ends_at(&self, config: &Config) -> Option<Instant> {
+        if matches!(config.outcome, Outcome::Never) {
+            return None;
+        }
+        let total: Duration = config
+            .lifecycle_of(self.operation)
+            .iter()
+            .map(|(_, d)| d.mul_f64(self.stretch))
+            .sum();
+        Some(self.created + total)
+    }
 }
 
 struct Inner {
@@ -188,6 +236,36 @@ struct Inner {
     task_order: Vec<String>,
     uploads: Vec<(String, Vec<u8>)>,
     next_id: u64,
+    /// Start of the current rate-limit window and the requests counted in it.
+    window: (Instant, u32),
+}
+
+impl Inner {
+    /// Tasks created and not yet finished.
+    fn in_flight(&self) -> usize {
+        let now = Instant::now();
+        self.tasks
+            .values()
+            .filter(|t| t.ends_at(&self.config).is_none_or(|end| end > now))
+            .count()
+    }
+
+    /// Counts a submit or query against the rate limit; false when it is over the limit.
+    fn admit(&mut self) -> bool {
+        let Some((limit, per)) = self.config.rate_limit else {
+            return true;
+        };
+        let now = Instant::now();
+        if now.duration_since(self.window.0) >= per {
+            self.window = (now, 0);
+        }
+        if self.window.1 >= limit {
+            self.counts.rate_rejections += 1;
+            return false;
+        }
+        self.window.1 += 1;
+        true
+    }
 }
 
 struct Shared {
@@ -249,6 +327,7 @@ impl Simulator {
                 task_order: Vec::new(),
                 uploads: Vec::new(),
                 next_id: 2_000_000_000_000_000_001,
+                window: (Instant::now(), 0),
             }),
             base_url: format!("http://{addr}"),
         });
@@ -322,6 +401,14 @@ impl Simulator {
             .collect()
     }
 
+    /// When a task reached (or will reach) its outcome on the server: the reference for
+    /// measuring how late a client notices. `None` for unknown tasks and tasks that never
+    /// finish.
+    pub fn finished_at(&self, task_id: &str) -> Option<Instant> {
+        let inner = self.shared.lock();
+        inner.tasks.get(task_id)?.ends_at(&inner.config)
+    }
+
     /// The uploads received: file name and content.
     pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
         self.shared.lock().uploads.clone()
@@ -338,6 +425,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "submits": c.submits, "tasksCreated": c.tasks_created, "invalidSubmits": c.invalid_submits,
                 "queries": c.queries, "uploads": c.uploads, "downloads": c.downloads,
                 "webhooksSent": c.webhooks_sent, "unauthorized": c.unauthorized,
+                "concurrencyRejections": c.concurrency_rejections, "rateRejections": c.rate_rejections,
+                "maxInFlight": c.max_in_flight,
             }))
             .into_response();
         }
@@ -490,32 +579,44 @@ async fn submit(
         .get("webhookUrl")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let (id, answer, ends_after) = {
+    let (id, answer, ends_at) = {
         let mut inner = shared.lock();
+        if !inner.admit() {
+            return axum::Json(rejection("1003", "too many requests, please retry later"))
+                .into_response();
+        }
+        if let Some(limit) = inner.config.max_in_flight
+            && inner.in_flight() >= limit
+        {
+            inner.counts.concurrency_rejections += 1;
+            return axum::Json(rejection(
+                "1520",
+                "the number of concurrent tasks has reached the account limit",
+            ))
+            .into_response();
+        }
         let id = inner.next_id.to_string();
         inner.next_id += 1;
         inner.counts.tasks_created += 1;
-        inner.tasks.insert(
-            id.clone(),
-            SimTask {
-                created: Instant::now(),
-                operation,
-                body: value,
-            },
-        );
+        let spread = inner.config.spread.clamp(0.0, 1.0);
+        let task = SimTask {
+            created: Instant::now(),
+            operation,
+            body: value,
+            stretch: 1.0 - spread + 2.0 * spread * fastrand::f64(),
+        };
+        let ends_at = task.ends_at(&inner.config);
+        inner.tasks.insert(id.clone(), task);
         inner.task_order.push(id.clone());
+        let in_flight = inner.in_flight() as u32;
+        inner.counts.max_in_flight = inner.counts.max_in_flight.max(in_flight);
         let answer = task_view(shared, &inner, &id);
-        let ends_after: Duration = inner.config.lifecycle.iter().map(|(_, d)| *d).sum();
-        (
-            id,
-            answer,
-            (!matches!(inner.config.outcome, Outcome::Never)).then_some(ends_after),
-        )
+        (id, answer, ends_at)
     };
-    if let (Some(url), Some(after)) = (webhook_url, ends_after) {
+    if let (Some(url), Some(at)) = (webhook_url, ends_at) {
         let shared = shared.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(after).await;
+            tokio::time::sleep_until(at).await;
             send_webhook(&shared, &id, &url).await;
         });
     }
@@ -544,18 +645,15 @@ async fn send_webhook(shared: &Shared, id: &str, url: &str) {
 fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
     let task = &inner.tasks[id];
     let elapsed = task.created.elapsed();
+    let lifecycle = inner.config.lifecycle_of(task.operation);
     let mut until = Duration::ZERO;
-    for (status, d) in &inner.config.lifecycle {
-        until += *d;
+    for (status, d) in lifecycle {
+        until += d.mul_f64(task.stretch);
         if elapsed < until {
             return json!({"taskId": id, "status": status, "errorCode": "", "errorMessage": "", "results": null, "clientId": "", "promptTips": ""});
         }
     }
-    let last = inner
-        .config
-        .lifecycle
-        .last()
-        .map_or("RUNNING", |(s, _)| s.as_str());
+    let last = lifecycle.last().map_or("RUNNING", |(s, _)| s.as_str());
     match &inner.config.outcome {
         Outcome::Success(outputs) => {
             let results: Vec<Value> = outputs
@@ -601,7 +699,11 @@ async fn query(shared: &Arc<Shared>, authorized: bool, body: &Bytes) -> Response
         shared.lock().counts.unauthorized += 1;
         return axum::Json(rejection("1002", "invalid api key")).into_response();
     }
-    let inner = shared.lock();
+    let mut inner = shared.lock();
+    if !inner.admit() {
+        return axum::Json(rejection("1003", "too many requests, please retry later"))
+            .into_response();
+    }
     if !inner.tasks.contains_key(&id) {
         let mut r = rejection("1004", "task not found");
         r["taskId"] = Value::String(id);

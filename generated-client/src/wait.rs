@@ -4,6 +4,7 @@
 
 use crate::client::{Client, check_task};
 use crate::error::Error;
+use crate::learn::Learning;
 use crate::operation::TaskOperation;
 use crate::retry::{PollSchedule, RetryPolicy};
 use crate::task::{Output, TaskStatus};
@@ -40,6 +41,10 @@ pub struct WaitOptions {
     pub schedule: PollSchedule,
     /// Retries of failed queries.
     pub retry: RetryPolicy,
+    /// How to use the durations seen for tasks of the same endpoint (default on; `None`
+    /// always follows [`WaitOptions::schedule`]). Applies to waits that know their endpoint:
+    /// [`Submission::wait`] and the batch runner, not [`Client::wait`] by bare id.
+    pub learning: Option<Learning>,
     progress: Option<ProgressFn>,
     webhook: Option<(WebhookInbox, Duration)>,
 }
@@ -50,6 +55,7 @@ impl Default for WaitOptions {
             timeout: Duration::from_secs(30 * 60),
             schedule: PollSchedule::default(),
             retry: RetryPolicy::default(),
+            learning: Some(Learning::default()),
             progress: None,
             webhook: None,
         }
@@ -62,6 +68,7 @@ impl std::fmt::Debug for WaitOptions {
             .field("timeout", &self.timeout)
             .field("schedule", &self.schedule)
             .field("retry", &self.retry)
+            .field("learning", &self.learning)
             .field("progress", &self.progress.is_some())
             .field("webhook_grace", &self.webhook.as_ref().map(|(_, g)| g))
             .finish()
@@ -89,6 +96,12 @@ impl WaitOptions {
     /// Sets the retry policy for queries.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Sets how waits learn from earlier tasks of the same endpoint (`None`: never).
+    pub fn learning(mut self, learning: Option<Learning>) -> Self {
+        self.learning = learning;
         self
     }
 
@@ -159,7 +172,14 @@ impl<'a, O: TaskOperation> Submission<'a, O> {
     /// Submits and waits. A submit answered with `SUCCESS` and results needs no query.
     pub async fn wait_with(self, options: WaitOptions) -> Result<FinishedTask, Error> {
         let task = self.client.submit::<O>(self.body).await?;
-        self.client.wait_from(task, options).await
+        self.client
+            .wait_inner(
+                task.task_id.clone(),
+                Some(task),
+                options,
+                Some(O::OPERATION_ID),
+            )
+            .await
     }
 }
 
@@ -187,7 +207,8 @@ where
 impl Client {
     /// Waits for a task by id until it finishes.
     pub async fn wait(&self, task_id: &str, options: WaitOptions) -> Result<FinishedTask, Error> {
-        self.wait_inner(task_id.to_owned(), None, options).await
+        self.wait_inner(task_id.to_owned(), None, options, None)
+            .await
     }
 
     /// Waits for a task returned by a submit; if it already finished, no query is made.
@@ -196,24 +217,58 @@ impl Client {
         task: types::Task,
         options: WaitOptions,
     ) -> Result<FinishedTask, Error> {
-        self.wait_inner(task.task_id.clone(), Some(task), options)
+        self.wait_inner(task.task_id.clone(), Some(task), options, None)
             .await
     }
 
-    async fn wait_inner(
+    /// Waits for a task just submitted to `operation` (its `operationId`): like
+    /// [`Client::wait_from`], and the wait learns from and for other tasks of `operation`
+    /// (see [`WaitOptions::learning`]).
+    pub async fn wait_submitted(
+        &self,
+        task: types::Task,
+        operation: &str,
+        options: WaitOptions,
+    ) -> Result<FinishedTask, Error> {
+        let operation = crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == operation)
+            .map(|op| op.operation_id);
+        self.wait_inner(task.task_id.clone(), Some(task), options, operation)
+            .await
+    }
+
+    pub(crate) async fn wait_inner(
         &self,
         task_id: String,
         first: Option<types::Task>,
         options: WaitOptions,
+        operation: Option<&'static str>,
     ) -> Result<FinishedTask, Error> {
         let mut watch = Watch {
             client: self,
             task_id,
             start: Instant::now(),
             last: None,
+            last_pending: None,
             queries: 0,
             progress: options.progress.clone(),
         };
+        let result = self.watch(&mut watch, first, &options, operation).await;
+        if let (Ok(_), Some(operation), Some(pending)) = (&result, operation, watch.last_pending) {
+            self.durations
+                .record(operation, pending, watch.start.elapsed());
+        }
+        result
+    }
+
+    async fn watch(
+        &self,
+        watch: &mut Watch<'_>,
+        first: Option<types::Task>,
+        options: &WaitOptions,
+        operation: Option<&'static str>,
+    ) -> Result<FinishedTask, Error> {
         let deadline = watch.start + options.timeout;
         if let Some(task) = first
             && let Some(done) = watch.observe(task)?
@@ -225,15 +280,32 @@ impl Client {
             if let Ok(task) = tokio::time::timeout_at(until, inbox.wait(&watch.task_id)).await
                 && let Some(done) = watch.observe(check_task(task)?)?
             {
+                // A webhook arrives when the task ends: the finish is known exactly.
+                watch.last_pending = Some(watch.start.elapsed());
                 return Ok(done);
             }
         }
-        for n in 0.. {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
+        let learning = options.learning.as_ref().zip(operation);
+        let learned = |elapsed| {
+            let (learning, operation) = learning?;
+            let window = self.durations.window(operation)?;
+            Some(learning.delay(elapsed, window, options.schedule.max))
+        };
+        let mut last_query = Instant::now();
+        let mut fallback = options.schedule.delay(0);
+        for n in 1.. {
+            // Plan the next query from the last one; when another task of the same endpoint
+            // finishes meanwhile, plan again with what it taught (its siblings in a batch
+            // are likely to finish about now too).
+            loop {
+                let planned = learned(last_query - watch.start).unwrap_or(fallback);
+                let at = (last_query + planned).min(deadline);
+                let changed = self.durations.changed();
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => break,
+                    () = changed, if learning.is_some() => continue,
+                }
             }
-            tokio::time::sleep_until((now + options.schedule.delay(n)).min(deadline)).await;
             if Instant::now() >= deadline {
                 break;
             }
@@ -244,10 +316,12 @@ impl Client {
             if let Some(done) = watch.observe(task)? {
                 return Ok(done);
             }
+            last_query = Instant::now();
+            fallback = options.schedule.delay(n);
         }
         Err(Error::Timeout {
-            task_id: watch.task_id,
-            last_status: watch.last,
+            task_id: watch.task_id.clone(),
+            last_status: watch.last.clone(),
             elapsed: watch.start.elapsed(),
         })
     }
@@ -258,6 +332,8 @@ struct Watch<'a> {
     task_id: String,
     start: Instant,
     last: Option<TaskStatus>,
+    /// When a task object last showed the task unfinished, since the start.
+    last_pending: Option<Duration>,
     queries: u32,
     progress: Option<ProgressFn>,
 }
@@ -298,7 +374,10 @@ impl Watch<'_> {
                 task_id: self.task_id.clone(),
                 status: status.as_str().to_owned(),
             }),
-            _ => Ok(None),
+            _ => {
+                self.last_pending = Some(self.start.elapsed());
+                Ok(None)
+            }
         }
     }
 

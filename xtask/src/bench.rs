@@ -6,6 +6,8 @@
 //!    dependencies already built, for the same N, against raw progenitor's output.
 //! 3. Many tasks: N tasks in flight through one client against the simulator running in
 //!    another process: wall time, requests, the client's peak RSS and CPU time.
+//! 4. Polling: detection lag and queries per task for our default schedule against fixed
+//!    2 s / 5 s polling and webhooks (`bench_polling`).
 //!
 //! It runs itself in release mode. Figures are medians where runs repeat.
 
@@ -58,6 +60,8 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         "\n## Many tasks in flight (one client, simulator in another process, 2 s per task)\n"
     );
     many_tasks(root, if quick { 200 } else { 1000 })?;
+
+    crate::bench_polling::run(root, quick)?;
     Ok(())
 }
 

@@ -40,6 +40,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod bench_polling;
 
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";

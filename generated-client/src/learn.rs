@@ -1,0 +1,232 @@
+//! What a client learns about how long tasks of each endpoint take, so that the next wait
+//! for the same endpoint can skip the queries that would only see it still running.
+//!
+//! Each finished task leaves a sample: the last time (since its submit) a query saw it
+//! unfinished, and the time the client saw it finished. The true finish lies between the
+//! two. Over the recent samples of an endpoint, the earliest "still unfinished" and the
+//! latest "finished" bound the window in which the next task of that endpoint will likely
+//! finish; [`Learning`] turns that window into delays.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Samples kept per endpoint: recent enough to follow a model that gets faster or slower.
+const KEEP: usize = 32;
+
+/// How waits use the durations the client has seen for the same endpoint (see
+/// [`crate::WaitOptions::learning`]).
+///
+/// With no sample yet, the [`crate::PollSchedule`] applies. With samples, the first query
+/// is made when the earliest task of the endpoint was last seen unfinished, then queries
+/// follow every `window / steps_per_window` (kept between `min_step` and `max_step`) until
+/// the latest finish seen; after that, the delay grows with how overdue the task is (a
+/// quarter of the overdue time), up to the schedule's `max`. A task much faster than all its predecessors is noticed at the
+/// earliest time seen so far, not before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learning {
+    /// The shortest delay between queries inside the window.
+    pub min_step: Duration,
+    /// The longest delay between queries inside the window.
+    pub max_step: Duration,
+    /// How many queries to spread over the window.
+    pub steps_per_window: u32,
+}
+
+impl Default for Learning {
+    /// 4 queries per window, each 0.5 s to 2 s apart.
+    fn default() -> Self {
+        Learning {
+            min_step: Duration::from_millis(500),
+            max_step: Duration::from_secs(2),
+            steps_per_window: 4,
+        }
+    }
+}
+
+impl Learning {
+    /// The delay before the next query of a task `elapsed` into its wait, given the window
+    /// of its endpoint; `cap` bounds the delay once the task is overdue.
+    pub(crate) fn delay(&self, elapsed: Duration, window: Window, cap: Duration) -> Duration {
+        let width = window.hi.saturating_sub(window.lo);
+        let step = (width / self.steps_per_window.max(1))
+            .clamp(self.min_step, self.max_step.max(self.min_step));
+        if elapsed < window.lo {
+            window.lo - elapsed
+        } else if elapsed < window.hi {
+            step.min(window.hi - elapsed).max(self.min_step)
+        } else {
+            ((elapsed - window.hi) / 4).clamp(step, cap.max(step))
+        }
+    }
+}
+
+/// Where the next task of an endpoint will likely finish, as times since its submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// The earliest time a task of the endpoint was still seen unfinished.
+    pub lo: Duration,
+    /// The latest time a task of the endpoint was first seen finished.
+    pub hi: Duration,
+}
+
+/// The samples of every endpoint, shared by the clones of a client.
+#[derive(Debug, Default)]
+pub(crate) struct DurationBook {
+    samples: Mutex<HashMap<&'static str, VecDeque<Window>>>,
+    recorded: tokio::sync::Notify,
+}
+
+impl DurationBook {
+    /// Records a task of `operation` seen unfinished at `pending` and finished at `done`.
+    /// A bracket wider than a tenth of the duration (as when the first query after a skip
+    /// already found the task finished) is narrowed to that last tenth: the task finished
+    /// earlier than expected, and the window moves earlier by a bounded step.
+    pub(crate) fn record(&self, operation: &'static str, pending: Duration, done: Duration) {
+        if done < pending || done.is_zero() {
+            return;
+        }
+        let lo = pending.max(done - done / 10);
+        let mut map = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        let samples = map.entry(operation).or_default();
+        if samples.len() == KEEP {
+            samples.pop_front();
+        }
+        samples.push_back(Window { lo, hi: done });
+        drop(map);
+        self.recorded.notify_waiters();
+    }
+
+    /// Completes when the next sample is recorded, for any endpoint.
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.recorded.notified()
+    }
+
+    /// The window of `operation`, if any task of it was recorded: from the 10th percentile
+    /// of the "still unfinished" times to the 90th percentile of the "finished" times (the
+    /// extremes while there are fewer than 10 samples), so one odd task does not stretch it.
+    /// The few samples seen first understate the real spread, so the window is widened on
+    /// each side by its width divided by `n - 1` (the expected gap between the extremes of
+    /// `n` samples and those of the distribution), or by a tenth of its end when `n` is 1.
+    pub(crate) fn window(&self, operation: &str) -> Option<Window> {
+        let map = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        let samples = map.get(operation).filter(|s| !s.is_empty())?;
+        let n = samples.len();
+        let mut los: Vec<Duration> = samples.iter().map(|s| s.lo).collect();
+        let mut his: Vec<Duration> = samples.iter().map(|s| s.hi).collect();
+        los.sort();
+        his.sort_by(|a, b| b.cmp(a));
+        let (lo, hi) = (los[n / 10], his[n / 10]);
+        let margin = match n {
+            1 => hi / 10,
+            _ => hi.saturating_sub(lo) / (n as u32 - 1),
+        };
+        Some(Window {
+            lo: lo.saturating_sub(margin),
+            hi: hi + margin,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(secs: f64) -> Duration {
+        Duration::from_secs_f64(secs)
+    }
+
+    #[test]
+    fn the_window_spans_the_earliest_pending_and_the_latest_done() {
+        let book = DurationBook::default();
+        assert_eq!(book.window("op"), None);
+        book.record("op", s(58.0), s(60.0));
+        assert_eq!(
+            book.window("op"),
+            Some(Window {
+                lo: s(52.0),
+                hi: s(66.0)
+            }),
+            "one sample: widened by a tenth of its end"
+        );
+        book.record("op", s(61.0), s(63.0));
+        book.record("op", s(60.0), s(61.0));
+        book.record("other", s(1.0), s(2.0));
+        assert_eq!(
+            book.window("op"),
+            Some(Window {
+                lo: s(55.5),
+                hi: s(65.5)
+            }),
+            "three samples spanning 58..63: widened by 5 / 2 on each side"
+        );
+    }
+
+    #[test]
+    fn loose_brackets_count_as_the_last_quarter_and_old_samples_go() {
+        let book = DurationBook::default();
+        // Inverted and empty samples teach nothing.
+        book.record("op", s(5.0), s(4.0));
+        book.record("op", s(0.0), s(0.0));
+        assert_eq!(book.window("op"), None);
+        // Seen pending at submit and done 20 s later: counted as finishing after 18 s.
+        book.record("op", s(0.0), s(20.0));
+        book.record("op", s(18.0), s(20.0));
+        assert_eq!(
+            book.window("op"),
+            Some(Window {
+                lo: s(16.0),
+                hi: s(22.0)
+            })
+        );
+        for _ in 0..KEEP {
+            book.record("op", s(10.0), s(11.0));
+        }
+        let w = book.window("op").unwrap();
+        assert!(w.lo >= s(9.9) && w.hi <= s(11.1), "{w:?}");
+    }
+
+    #[test]
+    fn one_odd_task_does_not_stretch_a_window_of_ten() {
+        let book = DurationBook::default();
+        for n in 0..9 {
+            book.record("op", s(60.0 + n as f64), s(61.0 + n as f64));
+        }
+        book.record("op", s(300.0), s(301.0));
+        // 61..69 once the outlier is trimmed, widened by 8 / 9 on each side.
+        let w = book.window("op").unwrap();
+        assert!(w.lo > s(60.0) && w.lo < s(60.2), "{w:?}");
+        assert!(w.hi > s(69.8) && w.hi < s(70.0), "{w:?}");
+    }
+
+    #[test]
+    fn delays_jump_to_the_window_then_step_then_back_off() {
+        let l = Learning::default();
+        let w = Window {
+            lo: s(100.0),
+            hi: s(104.0),
+        };
+        let cap = s(10.0);
+        // Before the window: straight to its start.
+        assert_eq!(l.delay(s(1.0), w, cap), s(99.0));
+        // Inside: a quarter of the window (1 s), within 0.5..2 s.
+        assert_eq!(l.delay(s(100.0), w, cap), s(1.0));
+        // Never past the end of the window by more than needed, never under min_step.
+        assert_eq!(l.delay(s(103.8), w, cap), s(0.5));
+        // Overdue: a quarter of the overdue time, at least the step, at most the cap.
+        assert_eq!(l.delay(s(106.0), w, cap), s(1.0));
+        assert_eq!(l.delay(s(116.0), w, cap), s(3.0));
+        assert_eq!(l.delay(s(500.0), w, cap), s(10.0));
+        // Wide windows are capped at max_step, narrow ones at min_step.
+        let wide = Window {
+            lo: s(500.0),
+            hi: s(700.0),
+        };
+        assert_eq!(l.delay(s(550.0), wide, cap), s(2.0));
+        let narrow = Window {
+            lo: s(10.0),
+            hi: s(10.4),
+        };
+        assert_eq!(l.delay(s(10.0), narrow, cap), s(0.5));
+    }
+}

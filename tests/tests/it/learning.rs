@@ -1,0 +1,96 @@
+//! Waits learn how long tasks of an endpoint take and skip the queries that would only see
+//! them still running. Time is scaled down to milliseconds.
+
+use runninghub::simulator::{Config, Simulator};
+use runninghub::{Client, Learning, PollSchedule, WaitOptions};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const TURBO: &str = "vidu_text_to_video_q3_turbo";
+const PRO_FAST: &str = "vidu_text_to_video_q3_pro_fast";
+
+fn body(operation: &str) -> Value {
+    let mut body = json!({"prompt": "A neon night market", "aspectRatio": "16:9", "resolution": "720p", "duration": "5", "audio": true});
+    if operation == TURBO {
+        body["style"] = json!("anime");
+    }
+    body
+}
+
+fn options(learning: bool) -> WaitOptions {
+    WaitOptions::new()
+        .timeout(Duration::from_secs(10))
+        .schedule(PollSchedule::fixed(Duration::from_millis(20)))
+        .learning(learning.then(|| Learning {
+            min_step: Duration::from_millis(10),
+            max_step: Duration::from_millis(40),
+            steps_per_window: 4,
+        }))
+}
+
+/// Submits to `operation`, waits, and returns the queries the simulator received meanwhile.
+async fn queries_for_one_task(
+    sim: &Simulator,
+    client: &Client,
+    operation: &str,
+    learning: bool,
+) -> u32 {
+    let before = sim.counts().queries;
+    let task = client
+        .submit_json(operation, body(operation))
+        .await
+        .unwrap();
+    let finished = client
+        .wait_submitted(task, operation, options(learning))
+        .await
+        .unwrap();
+    let ended = sim.finished_at(finished.task_id()).unwrap();
+    assert!(
+        tokio::time::Instant::now() >= ended,
+        "a wait never returns before the task finished"
+    );
+    sim.counts().queries - before
+}
+
+fn sim() -> Config {
+    Config {
+        lifecycle: vec![("RUNNING".into(), Duration::from_millis(300))],
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn the_second_task_of_an_endpoint_skips_the_queries_the_first_needed() {
+    let sim = Simulator::start_with(sim()).await;
+    let client = sim.client();
+    let first = queries_for_one_task(&sim, &client, TURBO, true).await;
+    assert!(
+        first >= 10,
+        "nothing learned yet: polled every 20 ms for 300 ms ({first})"
+    );
+    // Clones of a client share what they learn.
+    let second = queries_for_one_task(&sim, &client.clone(), TURBO, true).await;
+    assert!(
+        second * 2 <= first,
+        "the second task should jump close to 300 ms: {second} queries, the first {first}"
+    );
+    // Another endpoint has taught nothing.
+    let other = queries_for_one_task(&sim, &client, PRO_FAST, true).await;
+    assert!(other >= 10, "{other}");
+    // With learning off, the schedule applies.
+    let off = queries_for_one_task(&sim, &client, TURBO, false).await;
+    assert!(off >= 10, "{off}");
+    assert_eq!(sim.counts().tasks_created, 4);
+}
+
+#[tokio::test]
+async fn a_wait_by_bare_id_does_not_guess_the_endpoint() {
+    let sim = Simulator::start_with(sim()).await;
+    let client = sim.client();
+    queries_for_one_task(&sim, &client, TURBO, true).await;
+    let task = client.submit_json(TURBO, body(TURBO)).await.unwrap();
+    let before = sim.counts().queries;
+    client.wait(&task.task_id, options(true)).await.unwrap();
+    let by_id = sim.counts().queries - before;
+    assert!(by_id >= 10, "no endpoint, no learning: {by_id}");
+}
