@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::generated;
+use crate::limit::RateLimiter;
 use crate::operation::TaskOperation;
 use crate::raw;
 use crate::retry::RetryPolicy;
@@ -10,6 +11,7 @@ use crate::types;
 use crate::validation::{Path, Problem, Validate, Violations};
 use crate::wait::Submission;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Environment variable read for the API key by [`Client::from_env`] and
@@ -77,6 +79,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    max_requests_per_second: Option<f64>,
 }
 
 impl ClientBuilder {
@@ -116,6 +119,14 @@ impl ClientBuilder {
     /// RunningHub is never retried.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// Limits submits and queries (together) to this many per second, spaced evenly, to
+    /// stay under the account's rate limit (default: no limit; a rate-limit refusal, 1003,
+    /// is retried with backoff anyway). Zero, negative or non-finite values mean no limit.
+    pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
+        self.max_requests_per_second = Some(per_second);
         self
     }
 
@@ -178,6 +189,10 @@ impl ClientBuilder {
             base_url,
             retry: self.retry.unwrap_or_default(),
             durations: Default::default(),
+            limiter: self
+                .max_requests_per_second
+                .and_then(RateLimiter::per_second)
+                .map(Arc::new),
         })
     }
 }
@@ -195,7 +210,9 @@ pub struct Client {
     base_url: String,
     retry: RetryPolicy,
     /// Durations of finished tasks per endpoint, shared by clones (see [`crate::Learning`]).
-    pub(crate) durations: std::sync::Arc<crate::learn::DurationBook>,
+    pub(crate) durations: Arc<crate::learn::DurationBook>,
+    /// The request-rate limit shared by submits and queries, if any.
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl fmt::Debug for Client {
@@ -235,6 +252,22 @@ impl Client {
         &self.base_url
     }
 
+    /// A clone of this client under its own rate limit of `per_second` submits and queries
+    /// (see [`ClientBuilder::max_requests_per_second`]).
+    pub(crate) fn with_rate_limit(&self, per_second: Option<f64>) -> Client {
+        Client {
+            limiter: per_second.and_then(RateLimiter::per_second).map(Arc::new),
+            ..self.clone()
+        }
+    }
+
+    /// Waits for the rate limit, if any.
+    async fn pace(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
+    }
+
     /// progenitor's generated client underneath, for calls this layer does not cover. Its
     /// requests are still authenticated and validated, but answers are returned as they
     /// are: an `errorCode` in a 200 body is not turned into an error.
@@ -272,6 +305,7 @@ impl Client {
     ) -> Result<types::Task, Error> {
         let mut failures = 0;
         loop {
+            self.pace().await;
             let result = match answer_to_task(send().await, Some(operation)).await {
                 Ok(task) => check_task(task),
                 Err(e) => Err(e),
@@ -351,6 +385,7 @@ impl Client {
         let body = types::QueryTaskRequest {
             task_id: task_id.to_owned(),
         };
+        self.pace().await;
         let answer = self.raw.query_task(&body).await;
         let task = answer_to_task(answer, None).await?;
         check_task(task)
@@ -367,7 +402,7 @@ type SendFuture<'a> = std::pin::Pin<
 >;
 
 /// A submit that certainly created no task and may succeed later.
-fn refused_for_now(e: &Error) -> bool {
+pub(crate) fn refused_for_now(e: &Error) -> bool {
     match e {
         Error::Api {
             code,

@@ -125,6 +125,10 @@ pub enum Error {
     /// progenitor's client refused to build the request for a reason other than validation.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+
+    /// A batch journal cannot be used: it is corrupt, or belongs to another batch.
+    #[error("batch journal: {0}")]
+    Journal(String),
 }
 
 fn task_suffix(task_id: &Option<String>) -> String {

@@ -47,6 +47,7 @@
 //! checked in; it is never edited by hand. Adding an endpoint is a spec entry and a
 //! regeneration.
 
+pub mod batch;
 mod client;
 mod download;
 mod error;
@@ -62,7 +63,9 @@ mod error;
 )]
 mod generated;
 mod hooks;
+mod journal;
 mod learn;
+mod limit;
 pub mod operation;
 mod retry;
 #[cfg(feature = "test-util")]

@@ -27,6 +27,9 @@ macro_rules! outln {
     }};
 }
 
+#[path = "runninghub/batch.rs"]
+mod batch;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -159,6 +162,45 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run many tasks from a file, under the account's limits, resumable from a journal.
+    ///
+    /// FILE is JSONL, one {"endpoint": "…", "body": {…}} per line, or with --endpoint a CSV
+    /// whose header names the fields. Results print as tasks finish, with their input's
+    /// index. Every step is recorded in the journal (default FILE.journal) before it is
+    /// relied on: running the same command again resumes, submitting only inputs never
+    /// submitted. Exit code 0 when every input succeeded, 1 when some did not, 4 when some
+    /// submits have an unknown outcome.
+    Batch {
+        /// The inputs.
+        file: PathBuf,
+        /// The endpoint of every row, when FILE is a CSV.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// The journal (default: FILE.journal).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Keep no journal (nothing survives a crash).
+        #[arg(long, conflicts_with = "journal")]
+        no_journal: bool,
+        /// Download outputs into DIR/<input index>/.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Tasks unfinished at once.
+        #[arg(long, default_value_t = 3)]
+        max_in_flight: usize,
+        /// Submits and queries per second, together (0: no limit).
+        #[arg(long, default_value_t = 5.0)]
+        rate: f64,
+        /// Submit again inputs whose earlier submit has an unknown outcome (may pay twice).
+        #[arg(long)]
+        resubmit_unknown: bool,
+        /// Give up waiting for a task after this many seconds (it is awaited again on resume).
+        #[arg(long, default_value_t = 1800.0)]
+        timeout: f64,
+        /// Print one JSON object per input, then a summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the local RunningHub simulator in the foreground.
     Simulate {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -206,6 +248,7 @@ impl From<Error> for Failure {
             Error::Io { .. } => (1, "io", None),
             Error::Timeout { task_id, .. } => (3, "timeout", Some(task_id.clone())),
             Error::SubmitOutcomeUnknown { .. } => (4, "submit_outcome_unknown", None),
+            Error::Journal(_) => (2, "journal", None),
             _ => (4, "transport", None),
         };
         Failure {
@@ -229,6 +272,7 @@ fn main() -> ExitCode {
             | Command::Wait { json: true, .. }
             | Command::Upload { json: true, .. }
             | Command::Download { json: true, .. }
+            | Command::Batch { json: true, .. }
     );
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     match runtime.block_on(run(cli)) {
@@ -300,7 +344,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return print_task(&task, &[], json);
             }
             let bar = progress_bar(json);
-            let finished = client.wait_from(task, wait_options(timeout, &bar)).await;
+            let finished = client
+                .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
+                .await;
             finish(finished, out, json, &bar).await
         }
         Command::Status { task_id, json } => {
@@ -328,6 +374,32 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 outln!("{}", uploaded.download_url);
             }
             Ok(())
+        }
+        Command::Batch {
+            file,
+            endpoint,
+            journal,
+            no_journal,
+            out,
+            max_in_flight,
+            rate,
+            resubmit_unknown,
+            timeout,
+            json,
+        } => {
+            let args = batch::Args {
+                file,
+                endpoint,
+                journal,
+                no_journal,
+                out,
+                max_in_flight,
+                rate,
+                resubmit_unknown,
+                timeout,
+                json,
+            };
+            batch::run(&client, args).await
         }
         Command::Download { task_id, out, json } => {
             let bar = progress_bar(json);

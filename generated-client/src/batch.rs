@@ -1,0 +1,745 @@
+//! Many tasks under the account's limits, resumable after a crash.
+//!
+//! [`Client::batch`] takes requests for any task endpoints and runs them with at most
+//! [`BatchOptions::max_in_flight`] tasks unfinished at once and submits and queries under a
+//! shared rate limit. Refusals for a passing reason (concurrency limit 1520 / 421, rate
+//! limit 1003, busy, HTTP 429) are retried until they pass, never dropped. Results come back
+//! as tasks finish, with their input's index, and aggregate [`BatchProgress`] is reported
+//! on every change. Outputs can be downloaded into a directory per input.
+//!
+//! With a journal ([`BatchOptions::journal`]), every step is recorded on disk before it is
+//! relied on. Running the same batch again with the same journal resumes it: finished
+//! inputs are reported from the journal without any request, submitted ones are awaited by
+//! task id, and only inputs never submitted are submitted. An input whose submit was sent
+//! but whose answer was lost (the process was killed meanwhile, or the connection broke) may
+//! or may not have created a paid task: it is reported as [`ItemState::OutcomeUnknown`]
+//! and not submitted again unless [`BatchOptions::resubmit_unknown`] is set.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), runninghub::Error> {
+//! use runninghub::batch::{BatchInput, BatchOptions};
+//! use serde_json::json;
+//!
+//! let client = runninghub::Client::from_env()?;
+//! let inputs = ["a red kite", "a blue kite"].map(|prompt| {
+//!     BatchInput::new(
+//!         "vidu_text_to_video_q3_turbo",
+//!         json!({"prompt": prompt, "style": "general", "aspectRatio": "16:9",
+//!                "resolution": "720p", "duration": "5", "audio": true}),
+//!     )
+//! });
+//! let options = BatchOptions::new()
+//!     .max_in_flight(3)
+//!     .journal("kites.journal")
+//!     .download_dir("kites");
+//! let mut run = client.batch(inputs, options)?;
+//! while let Some(item) = run.next().await {
+//!     println!("input {}: {:?} {:?}", item.index, item.state, item.files);
+//! }
+//! let summary = run.finish().await?;
+//! println!("{} succeeded, {} failed", summary.succeeded, summary.failed);
+//! # Ok(()) }
+//! ```
+
+use crate::client::{Client, refused_for_now};
+use crate::error::{Error, ErrorCode};
+use crate::journal::{Entry, Journal, State, fingerprint};
+use crate::retry::RetryPolicy;
+use crate::task::Output;
+use crate::types;
+use crate::wait::{FinishedTask, WaitOptions};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request of a batch: a task endpoint, by its `operationId`, and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchInput {
+    /// The endpoint's `operationId`, such as `vidu_reference_to_video_q3` (see
+    /// [`crate::operations::OPERATIONS`]).
+    pub operation: String,
+    /// The request body, checked against the spec before anything is sent.
+    pub body: Value,
+}
+
+impl BatchInput {
+    /// An input for `operation` with `body`.
+    pub fn new(operation: impl Into<String>, body: Value) -> BatchInput {
+        BatchInput {
+            operation: operation.into(),
+            body,
+        }
+    }
+}
+
+type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
+
+/// How to run a batch.
+#[derive(Clone)]
+pub struct BatchOptions {
+    /// Tasks unfinished at once (default 3, a common account limit). RunningHub refuses
+    /// submits over the account's limit (1520), and those refusals are retried, so a
+    /// value above the limit costs only refused requests.
+    pub max_in_flight: usize,
+    /// Submits and queries per second, together (default 5; `None`: no limit).
+    pub max_requests_per_second: Option<f64>,
+    /// How each task is awaited.
+    pub wait: WaitOptions,
+    /// The journal file, created if missing (default: none, and nothing survives a crash).
+    pub journal: Option<PathBuf>,
+    /// Where to save outputs: `<dir>/<input index>/`, the index zero-padded.
+    pub download_dir: Option<PathBuf>,
+    /// Submit again inputs whose earlier submit has an unknown outcome (default false: they
+    /// may have created a paid task).
+    pub resubmit_unknown: bool,
+    /// Backoff between retries of submits refused for a passing reason; retried without
+    /// limit on the number of attempts.
+    pub refusal_backoff: RetryPolicy,
+    progress: Option<ProgressFn>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            max_in_flight: 3,
+            max_requests_per_second: Some(5.0),
+            wait: WaitOptions::default(),
+            journal: None,
+            download_dir: None,
+            resubmit_unknown: false,
+            refusal_backoff: RetryPolicy {
+                max_consecutive_failures: u32::MAX,
+                base: Duration::from_secs(2),
+                cap: Duration::from_secs(60),
+            },
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for BatchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchOptions")
+            .field("max_in_flight", &self.max_in_flight)
+            .field("max_requests_per_second", &self.max_requests_per_second)
+            .field("wait", &self.wait)
+            .field("journal", &self.journal)
+            .field("download_dir", &self.download_dir)
+            .field("resubmit_unknown", &self.resubmit_unknown)
+            .field("refusal_backoff", &self.refusal_backoff)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl BatchOptions {
+    /// The defaults.
+    pub fn new() -> BatchOptions {
+        BatchOptions::default()
+    }
+
+    /// Sets the number of tasks unfinished at once (at least 1).
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+
+    /// Sets the shared rate of submits and queries (`None`: unlimited).
+    pub fn max_requests_per_second(mut self, per_second: Option<f64>) -> Self {
+        self.max_requests_per_second = per_second;
+        self
+    }
+
+    /// Sets how each task is awaited.
+    pub fn wait(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Records the batch in this journal, and resumes from it.
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal = Some(path.into());
+        self
+    }
+
+    /// Saves every output under this directory, one subdirectory per input.
+    pub fn download_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.download_dir = Some(dir.into());
+        self
+    }
+
+    /// Submits again inputs whose earlier submit has an unknown outcome.
+    pub fn resubmit_unknown(mut self, yes: bool) -> Self {
+        self.resubmit_unknown = yes;
+        self
+    }
+
+    /// Sets the backoff between retries of refused submits.
+    pub fn refusal_backoff(mut self, backoff: RetryPolicy) -> Self {
+        self.refusal_backoff = backoff;
+        self
+    }
+
+    /// Calls `f` with the totals after every change.
+    pub fn on_progress(mut self, f: impl Fn(&BatchProgress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+}
+
+/// Totals of a batch so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchProgress {
+    /// Inputs in the batch.
+    pub total: usize,
+    /// Not yet submitted.
+    pub queued: usize,
+    /// Submitted (or being submitted) and not finished.
+    pub running: usize,
+    /// Finished with results.
+    pub succeeded: usize,
+    /// Finished without results, refused, or invalid.
+    pub failed: usize,
+    /// Submitted with an unknown outcome, and not submitted again.
+    pub unknown: usize,
+    /// Submits refused for a passing reason and retried.
+    pub refusals: usize,
+    /// Money spent by succeeded tasks, from their usage.
+    pub spent_money: f64,
+    /// Coins spent by succeeded tasks, from their usage.
+    pub spent_coins: f64,
+}
+
+impl BatchProgress {
+    /// Inputs that reached an end (succeeded, failed or unknown).
+    pub fn done(&self) -> usize {
+        self.succeeded + self.failed + self.unknown
+    }
+}
+
+/// How an input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemState {
+    /// The task finished with results.
+    Succeeded,
+    /// The task ended without results (failed or cancelled).
+    Failed,
+    /// The input was not submitted: invalid, or refused for a lasting reason. A later run
+    /// with the same journal tries it again.
+    NotSubmitted,
+    /// The submit was sent and its answer lost: a task may exist. Not submitted again
+    /// unless [`BatchOptions::resubmit_unknown`].
+    OutcomeUnknown,
+    /// The task exists but the wait ended early (timeout, or queries kept failing); a later
+    /// run with the same journal waits for it again.
+    Unfinished,
+}
+
+/// The end of one input.
+#[derive(Debug)]
+pub struct BatchItem {
+    /// The input's position in the batch (0-based).
+    pub index: usize,
+    /// How it ended.
+    pub state: ItemState,
+    /// The task, once one exists.
+    pub task_id: Option<String>,
+    /// The task object, when it succeeded.
+    pub task: Option<types::Task>,
+    /// Files saved, when a download directory was given and the download succeeded.
+    pub files: Vec<PathBuf>,
+    /// Why it did not succeed (or why its download failed).
+    pub error: Option<Error>,
+    /// Reported from the journal of an earlier run, without any request.
+    pub from_journal: bool,
+}
+
+impl BatchItem {
+    /// The outputs of a succeeded task.
+    pub fn outputs(&self) -> Vec<Output> {
+        self.task.as_ref().map(|t| t.outputs()).unwrap_or_default()
+    }
+}
+
+/// What a batch did, once every input reached an end.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchSummary {
+    /// The final totals.
+    pub progress: BatchProgress,
+    /// Inputs that succeeded.
+    pub succeeded: usize,
+    /// Inputs that did not succeed (failed, not submitted, unknown, unfinished).
+    pub failed: usize,
+}
+
+/// A running batch: read its items with [`BatchRun::next`] as they finish, then
+/// [`BatchRun::finish`]. Dropping it stops the batch (the journal keeps what happened).
+#[derive(Debug)]
+pub struct BatchRun {
+    items: tokio::sync::mpsc::Receiver<BatchItem>,
+    driver: tokio::task::JoinHandle<Result<BatchProgress, Error>>,
+    abort: tokio::task::AbortHandle,
+}
+
+impl Drop for BatchRun {
+    fn drop(&mut self) {
+        self.abort.abort();
+    }
+}
+
+impl BatchRun {
+    /// The next input to reach its end, or `None` when all have.
+    pub async fn next(&mut self) -> Option<BatchItem> {
+        self.items.recv().await
+    }
+
+    /// Waits for the rest of the batch (dropping items not read) and returns the totals.
+    /// Fails only when the journal cannot be written: then the batch stopped.
+    pub async fn finish(mut self) -> Result<BatchSummary, Error> {
+        while self.items.recv().await.is_some() {}
+        let progress = (&mut self.driver)
+            .await
+            .map_err(|e| Error::Journal(format!("the batch stopped: {e}")))??;
+        Ok(BatchSummary {
+            succeeded: progress.succeeded,
+            failed: progress.total - progress.succeeded,
+            progress,
+        })
+    }
+}
+
+/// Shared state of the tasks of a batch.
+struct Shared {
+    client: Client,
+    options: BatchOptions,
+    journal: Option<Journal>,
+    progress: Mutex<BatchProgress>,
+    items: tokio::sync::mpsc::Sender<BatchItem>,
+    total: usize,
+}
+
+impl Shared {
+    fn update(&self, f: impl FnOnce(&mut BatchProgress)) {
+        let snapshot = {
+            let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut p);
+            p.clone()
+        };
+        if let Some(report) = &self.options.progress {
+            report(&snapshot);
+        }
+    }
+
+    async fn record(&self, entry: Entry) -> Result<(), Error> {
+        match &self.journal {
+            Some(journal) => journal.append(entry).await,
+            None => Ok(()),
+        }
+    }
+
+    fn dir_of(&self, index: usize) -> Option<PathBuf> {
+        let dir = self.options.download_dir.as_ref()?;
+        Some(input_dir(dir, index, self.total))
+    }
+
+    async fn emit(&self, item: BatchItem) {
+        let _ = self.items.send(item).await;
+    }
+}
+
+impl Client {
+    /// Runs `inputs` as a batch (see [the module](crate::batch)). Fails at once, before any
+    /// request, when the journal cannot be opened or belongs to another batch; invalid
+    /// inputs are reported as [`ItemState::NotSubmitted`] items and the others run.
+    ///
+    /// Must be called within a Tokio runtime: the batch runs in spawned tasks.
+    pub fn batch(
+        &self,
+        inputs: impl IntoIterator<Item = BatchInput>,
+        options: BatchOptions,
+    ) -> Result<BatchRun, Error> {
+        let inputs: Vec<BatchInput> = inputs.into_iter().collect();
+        let fingerprints: Vec<String> = inputs
+            .iter()
+            .map(|i| fingerprint(&i.operation, &i.body))
+            .collect();
+        let (journal, states) = match &options.journal {
+            Some(path) => {
+                let (journal, states) = Journal::open(path, &fingerprints)?;
+                (Some(journal), states)
+            }
+            None => (None, vec![State::Fresh; inputs.len()]),
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let total = inputs.len();
+        let shared = Arc::new(Shared {
+            client: self.with_rate_limit(options.max_requests_per_second),
+            total,
+            options,
+            journal,
+            progress: Mutex::new(BatchProgress {
+                total,
+                queued: total,
+                ..BatchProgress::default()
+            }),
+            items: tx,
+        });
+        let driver = tokio::spawn(drive(shared, inputs, states));
+        let abort = driver.abort_handle();
+        Ok(BatchRun {
+            items: rx,
+            driver,
+            abort,
+        })
+    }
+}
+
+/// Starts one task per input, at most `max_in_flight` at once, in input order.
+async fn drive(
+    shared: Arc<Shared>,
+    inputs: Vec<BatchInput>,
+    states: Vec<State>,
+) -> Result<BatchProgress, Error> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(shared.options.max_in_flight));
+    let mut running = tokio::task::JoinSet::new();
+    // Inputs already submitted go first: they hold slots on the account already.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| !matches!(states[i], State::Submitted { .. }));
+    let mut inputs: Vec<Option<BatchInput>> = inputs.into_iter().map(Some).collect();
+    let mut states: Vec<Option<State>> = states.into_iter().map(Some).collect();
+    for index in order {
+        let input = inputs[index].take().expect("each input once");
+        let state = states[index].take().expect("each state once");
+        let needs_slot = match &state {
+            State::Fresh | State::Submitted { .. } => true,
+            State::Unknown { .. } => shared.options.resubmit_unknown,
+            State::Succeeded { files: None, .. } => shared.options.download_dir.is_some(),
+            _ => false,
+        };
+        let permit = if needs_slot {
+            Some(
+                slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore is never closed"),
+            )
+        } else {
+            None
+        };
+        // A journal write failure stops the batch: going on would lose what it records.
+        while let Some(done) = running.try_join_next() {
+            done.map_err(|e| Error::Journal(format!("a batch task stopped: {e}")))??;
+        }
+        let shared = shared.clone();
+        running.spawn(async move {
+            let result = one(&shared, index, input, state).await;
+            drop(permit);
+            result
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.map_err(|e| Error::Journal(format!("a batch task stopped: {e}")))??;
+    }
+    let progress = shared
+        .progress
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    Ok(progress)
+}
+
+/// Takes one input from where the journal left it to its end.
+async fn one(shared: &Shared, index: usize, input: BatchInput, state: State) -> Result<(), Error> {
+    let item = |state, task_id: Option<String>| BatchItem {
+        index,
+        state,
+        task_id,
+        task: None,
+        files: Vec::new(),
+        error: None,
+        from_journal: true,
+    };
+    let task = match state {
+        State::Succeeded { task, files } => {
+            shared.update(|p| p.queued -= 1);
+            return finished(shared, index, *task, files, true).await;
+        }
+        State::Failed {
+            task_id,
+            code,
+            error,
+        } => {
+            shared.update(|p| {
+                p.queued -= 1;
+                p.failed += 1;
+            });
+            let mut item = item(ItemState::Failed, Some(task_id.clone()));
+            item.error = Some(Error::TaskFailed {
+                task_id,
+                code: ErrorCode::parse(&code),
+                message: error,
+                failed_reason: None,
+            });
+            shared.emit(item).await;
+            return Ok(());
+        }
+        State::Unknown { error } if !shared.options.resubmit_unknown => {
+            shared.update(|p| {
+                p.queued -= 1;
+                p.unknown += 1;
+            });
+            let mut item = item(ItemState::OutcomeUnknown, None);
+            item.error = Some(Error::Journal(format!(
+                "input {index}: the outcome of its submit is unknown ({error}); it was not submitted again"
+            )));
+            shared.emit(item).await;
+            return Ok(());
+        }
+        State::Submitted { task_id } => {
+            shared.update(|p| {
+                p.queued -= 1;
+                p.running += 1;
+            });
+            Err(task_id)
+        }
+        State::Fresh | State::Unknown { .. } => {
+            shared.update(|p| {
+                p.queued -= 1;
+                p.running += 1;
+            });
+            match submit(shared, index, &input).await? {
+                Some(task) => Ok(task),
+                None => return Ok(()),
+            }
+        }
+    };
+    let operation = crate::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == input.operation)
+        .map(|op| op.operation_id);
+    let options = shared.options.wait.clone();
+    let waited = match task {
+        Ok(task) => {
+            shared
+                .client
+                .wait_inner(task.task_id.clone(), Some(task), options, operation)
+                .await
+        }
+        Err(task_id) => {
+            shared
+                .client
+                .wait_inner(task_id, None, options, operation)
+                .await
+        }
+    };
+    match waited {
+        Ok(done) => {
+            shared.update(|p| p.running -= 1);
+            finished(shared, index, done.into_task(), None, false).await
+        }
+        Err(e @ (Error::TaskFailed { .. } | Error::TaskCancelled { .. })) => {
+            let (task_id, code) = match &e {
+                Error::TaskFailed { task_id, code, .. } => {
+                    (task_id.clone(), code.as_str().to_owned())
+                }
+                Error::TaskCancelled { task_id, status } => (task_id.clone(), status.clone()),
+                _ => unreachable!("matched above"),
+            };
+            shared
+                .record(Entry::Failed {
+                    i: index,
+                    task_id: task_id.clone(),
+                    code,
+                    error: e.to_string(),
+                })
+                .await?;
+            shared.update(|p| {
+                p.running -= 1;
+                p.failed += 1;
+            });
+            let mut item = item(ItemState::Failed, Some(task_id));
+            item.from_journal = false;
+            item.error = Some(e);
+            shared.emit(item).await;
+            Ok(())
+        }
+        Err(e) => {
+            // The task exists; the journal keeps it as submitted, to be awaited again.
+            let task_id = match &e {
+                Error::Timeout { task_id, .. } => Some(task_id.clone()),
+                _ => None,
+            };
+            shared.update(|p| {
+                p.running -= 1;
+                p.failed += 1;
+            });
+            let mut item = item(ItemState::Unfinished, task_id);
+            item.from_journal = false;
+            item.error = Some(e);
+            shared.emit(item).await;
+            Ok(())
+        }
+    }
+}
+
+/// Submits one input, retrying refusals for a passing reason until they pass. `None` when
+/// the input reached its end without a task (reported already).
+async fn submit(
+    shared: &Shared,
+    index: usize,
+    input: &BatchInput,
+) -> Result<Option<types::Task>, Error> {
+    let not_submitted = |state, error: Error| BatchItem {
+        index,
+        state,
+        task_id: None,
+        task: None,
+        files: Vec::new(),
+        error: Some(error),
+        from_journal: false,
+    };
+    // Invalid inputs are refused before the journal says anything was sent.
+    let checked = match crate::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == input.operation && op.role == crate::operation::Role::Task)
+    {
+        Some(op) => match crate::operation::check_json_body(op.operation_id, input.body.clone()) {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(Error::Validation(e)),
+            None => Err(Error::UnknownOperation(input.operation.clone())),
+        },
+        None => Err(Error::UnknownOperation(input.operation.clone())),
+    };
+    if let Err(e) = checked {
+        shared.update(|p| {
+            p.running -= 1;
+            p.failed += 1;
+        });
+        shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
+        return Ok(None);
+    }
+    shared
+        .record(Entry::Submitting {
+            i: index,
+            input: fingerprint(&input.operation, &input.body),
+        })
+        .await?;
+    let mut refusals = 0;
+    loop {
+        match shared
+            .client
+            .submit_json(&input.operation, input.body.clone())
+            .await
+        {
+            Ok(task) => {
+                shared
+                    .record(Entry::Submitted {
+                        i: index,
+                        task_id: task.task_id.clone(),
+                    })
+                    .await?;
+                return Ok(Some(task));
+            }
+            Err(e) if refused_for_now(&e) => {
+                refusals += 1;
+                shared.update(|p| p.refusals += 1);
+                let backoff = &shared.options.refusal_backoff;
+                tokio::time::sleep(backoff.backoff(refusals.min(30), e.retry_after())).await;
+            }
+            Err(e @ Error::SubmitOutcomeUnknown { .. }) => {
+                shared
+                    .record(Entry::Unknown {
+                        i: index,
+                        error: e.to_string(),
+                    })
+                    .await?;
+                shared.update(|p| {
+                    p.running -= 1;
+                    p.unknown += 1;
+                });
+                shared
+                    .emit(not_submitted(ItemState::OutcomeUnknown, e))
+                    .await;
+                return Ok(None);
+            }
+            Err(e) => {
+                shared
+                    .record(Entry::NotSubmitted {
+                        i: index,
+                        error: e.to_string(),
+                    })
+                    .await?;
+                shared.update(|p| {
+                    p.running -= 1;
+                    p.failed += 1;
+                });
+                shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Reports a succeeded task, downloading its outputs first when asked (and not done yet).
+async fn finished(
+    shared: &Shared,
+    index: usize,
+    task: types::Task,
+    files: Option<Vec<PathBuf>>,
+    from_journal: bool,
+) -> Result<(), Error> {
+    let mut error = None;
+    let files = match (files, shared.dir_of(index)) {
+        (Some(files), _) => Some(files),
+        (None, Some(dir)) => {
+            let done = FinishedTask {
+                task: task.clone(),
+                client: shared.client.clone(),
+            };
+            match done.download_to(&dir).await {
+                Ok(files) => Some(files),
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    };
+    if !from_journal || files.is_some() {
+        shared
+            .record(Entry::Succeeded {
+                i: index,
+                task: Box::new(task.clone()),
+                files: files.clone(),
+            })
+            .await?;
+    }
+    let usage = task.usage_numbers().unwrap_or_default();
+    shared.update(|p| {
+        p.succeeded += 1;
+        p.spent_money += usage.consume_money.unwrap_or(0.0);
+        p.spent_coins += usage.consume_coins.unwrap_or(0.0);
+    });
+    shared
+        .emit(BatchItem {
+            index,
+            state: ItemState::Succeeded,
+            task_id: Some(task.task_id.clone()),
+            task: Some(task),
+            files: files.unwrap_or_default(),
+            error,
+            from_journal,
+        })
+        .await;
+    Ok(())
+}
+
+/// The directory of input `index` under `dir` for a batch of `total` inputs, as
+/// [`BatchOptions::download_dir`] lays it out.
+pub fn input_dir(dir: &Path, index: usize, total: usize) -> PathBuf {
+    let width = total.saturating_sub(1).to_string().len().max(4);
+    dir.join(format!("{index:0width$}"))
+}

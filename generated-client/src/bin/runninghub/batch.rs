@@ -1,0 +1,250 @@
+//! `runninghub batch`: many tasks from a JSONL or CSV file, under the account's limits,
+//! resumable from a journal.
+
+use super::{Failure, apply_fields, find};
+use indicatif::{ProgressBar, ProgressStyle};
+use runninghub::batch::{BatchInput, BatchItem, BatchOptions, BatchProgress, ItemState};
+use runninghub::{Client, Error, WaitOptions};
+use serde_json::{Value, json};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What `runninghub batch` was asked to do.
+pub(crate) struct Args {
+    pub file: PathBuf,
+    pub endpoint: Option<String>,
+    pub journal: Option<PathBuf>,
+    pub no_journal: bool,
+    pub out: Option<PathBuf>,
+    pub max_in_flight: usize,
+    pub rate: f64,
+    pub resubmit_unknown: bool,
+    pub timeout: f64,
+    pub json: bool,
+}
+
+/// Reads the inputs: JSONL (`{"endpoint": …, "body": {…}}` per line) or, with an endpoint,
+/// a CSV whose header names the fields. Every problem names its line; nothing is sent.
+pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<BatchInput>, Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    let at = |line: usize, why: String| Failure::usage(format!("{}:{line}: {why}", file.display()));
+    let mut inputs = Vec::new();
+    match endpoint {
+        None => {
+            for (n, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: Value =
+                    serde_json::from_str(line).map_err(|e| at(n + 1, format!("not JSON: {e}")))?;
+                let endpoint = value["endpoint"].as_str().ok_or_else(|| {
+                    at(
+                        n + 1,
+                        "expected {\"endpoint\": \"…\", \"body\": {…}}".into(),
+                    )
+                })?;
+                let op = find(endpoint).map_err(|f| at(n + 1, f.message))?;
+                let body = value.get("body").cloned().unwrap_or_else(|| json!({}));
+                if !body.is_object() {
+                    return Err(at(n + 1, "`body` must be a JSON object".into()));
+                }
+                inputs.push(BatchInput::new(op.operation_id, body));
+            }
+        }
+        Some(endpoint) => {
+            let op = find(endpoint)?;
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            let header: Vec<String> = reader
+                .headers()
+                .map_err(|e| at(1, format!("not CSV: {e}")))?
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            for (n, record) in reader.records().enumerate() {
+                let record = record.map_err(|e| at(n + 2, format!("not CSV: {e}")))?;
+                // Cells become `--field name=value` arguments, typed by the field table;
+                // empty cells are left out.
+                let fields: Vec<String> = header
+                    .iter()
+                    .zip(record.iter())
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let mut body = json!({});
+                apply_fields(op, &mut body, &fields, &[], None)
+                    .map_err(|f| at(n + 2, f.message))?;
+                inputs.push(BatchInput::new(op.operation_id, body));
+            }
+        }
+    }
+    if inputs.is_empty() {
+        return Err(Failure::usage(format!("{} holds no input", file.display())));
+    }
+    Ok(inputs)
+}
+
+fn bar(total: usize, json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn totals(p: &BatchProgress) -> String {
+    let mut text = format!(
+        "{} succeeded, {} failed, {} running, {} queued",
+        p.succeeded, p.failed, p.running, p.queued
+    );
+    if p.unknown > 0 {
+        text.push_str(&format!(", {} unknown", p.unknown));
+    }
+    if p.spent_money > 0.0 {
+        text.push_str(&format!(", spent {:.2}", p.spent_money));
+    }
+    text
+}
+
+fn state_name(state: ItemState) -> &'static str {
+    match state {
+        ItemState::Succeeded => "succeeded",
+        ItemState::Failed => "failed",
+        ItemState::NotSubmitted => "not_submitted",
+        ItemState::OutcomeUnknown => "outcome_unknown",
+        ItemState::Unfinished => "unfinished",
+    }
+}
+
+fn print_item(item: &BatchItem, json: bool, bar: &ProgressBar) {
+    let files: Vec<String> = item.files.iter().map(|p| p.display().to_string()).collect();
+    if json {
+        let outputs: Vec<Value> = item
+            .outputs()
+            .into_iter()
+            .map(|o| json!({"url": o.url, "outputType": o.output_type, "text": o.text}))
+            .collect();
+        outln!(
+            "{}",
+            json!({
+                "index": item.index,
+                "state": state_name(item.state),
+                "taskId": item.task_id,
+                "outputs": outputs,
+                "files": files,
+                "error": item.error.as_ref().map(Error::to_string),
+                "errorCode": item.error.as_ref().and_then(Error::code).map(|c| c.as_str().to_owned()),
+                "fromJournal": item.from_journal,
+            })
+        );
+        return;
+    }
+    let mut line = format!("input {}: {}", item.index, state_name(item.state));
+    if let Some(id) = &item.task_id {
+        line.push_str(&format!(" (task {id})"));
+    }
+    if item.from_journal {
+        line.push_str(" [journal]");
+    }
+    for file in &files {
+        line.push_str(&format!("\n  saved {file}"));
+    }
+    if let Some(e) = &item.error {
+        line.push_str(&format!("\n  {e}"));
+    }
+    bar.suspend(|| outln!("{line}"));
+}
+
+/// Runs the batch; the exit code says how it ended (0: every input succeeded).
+pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
+    let inputs = read_inputs(&args.file, args.endpoint.as_deref())?;
+    let total = inputs.len();
+    let journal = match (args.no_journal, args.journal) {
+        (true, _) => None,
+        (false, Some(path)) => Some(path),
+        (false, None) => {
+            let mut path = args.file.clone().into_os_string();
+            path.push(".journal");
+            Some(PathBuf::from(path))
+        }
+    };
+    let bar = bar(total, args.json);
+    let mut options = BatchOptions::new()
+        .max_in_flight(args.max_in_flight)
+        .max_requests_per_second((args.rate > 0.0).then_some(args.rate))
+        .resubmit_unknown(args.resubmit_unknown)
+        .wait(
+            WaitOptions::new()
+                .timeout(Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::ZERO)),
+        )
+        .on_progress({
+            let bar = bar.clone();
+            move |p| {
+                bar.set_position(p.done() as u64);
+                bar.set_message(totals(p));
+            }
+        });
+    if let Some(path) = &journal {
+        options = options.journal(path);
+    }
+    if let Some(dir) = &args.out {
+        options = options.download_dir(dir);
+    }
+    let mut run = client.batch(inputs, options)?;
+    while let Some(item) = run.next().await {
+        print_item(&item, args.json, &bar);
+    }
+    let summary = run.finish().await?;
+    bar.finish_and_clear();
+    let p = &summary.progress;
+    if args.json {
+        outln!(
+            "{}",
+            json!({"summary": {
+                "total": p.total, "succeeded": p.succeeded, "failed": p.failed,
+                "unknown": p.unknown, "refusals": p.refusals,
+                "spentMoney": p.spent_money, "spentCoins": p.spent_coins,
+                "journal": journal.as_ref().map(|j| j.display().to_string()),
+            }})
+        );
+    } else {
+        eprintln!("batch: {total} inputs: {}", totals(p));
+        if let Some(j) = &journal {
+            eprintln!(
+                "journal: {} (run the same command again to resume)",
+                j.display()
+            );
+        }
+    }
+    if summary.failed == 0 {
+        return Ok(());
+    }
+    let (code, kind) = if p.unknown > 0 {
+        (4, "batch_unknown")
+    } else {
+        (1, "batch_failed")
+    };
+    Err(Failure {
+        code,
+        kind,
+        error_code: None,
+        message: format!(
+            "{} of {total} inputs did not succeed{}",
+            summary.failed,
+            if p.unknown > 0 {
+                " (some submits have an unknown outcome: check them before --resubmit-unknown)"
+            } else {
+                ""
+            }
+        ),
+        task_id: None,
+    })
+}
