@@ -374,7 +374,7 @@ impl Client {
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let total = inputs.len();
         let shared = Arc::new(Shared {
-            client: self.with_rate_limit(options.max_requests_per_second),
+            client: self.for_batch(options.max_requests_per_second),
             total,
             options,
             journal,

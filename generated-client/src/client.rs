@@ -252,11 +252,13 @@ impl Client {
         &self.base_url
     }
 
-    /// A clone of this client under its own rate limit of `per_second` submits and queries
-    /// (see [`ClientBuilder::max_requests_per_second`]).
-    pub(crate) fn with_rate_limit(&self, per_second: Option<f64>) -> Client {
+    /// A clone of this client for a batch: under its own rate limit of `per_second` submits
+    /// and queries (see [`ClientBuilder::max_requests_per_second`]), and without retries of
+    /// refused submits, which the batch retries (and counts) itself.
+    pub(crate) fn for_batch(&self, per_second: Option<f64>) -> Client {
         Client {
             limiter: per_second.and_then(RateLimiter::per_second).map(Arc::new),
+            retry: RetryPolicy::none(),
             ..self.clone()
         }
     }

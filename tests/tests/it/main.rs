@@ -2,6 +2,7 @@
 //! handling of bad input, and the client's behaviour against local servers.
 
 mod bad_specs;
+mod batch;
 mod behaviour;
 mod codegen_fixtures;
 mod decoders;
