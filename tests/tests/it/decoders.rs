@@ -142,3 +142,101 @@ proptest! {
         }
     }
 }
+
+mod journal {
+    //! The batch journal is read back after crashes: whatever bytes it holds, opening it
+    //! never panics, and a journal cut at any byte (a crash mid-write) still opens.
+
+    use proptest::prelude::*;
+    use runninghub::batch::{BatchInput, BatchOptions};
+    use runninghub::simulator::Simulator;
+    use serde_json::json;
+    use std::sync::OnceLock;
+
+    fn inputs() -> Vec<BatchInput> {
+        (0..4)
+            .map(|i| {
+                BatchInput::new(
+                    "vidu_text_to_video_q3_turbo",
+                    json!({"prompt": format!("input {i}"), "style": "general",
+                           "aspectRatio": "16:9", "resolution": "720p", "duration": "5",
+                           "audio": true}),
+                )
+            })
+            .collect()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// The journal of a real batch of `inputs()`, run once against the simulator.
+    fn real_journal() -> &'static [u8] {
+        static JOURNAL: OnceLock<Vec<u8>> = OnceLock::new();
+        JOURNAL.get_or_init(|| {
+            runtime().block_on(async {
+                let sim = Simulator::start().await;
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("j");
+                let options = BatchOptions::new()
+                    .max_requests_per_second(None)
+                    .journal(&path);
+                let summary = sim
+                    .client()
+                    .batch(inputs(), options)
+                    .unwrap()
+                    .finish()
+                    .await
+                    .unwrap();
+                assert_eq!(summary.succeeded, 4);
+                std::fs::read(&path).unwrap()
+            })
+        })
+    }
+
+    /// Opens `bytes` as the journal of `inputs()`; the batch, if it starts, is dropped at
+    /// once (its client points at a closed port).
+    fn open(bytes: &[u8]) -> Result<(), runninghub::Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        std::fs::write(&path, bytes).unwrap();
+        let client = runninghub::Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        runtime().block_on(async {
+            client
+                .batch(inputs(), BatchOptions::new().journal(&path))
+                .map(drop)
+        })
+    }
+
+    proptest! {
+        // Each case writes and fsyncs a file: fewer cases than the in-memory decoders.
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = open(&bytes);
+        }
+
+        #[test]
+        fn a_journal_cut_at_any_byte_still_opens(cut in 0usize..4096) {
+            let real = real_journal();
+            let cut = cut % (real.len() + 1);
+            prop_assert!(open(&real[..cut]).is_ok(), "cut at {cut} of {}", real.len());
+        }
+
+        #[test]
+        fn a_flipped_byte_never_panics(at in 0usize..4096, bit in 0u8..8) {
+            let mut bytes = real_journal().to_vec();
+            let at = at % bytes.len();
+            bytes[at] ^= 1 << bit;
+            let _ = open(&bytes);
+        }
+    }
+}
