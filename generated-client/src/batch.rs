@@ -53,6 +53,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Tasks in flight when neither [`BatchOptions::max_in_flight`] nor the account says.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 3;
+
 /// One request of a batch: a task endpoint, by its `operationId`, and its JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchInput {
@@ -78,10 +81,12 @@ type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
 /// How to run a batch.
 #[derive(Clone)]
 pub struct BatchOptions {
-    /// Tasks unfinished at once (default 3, a common account limit). RunningHub refuses
-    /// submits over the account's limit (1520), and those refusals are retried, so a
-    /// value above the limit costs only refused requests.
-    pub max_in_flight: usize,
+    /// Tasks unfinished at once. `None` (the default) asks the account
+    /// ([`Client::queue_status`]) and uses its concurrency limit, or
+    /// [`DEFAULT_MAX_IN_FLIGHT`] when the account does not say. RunningHub refuses submits
+    /// over the account's limit (1520), and those refusals are retried, so a value above
+    /// the limit costs only refused requests.
+    pub max_in_flight: Option<usize>,
     /// Submits and queries per second, together (default 5; `None`: no limit).
     pub max_requests_per_second: Option<f64>,
     /// How each task is awaited.
@@ -102,7 +107,7 @@ pub struct BatchOptions {
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
-            max_in_flight: 3,
+            max_in_flight: None,
             max_requests_per_second: Some(5.0),
             wait: WaitOptions::default(),
             journal: None,
@@ -139,9 +144,10 @@ impl BatchOptions {
         BatchOptions::default()
     }
 
-    /// Sets the number of tasks unfinished at once (at least 1).
+    /// Sets the number of tasks unfinished at once (at least 1), instead of asking the
+    /// account.
     pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n.max(1);
+        self.max_in_flight = Some(n.max(1));
         self
     }
 
@@ -193,6 +199,8 @@ impl BatchOptions {
 pub struct BatchProgress {
     /// Inputs in the batch.
     pub total: usize,
+    /// Tasks allowed in flight at once (0 until the batch has decided).
+    pub max_in_flight: usize,
     /// Not yet submitted.
     pub queued: usize,
     /// Submitted (or being submitted) and not finished.
@@ -401,7 +409,17 @@ async fn drive(
     inputs: Vec<BatchInput>,
     states: Vec<State>,
 ) -> Result<BatchProgress, Error> {
-    let slots = Arc::new(tokio::sync::Semaphore::new(shared.options.max_in_flight));
+    let limit = match shared.options.max_in_flight {
+        Some(n) => n,
+        None => match shared.client.queue_status().await {
+            Ok(status) => status
+                .concurrent_limit
+                .map_or(DEFAULT_MAX_IN_FLIGHT, |n| (n as usize).max(1)),
+            Err(_) => DEFAULT_MAX_IN_FLIGHT,
+        },
+    };
+    shared.update(|p| p.max_in_flight = limit);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limit));
     let mut running = tokio::task::JoinSet::new();
     // Inputs already submitted go first: they hold slots on the account already.
     let mut order: Vec<usize> = (0..inputs.len()).collect();

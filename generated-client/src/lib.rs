@@ -47,6 +47,7 @@
 //! checked in; it is never edited by hand. Adding an endpoint is a spec entry and a
 //! regeneration.
 
+mod account;
 pub mod batch;
 mod client;
 mod download;
@@ -76,6 +77,7 @@ pub mod validation;
 mod wait;
 pub mod webhook;
 
+pub use account::QueueStatus;
 pub use client::{ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, Region};
 pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};

@@ -4,7 +4,8 @@
 //!
 //! It serves every task operation of the spec (validating bodies with the same generated
 //! checks as the client and answering `1007` in a 200 body, as RunningHub does), the query,
-//! the upload and the output files, and calls webhooks. Tasks follow a configurable
+//! the upload, the queue status and the output files, and calls webhooks. It can enforce
+//! an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
 //! lifecycle (QUEUED → RUNNING → outcome, after chosen delays). Faults can be queued per
 //! route (HTTP errors with `Retry-After`, HTML pages, empty or truncated bodies, hanging
 //! answers, business rejections, a submit that creates its task and never answers, a
@@ -428,6 +429,27 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "concurrencyRejections": c.concurrency_rejections, "rateRejections": c.rate_rejections,
                 "maxInFlight": c.max_in_flight,
             }))
+            .into_response();
+        }
+        if path == handwritten_paths::QUEUE_STATUS {
+            let inner = shared.lock();
+            if let Some(key) = &inner.config.api_key
+                && request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    != Some(format!("Bearer {key}").as_str())
+            {
+                return axum::Json(
+                    json!({"code": 401, "message": "ApiKey verification failed", "data": null}),
+                )
+                .into_response();
+            }
+            return axum::Json(json!({"code": 0, "msg": "success", "data": {
+                "concurrentLimit": inner.config.max_in_flight,
+                "runningCount": inner.in_flight(),
+                "queuedCount": 0,
+            }}))
             .into_response();
         }
         if let Some(rest) = path.strip_prefix("/files/") {

@@ -185,9 +185,9 @@ enum Command {
         /// Download outputs into DIR/<input index>/.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Tasks unfinished at once.
-        #[arg(long, default_value_t = 3)]
-        max_in_flight: usize,
+        /// Tasks unfinished at once (default: the account's limit, or 3 when it does not say).
+        #[arg(long)]
+        max_in_flight: Option<usize>,
         /// Submits and queries per second, together (0: no limit).
         #[arg(long, default_value_t = 5.0)]
         rate: f64,

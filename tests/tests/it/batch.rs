@@ -384,3 +384,36 @@ async fn a_submit_with_a_lost_answer_is_reported_and_resubmitted_only_on_request
     created.sort();
     assert_eq!(created, vec![0, 0, 1, 2]);
 }
+
+#[tokio::test]
+async fn without_a_limit_the_batch_takes_the_account_s_own() {
+    let sim = Simulator::start_with(Config {
+        max_in_flight: Some(2),
+        ..lifecycle(40)
+    })
+    .await;
+    let status = sim.client().queue_status().await.unwrap();
+    assert_eq!(status.concurrent_limit, Some(2));
+    assert_eq!(status.running, Some(0));
+    let (items, progress) = run(&sim.client(), inputs(6), options()).await;
+    assert_eq!(progress.max_in_flight, 2);
+    assert_eq!(indices(&items, ItemState::Succeeded).len(), 6);
+    let counts = sim.counts();
+    assert_eq!(counts.max_in_flight, 2, "{counts:?}");
+    assert_eq!(counts.concurrency_rejections, 0, "{counts:?}");
+
+    // An account that does not say (or a key the endpoint refuses): the default.
+    let silent = Simulator::start_with(lifecycle(40)).await;
+    let (_, progress) = run(&silent.client(), inputs(2), options()).await;
+    assert_eq!(
+        progress.max_in_flight,
+        runninghub::batch::DEFAULT_MAX_IN_FLIGHT
+    );
+    let wrong_key = Client::builder()
+        .api_key("wrong")
+        .base_url(sim.url())
+        .build()
+        .unwrap();
+    let err = wrong_key.queue_status().await.unwrap_err();
+    assert_eq!(err.code().unwrap().as_str(), "401", "{err}");
+}

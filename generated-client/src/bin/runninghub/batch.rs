@@ -17,7 +17,7 @@ pub(crate) struct Args {
     pub journal: Option<PathBuf>,
     pub no_journal: bool,
     pub out: Option<PathBuf>,
-    pub max_in_flight: usize,
+    pub max_in_flight: Option<usize>,
     pub rate: f64,
     pub resubmit_unknown: bool,
     pub timeout: f64,
@@ -178,7 +178,6 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
     };
     let bar = bar(total, args.json);
     let mut options = BatchOptions::new()
-        .max_in_flight(args.max_in_flight)
         .max_requests_per_second((args.rate > 0.0).then_some(args.rate))
         .resubmit_unknown(args.resubmit_unknown)
         .wait(
@@ -194,6 +193,9 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
         });
     if let Some(path) = &journal {
         options = options.journal(path);
+    }
+    if let Some(n) = args.max_in_flight {
+        options = options.max_in_flight(n);
     }
     if let Some(dir) = &args.out {
         options = options.download_dir(dir);

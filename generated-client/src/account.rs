@@ -1,0 +1,59 @@
+//! The account's limits and load.
+
+use crate::client::{Client, http_error};
+use crate::error::{Error, ErrorCode};
+use crate::generated::handwritten_paths;
+use crate::types;
+use progenitor_client::ClientInfo;
+
+/// The account's task queue, as RunningHub reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStatus {
+    /// Tasks the account may run at once.
+    pub concurrent_limit: Option<u32>,
+    /// Tasks running now.
+    pub running: Option<u32>,
+    /// Tasks waiting for a slot now.
+    pub queued: Option<u32>,
+}
+
+impl Client {
+    /// The account's concurrency limit and current load (`GET /openapi/v2/queue/status`).
+    /// The endpoint is observed rather than documented by RunningHub: treat a failure as
+    /// "unknown", as [`Client::batch`] does.
+    pub async fn queue_status(&self) -> Result<QueueStatus, Error> {
+        let url = format!("{}{}", self.base_url(), handwritten_paths::QUEUE_STATUS);
+        let response = self
+            .raw()
+            .client()
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(Error::Transport)?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(http_error(response).await);
+        }
+        let bytes = response.bytes().await.map_err(Error::Transport)?;
+        let envelope: types::QueueStatusResponse =
+            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                status: 200,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                source,
+            })?;
+        if envelope.code != 0 && envelope.code != 200 {
+            return Err(Error::Api {
+                code: ErrorCode::parse(&envelope.code.to_string()),
+                message: envelope.message.or(envelope.msg).unwrap_or_default(),
+                task_id: None,
+            });
+        }
+        let data = envelope.data.unwrap_or_default();
+        let count = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok());
+        Ok(QueueStatus {
+            concurrent_limit: count(data.concurrent_limit),
+            running: count(data.running_count),
+            queued: count(data.queued_count),
+        })
+    }
+}
