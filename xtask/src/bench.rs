@@ -6,7 +6,8 @@
 //!    dependencies already built, for the same N, against raw progenitor's output.
 //! 3. Many tasks: N tasks in flight through one client against the simulator running in
 //!    another process: wall time, requests, the client's peak RSS and CPU time.
-//! 4. Polling: detection lag and queries per task for our default schedule against fixed
+//! 4. A batch of N tasks with 50 in flight, with its journal (`bench_batch`).
+//! 5. Polling: detection lag and queries per task for our default schedule against fixed
 //!    2 s / 5 s polling and webhooks (`bench_polling`).
 //!
 //! It runs itself in release mode. Figures are medians where runs repeat.
@@ -18,7 +19,11 @@ use std::time::{Duration, Instant};
 
 const SIZES: [usize; 3] = [10, 100, 300];
 
-pub fn run(root: &Path, quick: bool) -> Result<()> {
+/// The sections `--only` can pick.
+pub const SECTIONS: [&str; 5] = ["codegen", "compile", "tasks", "batch", "polling"];
+
+pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
+    let on = |section: &str| only.is_none_or(|o| o == section);
     let spec_text = std::fs::read_to_string(root.join(crate::SPEC))?;
     println!("# cargo xtask bench\n");
     println!(
@@ -28,16 +33,40 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         rustc_version()
     );
 
+    if on("codegen") {
+        codegen_section(&spec_text)?;
+    }
+    if on("compile") {
+        println!("\n## Compile cost of the generated crate (debug, dependencies built)\n");
+        let sizes: &[usize] = if quick { &[10, 100] } else { &SIZES };
+        compile_cost(root, &spec_text, sizes)?;
+    }
+    if on("tasks") {
+        println!(
+            "\n## Many tasks in flight (one client, simulator in another process, 2 s per task)\n"
+        );
+        many_tasks(root, if quick { 200 } else { 1000 })?;
+    }
+    if on("batch") {
+        crate::bench_batch::run(root, if quick { 200 } else { 1000 })?;
+    }
+    if on("polling") {
+        crate::bench_polling::run(root, quick)?;
+    }
+    Ok(())
+}
+
+fn codegen_section(spec_text: &str) -> Result<()> {
     println!("## Codegen (load, check, generate, format; release, median of 5)\n");
     println!("| spec | endpoints | ours: time | ours: lines | raw progenitor: time | raw: lines |");
     println!("|---|---|---|---|---|---|");
     let mut specs = vec![(
         "real".to_owned(),
-        count_tasks(&spec_text)?,
-        spec_text.clone(),
+        count_tasks(spec_text)?,
+        spec_text.to_owned(),
     )];
     for n in SIZES {
-        specs.push((format!("synthetic {n}"), n, synthetic(&spec_text, n)?));
+        specs.push((format!("synthetic {n}"), n, synthetic(spec_text, n)?));
     }
     for (name, n, text) in &specs {
         let (ours, ours_code) =
@@ -51,17 +80,6 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
             raw_code.lines().count()
         );
     }
-
-    println!("\n## Compile cost of the generated crate (debug, dependencies built)\n");
-    let sizes: &[usize] = if quick { &[10, 100] } else { &SIZES };
-    compile_cost(root, &spec_text, sizes)?;
-
-    println!(
-        "\n## Many tasks in flight (one client, simulator in another process, 2 s per task)\n"
-    );
-    many_tasks(root, if quick { 200 } else { 1000 })?;
-
-    crate::bench_polling::run(root, quick)?;
     Ok(())
 }
 

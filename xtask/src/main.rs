@@ -40,6 +40,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod bench_batch;
 mod bench_polling;
 
 const SPEC: &str = "spec/runninghub.yaml";
@@ -48,7 +49,7 @@ const CATALOG: &str = "docs/endpoints.md";
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
-       cargo xtask bench [--quick]
+       cargo xtask bench [--quick] [--only SECTION]
 
   codegen            regenerate the client from spec/ and verify that it compiles
     --check          write nothing; fail and name each stale file
@@ -57,6 +58,7 @@ usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
     --root DIR       operate on the workspace at DIR instead of this one
   bench              measure codegen, compile cost and many tasks in flight (release)
     --quick          fewer sizes and tasks
+    --only SECTION   one of: codegen, compile, tasks, batch, polling
 ";
 
 fn main() -> ExitCode {
@@ -81,7 +83,23 @@ fn run() -> Result<ExitCode> {
     match args.next().as_deref() {
         Some("codegen") => {}
         Some("bench") => {
-            let quick = args.any(|a| a == "--quick");
+            let rest: Vec<String> = args.collect();
+            let quick = rest.iter().any(|a| a == "--quick");
+            let only = rest
+                .iter()
+                .position(|a| a == "--only")
+                .map(|i| rest.get(i + 1).cloned().unwrap_or_default());
+            let known = |a: &str| a == "--quick" || a == "--only" || Some(a) == only.as_deref();
+            if let Some(bad) = rest.iter().find(|a| !known(a)) {
+                eprint!("unknown argument `{bad}`\n{USAGE}");
+                return Ok(ExitCode::from(2));
+            }
+            if let Some(o) = &only
+                && !bench::SECTIONS.contains(&o.as_str())
+            {
+                eprint!("--only takes one of {:?}\n{USAGE}", bench::SECTIONS);
+                return Ok(ExitCode::from(2));
+            }
             if cfg!(debug_assertions) {
                 // Figures from a debug build mean little: run again in release.
                 let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -95,9 +113,7 @@ fn run() -> Result<ExitCode> {
                     "--",
                     "bench",
                 ]);
-                if quick {
-                    cmd.arg("--quick");
-                }
+                cmd.args(&rest);
                 let status = cmd.status().context("running the release build")?;
                 return Ok(if status.success() {
                     ExitCode::SUCCESS
@@ -105,7 +121,7 @@ fn run() -> Result<ExitCode> {
                     ExitCode::FAILURE
                 });
             }
-            bench::run(&project_root(), quick)?;
+            bench::run(&project_root(), quick, only.as_deref())?;
             return Ok(ExitCode::SUCCESS);
         }
         Some("-h" | "--help") | None => {

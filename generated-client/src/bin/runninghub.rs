@@ -209,6 +209,9 @@ enum Command {
         /// Seconds from submit to result (a third queued, the rest running).
         #[arg(long, default_value_t = 6.0)]
         lifecycle: f64,
+        /// The account's concurrency limit: submits over it are refused with 1520.
+        #[arg(long)]
+        max_in_flight: Option<usize>,
     },
 }
 
@@ -299,7 +302,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             return Ok(());
         }
         Command::Describe { endpoint, json } => return describe(&endpoint, json),
-        Command::Simulate { port, lifecycle } => return simulate(port, lifecycle).await,
+        Command::Simulate {
+            port,
+            lifecycle,
+            max_in_flight,
+        } => return simulate(port, lifecycle, max_in_flight).await,
         _ => {}
     }
     // Kept alive for the whole command when --mock is given.
@@ -780,13 +787,14 @@ fn print_task(task: &types::Task, saved: &[PathBuf], json: bool) -> Result<(), F
     Ok(())
 }
 
-async fn simulate(port: u16, lifecycle: f64) -> Result<(), Failure> {
+async fn simulate(port: u16, lifecycle: f64, max_in_flight: Option<usize>) -> Result<(), Failure> {
     let total = Duration::from_secs_f64(lifecycle.max(0.0));
     let config = Config {
         lifecycle: vec![
             ("QUEUED".into(), total / 3),
             ("RUNNING".into(), total - total / 3),
         ],
+        max_in_flight,
         ..Config::default()
     };
     let key = config.api_key.clone().unwrap_or_default();
