@@ -137,6 +137,75 @@ fn unwrap_generic<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type>
     }
 }
 
+/// Keeps the per-model names of hoisted option sets: for every struct field whose type is a
+/// shared option set (see `options`), `pub type <Struct><Field> = <Shared>;` in `mod types`,
+/// named as typify names an inline enum, unless that name is taken.
+pub(crate) fn add_aliases(
+    file: &mut syn::File,
+    index: &Index,
+    shared: &crate::options::SharedOptions,
+) {
+    let Some(items) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut taken: BTreeSet<String> = items.iter().filter_map(item_name).collect();
+    let mut aliases = Vec::new();
+    for (struct_name, fields) in &index.structs {
+        for (json, field) in fields {
+            let ty = unwrap_generic(&field.ty, "Option").unwrap_or(&field.ty);
+            let (ty, item) = match unwrap_generic(ty, "Vec") {
+                Some(inner) => (inner, "Item"),
+                None => (ty, ""),
+            };
+            let Some(target) = last_segment(ty).filter(|t| shared.names.contains_key(t)) else {
+                continue;
+            };
+            let snake = heck::ToSnakeCase::to_snake_case(json.as_str());
+            let alias = crate::options::pascal(&format!("{struct_name}_{snake}{item}"));
+            if !taken.insert(alias.clone()) {
+                continue;
+            }
+            let field_ident = field.ident.to_string();
+            let doc = if item.is_empty() {
+                format!(
+                    "The type of [`{struct_name}::{field_ident}`]: the shared option set [`{target}`]."
+                )
+            } else {
+                format!(
+                    "The item type of [`{struct_name}::{field_ident}`]: the shared option set [`{target}`]."
+                )
+            };
+            let (alias, target) = (ident(&alias), ident(&target));
+            aliases.push((
+                alias.to_string(),
+                quote! {
+                    #[doc = #doc]
+                    pub type #alias = #target;
+                },
+            ));
+        }
+    }
+    aliases.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, tokens) in aliases {
+        if let Ok(item) = syn::parse2::<syn::Item>(tokens) {
+            items.push(item);
+        }
+    }
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        syn::Item::Mod(m) => Some(m.ident.to_string()),
+        _ => None,
+    }
+}
+
 /// Emits every addition, for all operations of the spec (hand-written ones only get their
 /// path constant).
 pub(crate) fn additions(

@@ -8,7 +8,8 @@
 //! 1. load: YAML → `openapiv3::OpenAPI`, refusing non-3.0 documents up front;
 //! 2. pre-flight: every rule progenitor would break on (or panic on) and every constraint
 //!    the validator could not enforce, reported together with JSON pointers and lines;
-//! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs;
+//! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs
+//!    and repeated inline enums hoisted into shared option sets (`options`);
 //! 4. progenitor, contained by `catch_unwind` as a last line of defence;
 //! 5. our additions (validators, operation markers, checked methods), named after what
 //!    progenitor actually generated;
@@ -21,6 +22,7 @@ mod emit;
 mod error;
 mod load;
 mod model;
+mod options;
 mod preflight;
 mod settings;
 mod transform;
@@ -56,10 +58,12 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     let loaded = load::load(spec_name, spec_text)?;
     let (spec, source) = (loaded.spec, loaded.source);
     let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
-    let for_progenitor = transform::for_progenitor(&spec, &operations);
+    let mut for_progenitor = transform::for_progenitor(&spec, &operations);
+    let shared = options::hoist(&mut for_progenitor);
 
     let mut file = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
     let index = emit::Index::new(&file);
+    emit::add_aliases(&mut file, &index, &shared);
     let generated_ops: Vec<_> = operations
         .iter()
         .filter(|o| !o.handwritten)

@@ -41,7 +41,7 @@ At most 2500 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"1080p"` as the default, but the field is required.*/
-        pub resolution: AlibabaHappyhorse10ReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p1080p,
         /**Random seed, for more repeatable results; leave it out for a random one.
 
 From 0 to 2147483647.*/
@@ -227,65 +227,6 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"1080p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Alibaba Wan 2.6 Flash reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AlibabaWan26ReferenceToVideoFlashRequest {
@@ -296,7 +237,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan26ReferenceToVideoFlashRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images for consistent subjects: up to 5 URLs (an upload's
 download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at
 most 10 MB. They are numbered after the videos, and videos and images together
@@ -326,13 +267,11 @@ RunningHub's default: `"single"`, applied by the server when the field is omitte
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            AlibabaWan26ReferenceToVideoFlashRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeSingleMulti>,
         /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
 
 RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-        pub size: AlibabaWan26ReferenceToVideoFlashRequestSize,
+        pub size: Size,
         /**Optional reference videos for consistent subjects: up to 3 URLs (an upload's
 download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at
 most 100 MB. They are numbered before the images, and videos and images together
@@ -350,242 +289,6 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**`single` for one continuous shot, `multi` for a video cut into several shots.
-
-RunningHub's default: `"single"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        #[serde(rename = "single")]
-        Single,
-        #[serde(rename = "multi")]
-        Multi,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Single => f.write_str("single"),
-                Self::Multi => f.write_str("multi"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "single" => Ok(Self::Single),
-                "multi" => Ok(Self::Multi),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
-
-RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestSize {
-        #[serde(rename = "1280*720")]
-        X1280720,
-        #[serde(rename = "720*1280")]
-        X7201280,
-        #[serde(rename = "960*960")]
-        X960960,
-        #[serde(rename = "1088*832")]
-        X1088832,
-        #[serde(rename = "832*1088")]
-        X8321088,
-        #[serde(rename = "1920*1080")]
-        X19201080,
-        #[serde(rename = "1080*1920")]
-        X10801920,
-        #[serde(rename = "1440*1440")]
-        X14401440,
-        #[serde(rename = "1632*1248")]
-        X16321248,
-        #[serde(rename = "1248*1632")]
-        X12481632,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1280720 => f.write_str("1280*720"),
-                Self::X7201280 => f.write_str("720*1280"),
-                Self::X960960 => f.write_str("960*960"),
-                Self::X1088832 => f.write_str("1088*832"),
-                Self::X8321088 => f.write_str("832*1088"),
-                Self::X19201080 => f.write_str("1920*1080"),
-                Self::X10801920 => f.write_str("1080*1920"),
-                Self::X14401440 => f.write_str("1440*1440"),
-                Self::X16321248 => f.write_str("1632*1248"),
-                Self::X12481632 => f.write_str("1248*1632"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1280*720" => Ok(Self::X1280720),
-                "720*1280" => Ok(Self::X7201280),
-                "960*960" => Ok(Self::X960960),
-                "1088*832" => Ok(Self::X1088832),
-                "832*1088" => Ok(Self::X8321088),
-                "1920*1080" => Ok(Self::X19201080),
-                "1080*1920" => Ok(Self::X10801920),
-                "1440*1440" => Ok(Self::X14401440),
-                "1632*1248" => Ok(Self::X16321248),
-                "1248*1632" => Ok(Self::X12481632),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Alibaba Wan 2.6 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -593,7 +296,7 @@ RunningHub documents `"1920*1080"` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan26ReferenceToVideoRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images for consistent subjects: up to 5 URLs (an upload's
 download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at
 most 10 MB. They are numbered after the videos, and videos and images together
@@ -623,13 +326,11 @@ RunningHub's default: `"single"`, applied by the server when the field is omitte
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            AlibabaWan26ReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeSingleMulti>,
         /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
 
 RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-        pub size: AlibabaWan26ReferenceToVideoRequestSize,
+        pub size: Size,
         /**Optional reference videos for consistent subjects: up to 3 URLs (an upload's
 download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at
 most 100 MB. They are numbered before the images, and videos and images together
@@ -647,240 +348,6 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**`single` for one continuous shot, `multi` for a video cut into several shots.
-
-RunningHub's default: `"single"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestShotType {
-        #[serde(rename = "single")]
-        Single,
-        #[serde(rename = "multi")]
-        Multi,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Single => f.write_str("single"),
-                Self::Multi => f.write_str("multi"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "single" => Ok(Self::Single),
-                "multi" => Ok(Self::Multi),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
-
-RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestSize {
-        #[serde(rename = "1280*720")]
-        X1280720,
-        #[serde(rename = "720*1280")]
-        X7201280,
-        #[serde(rename = "960*960")]
-        X960960,
-        #[serde(rename = "1088*832")]
-        X1088832,
-        #[serde(rename = "832*1088")]
-        X8321088,
-        #[serde(rename = "1920*1080")]
-        X19201080,
-        #[serde(rename = "1080*1920")]
-        X10801920,
-        #[serde(rename = "1440*1440")]
-        X14401440,
-        #[serde(rename = "1632*1248")]
-        X16321248,
-        #[serde(rename = "1248*1632")]
-        X12481632,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestSize {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1280720 => f.write_str("1280*720"),
-                Self::X7201280 => f.write_str("720*1280"),
-                Self::X960960 => f.write_str("960*960"),
-                Self::X1088832 => f.write_str("1088*832"),
-                Self::X8321088 => f.write_str("832*1088"),
-                Self::X19201080 => f.write_str("1920*1080"),
-                Self::X10801920 => f.write_str("1080*1920"),
-                Self::X14401440 => f.write_str("1440*1440"),
-                Self::X16321248 => f.write_str("1632*1248"),
-                Self::X12481632 => f.write_str("1248*1632"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestSize {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1280*720" => Ok(Self::X1280720),
-                "720*1280" => Ok(Self::X7201280),
-                "960*960" => Ok(Self::X960960),
-                "1088*832" => Ok(Self::X1088832),
-                "832*1088" => Ok(Self::X8321088),
-                "1920*1080" => Ok(Self::X19201080),
-                "1080*1920" => Ok(Self::X10801920),
-                "1440*1440" => Ok(Self::X14401440),
-                "1632*1248" => Ok(Self::X16321248),
-                "1248*1632" => Ok(Self::X12481632),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Alibaba Wan 2.7 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -889,7 +356,7 @@ RunningHub documents `"1920*1080"` as the default, but the field is required.*/
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: AlibabaWan27ReferenceToVideoRequestAspectRatio,
+        pub aspect_ratio: AspectRatio16x9Or9x16Or1x1Or4x3Or3x4,
         /**Optional audio that sets the sound, such as the music, of the main subject of
 the reference images or videos: a URL (an upload's download URL, a public URL or
 a `data:` URI) of an MP3 or WAV file of at most 15 MB.
@@ -902,7 +369,7 @@ a `data:` URI) of an MP3 or WAV file of at most 15 MB.
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan27ReferenceToVideoRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images: up to 5 URLs (an upload's download URL, a public URL
 or a `data:` URI), each a JPEG, PNG, WebP or BMP image of at most 20 MB.
 
@@ -961,163 +428,6 @@ At most 5 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan27ReferenceToVideoRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Output resolution, named by the height of the frame in pixels and written with
 an upper-case `P` for this model.
@@ -1179,6 +489,396 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    ///One of `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AspectRatio16x9Or9x16Or1x1 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AspectRatio16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `1:1`, `4:3` or `3:4`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+    }
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `4:3`, `3:4` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `4:3`, `3:4`, `1:1` or `auto`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "auto")]
+        Auto,
+    }
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X11 => f.write_str("1:1"),
+                Self::Auto => f.write_str("auto"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "1:1" => Ok(Self::X11),
+                "auto" => Ok(Self::Auto),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `4:3`, `3:4`, `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    impl ::std::fmt::Display for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `true` or `false`: the values of a `audio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Audio {
+        #[serde(rename = "true")]
+        True,
+        #[serde(rename = "false")]
+        False,
+    }
+    impl ::std::fmt::Display for Audio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::True => f.write_str("true"),
+                Self::False => f.write_str("false"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Audio {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "true" => Ok(Self::True),
+                "false" => Ok(Self::False),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Audio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Audio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///Request body of the Seedance 2.0 Fast multimodal video (global) model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideoRequest {
@@ -1202,13 +902,11 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             rename = "conversionSlots",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub conversion_slots: ::std::option::Option<
-            BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots,
-        >,
+        pub conversion_slots: ::std::option::Option<ConversionSlots>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -1238,9 +936,7 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Real-person mode, which the registry names without explaining. Together with
 `conversionSlots` it appears to let references that show real people be used, by
 converting them into assets first (compare error code 1505, real-person content
@@ -1281,297 +977,6 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Which reference slots real-person mode converts into assets: `all` for every
-image and video slot, or one slot such as `image1` or `video2`. The registry's
-text calls this a multiple choice, but its options make it a single value, which
-is what is accepted here.
-
-RunningHub's default: `"all"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        #[serde(rename = "all")]
-        All,
-        #[serde(rename = "image1")]
-        Image1,
-        #[serde(rename = "image2")]
-        Image2,
-        #[serde(rename = "image3")]
-        Image3,
-        #[serde(rename = "image4")]
-        Image4,
-        #[serde(rename = "image5")]
-        Image5,
-        #[serde(rename = "image6")]
-        Image6,
-        #[serde(rename = "image7")]
-        Image7,
-        #[serde(rename = "image8")]
-        Image8,
-        #[serde(rename = "image9")]
-        Image9,
-        #[serde(rename = "video1")]
-        Video1,
-        #[serde(rename = "video2")]
-        Video2,
-        #[serde(rename = "video3")]
-        Video3,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::All => f.write_str("all"),
-                Self::Image1 => f.write_str("image1"),
-                Self::Image2 => f.write_str("image2"),
-                Self::Image3 => f.write_str("image3"),
-                Self::Image4 => f.write_str("image4"),
-                Self::Image5 => f.write_str("image5"),
-                Self::Image6 => f.write_str("image6"),
-                Self::Image7 => f.write_str("image7"),
-                Self::Image8 => f.write_str("image8"),
-                Self::Image9 => f.write_str("image9"),
-                Self::Video1 => f.write_str("video1"),
-                Self::Video2 => f.write_str("video2"),
-                Self::Video3 => f.write_str("video3"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "all" => Ok(Self::All),
-                "image1" => Ok(Self::Image1),
-                "image2" => Ok(Self::Image2),
-                "image3" => Ok(Self::Image3),
-                "image4" => Ok(Self::Image4),
-                "image5" => Ok(Self::Image5),
-                "image6" => Ok(Self::Image6),
-                "image7" => Ok(Self::Image7),
-                "image8" => Ok(Self::Image8),
-                "image9" => Ok(Self::Image9),
-                "video1" => Ok(Self::Video1),
-                "video2" => Ok(Self::Video2),
-                "video3" => Ok(Self::Video3),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Output resolution. `480p` and `720p` are produced by the model directly;
 `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
@@ -1670,13 +1075,11 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             rename = "conversionSlots",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub conversion_slots: ::std::option::Option<
-            BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots,
-        >,
+        pub conversion_slots: ::std::option::Option<ConversionSlots>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: BytedanceSeedance20GlobalMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -1706,9 +1109,7 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            BytedanceSeedance20GlobalMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Real-person mode, which the registry names without explaining. Together with
 `conversionSlots` it appears to let references that show real people be used, by
 converting them into assets first (compare error code 1505, real-person content
@@ -1724,7 +1125,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: BytedanceSeedance20GlobalMultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -1750,12 +1151,7 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Which reference slots real-person mode converts into assets: `all` for every
-image and video slot, or one slot such as `image1` or `video2`. The registry's
-text calls this a multiple choice, but its options make it a single value, which
-is what is accepted here.
-
-RunningHub's default: `"all"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
+    ///One of `all`, `image1`, `image2`, `image3`, `image4`, `image5`, `image6`, `image7`, `image8`, `image9`, `video1`, `video2` or `video3`: the values of a `conversionSlots` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1768,7 +1164,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
         PartialEq,
         PartialOrd
     )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    pub enum ConversionSlots {
         #[serde(rename = "all")]
         All,
         #[serde(rename = "image1")]
@@ -1796,8 +1192,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
         #[serde(rename = "video3")]
         Video3,
     }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    impl ::std::fmt::Display for ConversionSlots {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::All => f.write_str("all"),
@@ -1816,8 +1211,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             }
         }
     }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    impl ::std::str::FromStr for ConversionSlots {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1840,8 +1234,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    impl ::std::convert::TryFrom<&str> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1849,8 +1242,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    impl ::std::convert::TryFrom<::std::string::String> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1858,9 +1250,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1873,7 +1263,367 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    pub enum Duration1To10 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+    }
+    impl ::std::fmt::Display for Duration1To10 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Duration1To10 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Duration1To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14`, `15` or `16`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Duration1To16 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+        #[serde(rename = "11")]
+        X11,
+        #[serde(rename = "12")]
+        X12,
+        #[serde(rename = "13")]
+        X13,
+        #[serde(rename = "14")]
+        X14,
+        #[serde(rename = "15")]
+        X15,
+        #[serde(rename = "16")]
+        X16,
+    }
+    impl ::std::fmt::Display for Duration1To16 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+                Self::X11 => f.write_str("11"),
+                Self::X12 => f.write_str("12"),
+                Self::X13 => f.write_str("13"),
+                Self::X14 => f.write_str("14"),
+                Self::X15 => f.write_str("15"),
+                Self::X16 => f.write_str("16"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Duration1To16 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                "11" => Ok(Self::X11),
+                "12" => Ok(Self::X12),
+                "13" => Ok(Self::X13),
+                "14" => Ok(Self::X14),
+                "15" => Ok(Self::X15),
+                "16" => Ok(Self::X16),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Duration1To16 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To16 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7` or `8`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Duration1To8 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+    }
+    impl ::std::fmt::Display for Duration1To8 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Duration1To8 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Duration1To8 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To8 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Duration2To10 {
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+    }
+    impl ::std::fmt::Display for Duration2To10 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Duration2To10 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Duration2To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Duration2To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14` or `15`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Duration4To15 {
         #[serde(rename = "4")]
         X4,
         #[serde(rename = "5")]
@@ -1899,8 +1649,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "15")]
         X15,
     }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    impl ::std::fmt::Display for Duration4To15 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::X4 => f.write_str("4"),
@@ -1918,8 +1667,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    impl ::std::str::FromStr for Duration4To15 {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1941,8 +1689,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    impl ::std::convert::TryFrom<&str> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1950,166 +1697,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. `480p`, `720p` and `native1080p` are produced by the model
-directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
+    impl ::std::convert::TryFrom<::std::string::String> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2356,9 +1944,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO34kReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2410,9 +1996,7 @@ RunningHub's default: `"customize"`, applied by the server when the field is omi
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO34kReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video. The registry's text says this
 applies only without a reference video, which this endpoint has no field for.
 
@@ -2425,130 +2009,6 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry's text says it is
-needed whenever `multiShot` is true.
-
-RunningHub's default: `"customize"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO34kReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO34kReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Kling O3 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct KlingVideoO3ProReferenceToVideoRequest {
@@ -2559,9 +2019,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO3ProReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2603,9 +2061,7 @@ them) or `intelligence` (left to the model). The registry documents no default.
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO3ProReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video.
 
 RunningHub's default: `false`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -2624,128 +2080,6 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry documents no default.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3ProReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO3ProReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Kling O3 Standard reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2757,9 +2091,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO3StdReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2801,9 +2133,7 @@ them) or `intelligence` (left to the model). The registry documents no default.
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO3StdReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video.
 
 RunningHub's default: `false`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -2823,9 +2153,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
+    ///One of `auto`, `small`, `medium` or `large`: the values of a `movementAmplitude` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2838,38 +2166,41 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         PartialEq,
         PartialOrd
     )]
-    pub enum KlingVideoO3StdReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
+    pub enum MovementAmplitude {
+        #[serde(rename = "auto")]
+        Auto,
+        #[serde(rename = "small")]
+        Small,
+        #[serde(rename = "medium")]
+        Medium,
+        #[serde(rename = "large")]
+        Large,
     }
-    impl ::std::fmt::Display for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    impl ::std::fmt::Display for MovementAmplitude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
+                Self::Auto => f.write_str("auto"),
+                Self::Small => f.write_str("small"),
+                Self::Medium => f.write_str("medium"),
+                Self::Large => f.write_str("large"),
             }
         }
     }
-    impl ::std::str::FromStr for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    impl ::std::str::FromStr for MovementAmplitude {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
+                "auto" => Ok(Self::Auto),
+                "small" => Ok(Self::Small),
+                "medium" => Ok(Self::Medium),
+                "large" => Ok(Self::Large),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    impl ::std::convert::TryFrom<&str> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -2877,67 +2208,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry documents no default.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3StdReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO3StdReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3StdReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3StdReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3StdReferenceToVideoRequestShotType {
+    impl ::std::convert::TryFrom<::std::string::String> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2976,7 +2247,7 @@ sample uses `@woman1` for a person and `@b1` for a background).
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: PixverseC1ReferenceToVideoRequestResolution,
+        pub resolution: Resolution360p540p720p1080p,
         /**Random seed, for reproducible results; leave it out for a random one. The
 registry allows -1 as well, presumably also meaning random.
 
@@ -3071,9 +2342,16 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
+    ///Names the task to look up.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct QueryTaskRequest {
+        /**The task id returned by the submit: a 19-digit number carried as a string,
+which must never be converted to a floating-point number.
+*/
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    ///One of `adaptive`, `16:9`, `4:3`, `1:1`, `3:4`, `9:16` or `21:9`: the values of a `ratio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3086,7 +2364,82 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum PixverseC1ReferenceToVideoRequestResolution {
+    pub enum Ratio {
+        #[serde(rename = "adaptive")]
+        Adaptive,
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "21:9")]
+        X219,
+    }
+    impl ::std::fmt::Display for Ratio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Adaptive => f.write_str("adaptive"),
+                Self::X169 => f.write_str("16:9"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X11 => f.write_str("1:1"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X219 => f.write_str("21:9"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Ratio {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "adaptive" => Ok(Self::Adaptive),
+                "16:9" => Ok(Self::X169),
+                "4:3" => Ok(Self::X43),
+                "1:1" => Ok(Self::X11),
+                "3:4" => Ok(Self::X34),
+                "9:16" => Ok(Self::X916),
+                "21:9" => Ok(Self::X219),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Ratio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Ratio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `360p`, `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Resolution360p540p720p1080p {
         #[serde(rename = "360p")]
         X360p,
         #[serde(rename = "540p")]
@@ -3096,7 +2449,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         #[serde(rename = "1080p")]
         X1080p,
     }
-    impl ::std::fmt::Display for PixverseC1ReferenceToVideoRequestResolution {
+    impl ::std::fmt::Display for Resolution360p540p720p1080p {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::X360p => f.write_str("360p"),
@@ -3106,7 +2459,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::str::FromStr for PixverseC1ReferenceToVideoRequestResolution {
+    impl ::std::str::FromStr for Resolution360p540p720p1080p {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -3120,7 +2473,78 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for PixverseC1ReferenceToVideoRequestResolution {
+    impl ::std::convert::TryFrom<&str> for Resolution360p540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution360p540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `480p`, `720p`, `native1080p`, `1080p`, `2k` or `4k`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Resolution480p720pNative1080p1080p2k4k {
+        #[serde(rename = "480p")]
+        X480p,
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "native1080p")]
+        Native1080p,
+        #[serde(rename = "1080p")]
+        X1080p,
+        #[serde(rename = "2k")]
+        X2k,
+        #[serde(rename = "4k")]
+        X4k,
+    }
+    impl ::std::fmt::Display for Resolution480p720pNative1080p1080p2k4k {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X480p => f.write_str("480p"),
+                Self::X720p => f.write_str("720p"),
+                Self::Native1080p => f.write_str("native1080p"),
+                Self::X1080p => f.write_str("1080p"),
+                Self::X2k => f.write_str("2k"),
+                Self::X4k => f.write_str("4k"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Resolution480p720pNative1080p1080p2k4k {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "480p" => Ok(Self::X480p),
+                "720p" => Ok(Self::X720p),
+                "native1080p" => Ok(Self::Native1080p),
+                "1080p" => Ok(Self::X1080p),
+                "2k" => Ok(Self::X2k),
+                "4k" => Ok(Self::X4k),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Resolution480p720pNative1080p1080p2k4k {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -3129,7 +2553,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for PixverseC1ReferenceToVideoRequestResolution {
+    for Resolution480p720pNative1080p1080p2k4k {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -3137,14 +2561,174 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    ///Names the task to look up.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct QueryTaskRequest {
-        /**The task id returned by the submit: a 19-digit number carried as a string,
-which must never be converted to a floating-point number.
-*/
-        #[serde(rename = "taskId")]
-        pub task_id: ::std::string::String,
+    ///One of `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Resolution540p720p1080p {
+        #[serde(rename = "540p")]
+        X540p,
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "1080p")]
+        X1080p,
+    }
+    impl ::std::fmt::Display for Resolution540p720p1080p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X540p => f.write_str("540p"),
+                Self::X720p => f.write_str("720p"),
+                Self::X1080p => f.write_str("1080p"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Resolution540p720p1080p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "540p" => Ok(Self::X540p),
+                "720p" => Ok(Self::X720p),
+                "1080p" => Ok(Self::X1080p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Resolution540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Resolution720p1080p {
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "1080p")]
+        X1080p,
+    }
+    impl ::std::fmt::Display for Resolution720p1080p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X720p => f.write_str("720p"),
+                Self::X1080p => f.write_str("1080p"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Resolution720p1080p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "720p" => Ok(Self::X720p),
+                "1080p" => Ok(Self::X1080p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Resolution720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `720p` or `480p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Resolution720p480p {
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "480p")]
+        X480p,
+    }
+    impl ::std::fmt::Display for Resolution720p480p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X720p => f.write_str("720p"),
+                Self::X480p => f.write_str("480p"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Resolution720p480p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "720p" => Ok(Self::X720p),
+                "480p" => Ok(Self::X480p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Resolution720p480p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution720p480p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
     }
     /**Request body of the RH Art Video G reference-to-video (official channel) model.
 */
@@ -3168,7 +2752,7 @@ At most 2048 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoGOfficialReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p480p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3234,65 +2818,6 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoGOfficialReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "480p")]
-        X480p,
-    }
-    impl ::std::fmt::Display for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X480p => f.write_str("480p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "480p" => Ok(Self::X480p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the SparkVideo 2.0 Fast multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct RhartVideoSparkvideo20FastMultimodalVideoRequest {
@@ -3314,7 +2839,7 @@ edition's text), but its options list has no such value, so only the listed
 values are accepted here.
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: RhartVideoSparkvideo20FastMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -3343,15 +2868,13 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            RhartVideoSparkvideo20FastMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Output resolution. Going by the registry's note on the Seedance 2.0 global
 endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
 and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoSparkvideo20FastMultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -3377,269 +2900,6 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string. The registry's text also
-mentions an automatic length chosen by the model (written `-1` in the Fast
-edition's text), but its options list has no such value, so only the listed
-values are accepted here.
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. Going by the registry's note on the Seedance 2.0 global
-endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
-and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the SparkVideo 2.0 multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3662,7 +2922,7 @@ edition's text), but its options list has no such value, so only the listed
 values are accepted here.
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: RhartVideoSparkvideo20MultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -3691,15 +2951,13 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            RhartVideoSparkvideo20MultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Output resolution. Going by the registry's note on the Seedance 2.0 global
 endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
 and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoSparkvideo20MultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -3725,265 +2983,6 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string. The registry's text also
-mentions an automatic length chosen by the model (written `-1` in the Fast
-edition's text), but its options list has no such value, so only the listed
-values are accepted here.
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. Going by the registry's note on the Seedance 2.0 global
-endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
-and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Request body of the RH Art Video V3.1 Pro reference-to-video (official channel)
 model.
@@ -4126,7 +3125,7 @@ At most 5000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: SeedanceV1LiteReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p480p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4363,9 +3362,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
+    ///One of `customize` or `intelligence`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4378,34 +3375,33 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum SeedanceV1LiteReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "480p")]
-        X480p,
+    pub enum ShotTypeCustomizeIntelligence {
+        #[serde(rename = "customize")]
+        Customize,
+        #[serde(rename = "intelligence")]
+        Intelligence,
     }
-    impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestResolution {
+    impl ::std::fmt::Display for ShotTypeCustomizeIntelligence {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X480p => f.write_str("480p"),
+                Self::Customize => f.write_str("customize"),
+                Self::Intelligence => f.write_str("intelligence"),
             }
         }
     }
-    impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestResolution {
+    impl ::std::str::FromStr for ShotTypeCustomizeIntelligence {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "720p" => Ok(Self::X720p),
-                "480p" => Ok(Self::X480p),
+                "customize" => Ok(Self::Customize),
+                "intelligence" => Ok(Self::Intelligence),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for SeedanceV1LiteReferenceToVideoRequestResolution {
+    impl ::std::convert::TryFrom<&str> for ShotTypeCustomizeIntelligence {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4414,7 +3410,149 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for SeedanceV1LiteReferenceToVideoRequestResolution {
+    for ShotTypeCustomizeIntelligence {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `single` or `multi`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ShotTypeSingleMulti {
+        #[serde(rename = "single")]
+        Single,
+        #[serde(rename = "multi")]
+        Multi,
+    }
+    impl ::std::fmt::Display for ShotTypeSingleMulti {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Single => f.write_str("single"),
+                Self::Multi => f.write_str("multi"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShotTypeSingleMulti {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "single" => Ok(Self::Single),
+                "multi" => Ok(Self::Multi),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShotTypeSingleMulti {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShotTypeSingleMulti {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1280*720`, `720*1280`, `960*960`, `1088*832`, `832*1088`, `1920*1080`, `1080*1920`, `1440*1440`, `1632*1248` or `1248*1632`: the values of a `size` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Size {
+        #[serde(rename = "1280*720")]
+        X1280720,
+        #[serde(rename = "720*1280")]
+        X7201280,
+        #[serde(rename = "960*960")]
+        X960960,
+        #[serde(rename = "1088*832")]
+        X1088832,
+        #[serde(rename = "832*1088")]
+        X8321088,
+        #[serde(rename = "1920*1080")]
+        X19201080,
+        #[serde(rename = "1080*1920")]
+        X10801920,
+        #[serde(rename = "1440*1440")]
+        X14401440,
+        #[serde(rename = "1632*1248")]
+        X16321248,
+        #[serde(rename = "1248*1632")]
+        X12481632,
+    }
+    impl ::std::fmt::Display for Size {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1280720 => f.write_str("1280*720"),
+                Self::X7201280 => f.write_str("720*1280"),
+                Self::X960960 => f.write_str("960*960"),
+                Self::X1088832 => f.write_str("1088*832"),
+                Self::X8321088 => f.write_str("832*1088"),
+                Self::X19201080 => f.write_str("1920*1080"),
+                Self::X10801920 => f.write_str("1080*1920"),
+                Self::X14401440 => f.write_str("1440*1440"),
+                Self::X16321248 => f.write_str("1632*1248"),
+                Self::X12481632 => f.write_str("1248*1632"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Size {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1280*720" => Ok(Self::X1280720),
+                "720*1280" => Ok(Self::X7201280),
+                "960*960" => Ok(Self::X960960),
+                "1088*832" => Ok(Self::X1088832),
+                "832*1088" => Ok(Self::X8321088),
+                "1920*1080" => Ok(Self::X19201080),
+                "1080*1920" => Ok(Self::X10801920),
+                "1440*1440" => Ok(Self::X14401440),
+                "1632*1248" => Ok(Self::X16321248),
+                "1248*1632" => Ok(Self::X12481632),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Size {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Size {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4432,9 +3570,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            SkyreelsV3ReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
         /**Length of the video in seconds.
 
 RunningHub's default: `5`, applied by the server when the field is omitted; the client sends the field only when it is set.
@@ -4459,76 +3595,6 @@ At most 2048 characters.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the SkyReels V4 omni-reference video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SkyreelsV4OmniReferenceRequest {
@@ -4540,9 +3606,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            SkyreelsV4OmniReferenceRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
         /**Length of the video in seconds. The registry says a reference video would
 override it (with at most 10 seconds); this spec has no field for one.
 
@@ -4579,77 +3643,6 @@ RunningHub documents `false` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video. The registry says it is ignored when
-reference videos are given, which this spec has no field for.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum SkyreelsV4OmniReferenceRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for SkyreelsV4OmniReferenceRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Output resolution, named by the height of the frame in pixels.
 
@@ -4706,6 +3699,61 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for SkyreelsV4OmniReferenceRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `general` or `anime`: the values of a `style` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum Style {
+        #[serde(rename = "general")]
+        General,
+        #[serde(rename = "anime")]
+        Anime,
+    }
+    impl ::std::fmt::Display for Style {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::General => f.write_str("general"),
+                Self::Anime => f.write_str("anime"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for Style {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "general" => Ok(Self::General),
+                "anime" => Ok(Self::Anime),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Style {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Style {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4877,7 +3925,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2ProFastRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -4888,7 +3936,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2ProFastRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -4897,228 +3945,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2ProFastRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5130,7 +3962,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2ProRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5141,7 +3973,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -5150,232 +3982,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Turbo image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5387,7 +3999,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2TurboRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5398,7 +4010,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -5407,232 +4019,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro Fast image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5648,7 +4040,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduImageToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50
 MB.
@@ -5666,186 +4058,12 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduImageToVideoQ3ProFastRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -5859,7 +4077,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5881,120 +4099,6 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Output resolution, named by the height of the frame in pixels; `2k` is the
 highest setting, above 1080p.
@@ -6079,7 +4183,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -6094,188 +4198,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -6287,14 +4215,12 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduReferenceToVideoQ2ProRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To10>,
         /**Optional reference images: up to 7 URLs (an upload's download URL, a public URL
 or a `data:` URI), each a JPEG or PNG image of at most 50 MB.
 
@@ -6313,9 +4239,7 @@ RunningHub's default: `"auto"`, applied by the server when the field is omitted;
             rename = "movementAmplitude",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub movement_amplitude: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestMovementAmplitude,
-        >,
+        pub movement_amplitude: ::std::option::Option<MovementAmplitude>,
         /**What the video should show, in Chinese or English, referring to the inputs by
 position: RunningHub's sample writes `@图1` for the first image and `@视频1` for
 the first video.
@@ -6326,9 +4250,7 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution540p720p1080p>,
         /**Optional reference videos: up to 2 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP4, AVI or MOV video of at most 100 MB.
 
@@ -6341,296 +4263,6 @@ At most 2 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub's default: `"auto"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ViduReferenceToVideoQ2Request {
@@ -6638,11 +4270,11 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
 
 RunningHub documents `"3:4"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduReferenceToVideoQ2RequestAspectRatio,
+        pub aspect_ratio: AspectRatio16x9Or9x16Or4x3Or3x4Or1x1,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduReferenceToVideoQ2RequestDuration,
+        pub duration: Duration1To10,
         /**Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an
 upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image
 of at most 50 MB.
@@ -6655,7 +4287,7 @@ From 1 to 7 items.*/
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduReferenceToVideoQ2RequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What the video should show, in Chinese or English: the subjects of the reference
 images, their action and the camera work.
 
@@ -6664,302 +4296,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"1080p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ2RequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"3:4"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"1080p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Mix reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -6973,7 +4315,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ3MixRequestAspectRatio,
+            AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto,
         >,
         /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
 is silent (`"false"`). Sent as a string, like the `audio` of
@@ -6981,7 +4323,7 @@ is silent (`"false"`). Sent as a string, like the `audio` of
 
 RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio: ::std::option::Option<ViduReferenceToVideoQ3MixRequestAudio>,
+        pub audio: ::std::option::Option<Audio>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -7005,205 +4347,12 @@ At most 5000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ3MixRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
-the reference images.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "auto")]
-        Auto,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-                Self::Auto => f.write_str("auto"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                "auto" => Ok(Self::Auto),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
-is silent (`"false"`). Sent as a string, like the `audio` of
-`vidu_reference_to_video_q3` and unlike the other Vidu Q3 endpoints.
-
-RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestAudio {
-        #[serde(rename = "true")]
-        True,
-        #[serde(rename = "false")]
-        False,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestAudio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::True => f.write_str("true"),
-                Self::False => f.write_str("false"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestAudio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "true" => Ok(Self::True),
-                "false" => Ok(Self::False),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -7217,7 +4366,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ3RequestAspectRatio,
+            AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto,
         >,
         /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
 is silent (`"false"`). Sent as a string, not a JSON boolean: this endpoint
@@ -7225,7 +4374,7 @@ differs from the other Vidu Q3 endpoints here.
 
 RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio: ::std::option::Option<ViduReferenceToVideoQ3RequestAudio>,
+        pub audio: ::std::option::Option<Audio>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -7248,209 +4397,12 @@ At most 5000 characters.*/
         /**Output resolution (height of the frame in pixels).
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ3RequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
-the reference images.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "auto")]
-        Auto,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-                Self::Auto => f.write_str("auto"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                "auto" => Ok(Self::Auto),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
-is silent (`"false"`). Sent as a string, not a JSON boolean: this endpoint
-differs from the other Vidu Q3 endpoints here.
-
-RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestAudio {
-        #[serde(rename = "true")]
-        True,
-        #[serde(rename = "false")]
-        False,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestAudio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::True => f.write_str("true"),
-                Self::False => f.write_str("false"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestAudio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "true" => Ok(Self::True),
-                "false" => Ok(Self::False),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution (height of the frame in pixels).
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -7462,7 +4414,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2ProFastRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -7478,7 +4430,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2ProFastRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -7487,221 +4439,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2ProFastRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -7713,7 +4456,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2ProRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -7729,7 +4472,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -7738,224 +4481,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -7967,7 +4498,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2TurboRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -7983,7 +4514,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -7992,224 +4523,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -8225,7 +4544,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduStartEndToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50
 MB.
@@ -8248,187 +4567,12 @@ At most 5000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduStartEndToVideoQ3ProFastRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -8442,7 +4586,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -8458,7 +4602,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ3ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English; it can also describe speech, sound effects
 and music, which are rendered when `audio` is on.
@@ -8468,256 +4612,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ3ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -8731,7 +4631,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -8747,7 +4647,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ3TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English; it can also describe speech, sound effects
 and music, which are rendered when `audio` is on.
@@ -8757,256 +4657,12 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro Fast text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -9018,9 +4674,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            ViduTextToVideoQ3ProFastRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9032,7 +4686,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduTextToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9043,254 +4697,12 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<ViduTextToVideoQ3ProFastRequestResolution>,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Pro text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -9299,7 +4711,7 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoQ3ProRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9309,7 +4721,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9319,326 +4731,17 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoQ3ProRequestResolution,
+        pub resolution: Resolution360p540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoQ3ProRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestResolution {
-        #[serde(rename = "360p")]
-        X360p,
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X360p => f.write_str("360p"),
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "360p" => Ok(Self::X360p),
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q3 Turbo text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -9647,7 +4750,7 @@ RunningHub documents `"general"` as the default, but the field is required.*/
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoQ3TurboRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9657,7 +4760,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9667,322 +4770,17 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoQ3TurboRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///Request body of the Vidu Q2 text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -9991,17 +4789,17 @@ RunningHub documents `"general"` as the default, but the field is required.*/
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoRequestDuration,
+        pub duration: Duration1To10,
         /**How strongly the subjects and the camera move: `auto` leaves it to the model;
 `small`, `medium` and `large` ask for increasingly strong motion.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduTextToVideoRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English.
 
@@ -10010,364 +4808,17 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ViduTextToVideoRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Optional URL that RunningHub calls with a `POST` when the task ends. The body is
 `{"event": "TASK_END", "taskId": …, "eventData": …}`, where `eventData` is the task
@@ -10446,6 +4897,194 @@ quickly; slow answers are retried.
             }
         }
     }
+    ///The type of [`AlibabaHappyhorse10ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type AlibabaHappyhorse10ReferenceToVideoRequestResolution = Resolution720p1080p;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::duration`]: the shared option set [`Duration2To10`].
+    pub type AlibabaWan26ReferenceToVideoFlashRequestDuration = Duration2To10;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    pub type AlibabaWan26ReferenceToVideoFlashRequestShotType = ShotTypeSingleMulti;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::size`]: the shared option set [`Size`].
+    pub type AlibabaWan26ReferenceToVideoFlashRequestSize = Size;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    pub type AlibabaWan26ReferenceToVideoRequestDuration = Duration2To10;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    pub type AlibabaWan26ReferenceToVideoRequestShotType = ShotTypeSingleMulti;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::size`]: the shared option set [`Size`].
+    pub type AlibabaWan26ReferenceToVideoRequestSize = Size;
+    ///The type of [`AlibabaWan27ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    pub type AlibabaWan27ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`AlibabaWan27ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    pub type AlibabaWan27ReferenceToVideoRequestDuration = Duration2To10;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots = ConversionSlots;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots = ConversionSlots;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`KlingVideoO34kReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    pub type KlingVideoO34kReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO34kReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    pub type KlingVideoO34kReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`KlingVideoO3ProReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    pub type KlingVideoO3ProReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO3ProReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    pub type KlingVideoO3ProReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`KlingVideoO3StdReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    pub type KlingVideoO3StdReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO3StdReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    pub type KlingVideoO3StdReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`PixverseC1ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    pub type PixverseC1ReferenceToVideoRequestResolution = Resolution360p540p720p1080p;
+    ///The type of [`RhartVideoGOfficialReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    pub type RhartVideoGOfficialReferenceToVideoRequestResolution = Resolution720p480p;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestRatio = Ratio;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`SeedanceV1LiteReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    pub type SeedanceV1LiteReferenceToVideoRequestResolution = Resolution720p480p;
+    ///The type of [`SkyreelsV3ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    pub type SkyreelsV3ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`SkyreelsV4OmniReferenceRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    pub type SkyreelsV4OmniReferenceRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduImageToVideoQ2ProFastRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduImageToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduImageToVideoQ2ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduImageToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduImageToVideoQ2ProRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduImageToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduImageToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduImageToVideoQ2TurboRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduImageToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduImageToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduImageToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduImageToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduImageToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduImageToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduImageToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduImageToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduImageToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    pub type ViduReferenceToVideoQ2ProRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduReferenceToVideoQ2ProRequestDuration = Duration1To10;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduReferenceToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduReferenceToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ2Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    pub type ViduReferenceToVideoQ2RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduReferenceToVideoQ2Request::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduReferenceToVideoQ2RequestDuration = Duration1To10;
+    ///The type of [`ViduReferenceToVideoQ2Request::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduReferenceToVideoQ2RequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduReferenceToVideoQ2Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduReferenceToVideoQ2RequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    pub type ViduReferenceToVideoQ3MixRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::audio`]: the shared option set [`Audio`].
+    pub type ViduReferenceToVideoQ3MixRequestAudio = Audio;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduReferenceToVideoQ3MixRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduReferenceToVideoQ3Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    pub type ViduReferenceToVideoQ3RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
+    ///The type of [`ViduReferenceToVideoQ3Request::audio`]: the shared option set [`Audio`].
+    pub type ViduReferenceToVideoQ3RequestAudio = Audio;
+    ///The type of [`ViduReferenceToVideoQ3Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduReferenceToVideoQ3RequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To8`].
+    pub type ViduStartEndToVideoQ2ProFastRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduStartEndToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduStartEndToVideoQ2ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To8`].
+    pub type ViduStartEndToVideoQ2ProRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduStartEndToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduStartEndToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To8`].
+    pub type ViduStartEndToVideoQ2TurboRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduStartEndToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduStartEndToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduStartEndToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduStartEndToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduStartEndToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduStartEndToVideoQ3ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduStartEndToVideoQ3ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduStartEndToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduStartEndToVideoQ3TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduStartEndToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    pub type ViduTextToVideoQ3ProFastRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduTextToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    pub type ViduTextToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    pub type ViduTextToVideoQ3ProRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduTextToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    pub type ViduTextToVideoQ3ProRequestResolution = Resolution360p540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProRequest::style`]: the shared option set [`Style`].
+    pub type ViduTextToVideoQ3ProRequestStyle = Style;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    pub type ViduTextToVideoQ3TurboRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    pub type ViduTextToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduTextToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::style`]: the shared option set [`Style`].
+    pub type ViduTextToVideoQ3TurboRequestStyle = Style;
+    ///The type of [`ViduTextToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    pub type ViduTextToVideoRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoRequest::duration`]: the shared option set [`Duration1To10`].
+    pub type ViduTextToVideoRequestDuration = Duration1To10;
+    ///The type of [`ViduTextToVideoRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    pub type ViduTextToVideoRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduTextToVideoRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    pub type ViduTextToVideoRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoRequest::style`]: the shared option set [`Style`].
+    pub type ViduTextToVideoRequestStyle = Style;
 }
 #[derive(Clone, Debug)]
 /**Client for RunningHub standard-model API
