@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///Request body of the Alibaba HappyHorse 1.0 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub struct AlibabaHappyhorse10ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -68,6 +69,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -80,6 +82,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -91,6 +94,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -106,6 +110,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -115,6 +120,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -139,6 +145,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         #[serde(rename = "3")]
         X3,
@@ -167,6 +174,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "15")]
         X15,
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -186,6 +194,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -209,6 +218,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -218,6 +228,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -229,6 +240,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
     }
     ///Request body of the Alibaba Wan 2.6 Flash reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoFlashRequest {
         /**Whether the video is generated with sound.
 
@@ -292,6 +304,7 @@ At most 3 items.*/
     }
     ///Request body of the Alibaba Wan 2.6 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
@@ -351,6 +364,7 @@ At most 3 items.*/
     }
     ///Request body of the Alibaba Wan 2.7 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan27ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -445,12 +459,14 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-wan")]
     pub enum AlibabaWan27ReferenceToVideoRequestResolution {
         #[serde(rename = "720P")]
         X720p,
         #[serde(rename = "1080P")]
         X1080p,
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -459,6 +475,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -471,6 +488,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaWan27ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -480,6 +498,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaWan27ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -502,6 +521,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum AspectRatio16x9Or9x16Or1x1 {
         #[serde(rename = "16:9")]
         X169,
@@ -510,6 +530,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -519,6 +540,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -532,6 +554,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -540,6 +563,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String> for AspectRatio16x9Or9x16Or1x1 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -561,6 +585,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     pub enum AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
         #[serde(rename = "16:9")]
         X169,
@@ -573,6 +598,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         #[serde(rename = "3:4")]
         X34,
     }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -584,6 +610,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -599,6 +626,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -607,6 +635,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     impl ::std::convert::TryFrom<::std::string::String>
     for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
         type Error = self::error::ConversionError;
@@ -629,6 +658,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
         #[serde(rename = "16:9")]
         X169,
@@ -641,6 +671,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -652,6 +683,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -667,6 +699,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -675,6 +708,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
         type Error = self::error::ConversionError;
@@ -697,6 +731,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
         #[serde(rename = "16:9")]
         X169,
@@ -711,6 +746,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         #[serde(rename = "auto")]
         Auto,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -723,6 +759,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -739,6 +776,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -747,6 +785,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
         type Error = self::error::ConversionError;
@@ -769,6 +808,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
         #[serde(rename = "4:3")]
         X43,
@@ -781,6 +821,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -792,6 +833,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -807,6 +849,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -815,6 +858,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
         type Error = self::error::ConversionError;
@@ -837,12 +881,14 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Audio {
         #[serde(rename = "true")]
         True,
         #[serde(rename = "false")]
         False,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Audio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -851,6 +897,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Audio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -863,6 +910,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Audio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -871,6 +919,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Audio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -881,6 +930,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
     }
     ///Request body of the Seedance 2.0 Fast multimodal video (global) model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB.
@@ -994,6 +1044,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         #[serde(rename = "480p")]
         X480p,
@@ -1006,6 +1057,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         #[serde(rename = "4k")]
         X4k,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1018,6 +1070,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Err = self::error::ConversionError;
@@ -1034,6 +1087,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1043,6 +1097,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1054,6 +1109,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Seedance 2.0 multimodal video (global) model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB.
@@ -1164,6 +1220,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum ConversionSlots {
         #[serde(rename = "all")]
         All,
@@ -1192,6 +1249,7 @@ At most 3 items.*/
         #[serde(rename = "video3")]
         Video3,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for ConversionSlots {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1211,6 +1269,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for ConversionSlots {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1234,6 +1293,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1242,6 +1302,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1263,6 +1324,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Duration1To10 {
         #[serde(rename = "1")]
         X1,
@@ -1285,6 +1347,7 @@ At most 3 items.*/
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To10 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1301,6 +1364,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Duration1To10 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1321,6 +1385,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Duration1To10 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1329,6 +1394,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Duration1To10 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1350,6 +1416,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Duration1To16 {
         #[serde(rename = "1")]
         X1,
@@ -1384,6 +1451,7 @@ At most 3 items.*/
         #[serde(rename = "16")]
         X16,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To16 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1406,6 +1474,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Duration1To16 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1432,6 +1501,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Duration1To16 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1440,6 +1510,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Duration1To16 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1461,6 +1532,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Duration1To8 {
         #[serde(rename = "1")]
         X1,
@@ -1479,6 +1551,7 @@ At most 3 items.*/
         #[serde(rename = "8")]
         X8,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To8 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1493,6 +1566,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Duration1To8 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1511,6 +1585,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Duration1To8 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1519,6 +1594,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Duration1To8 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1540,6 +1616,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-wan")]
     pub enum Duration2To10 {
         #[serde(rename = "2")]
         X2,
@@ -1560,6 +1637,7 @@ At most 3 items.*/
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for Duration2To10 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1575,6 +1653,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::str::FromStr for Duration2To10 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1594,6 +1673,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<&str> for Duration2To10 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1602,6 +1682,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<::std::string::String> for Duration2To10 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1623,6 +1704,7 @@ At most 3 items.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Duration4To15 {
         #[serde(rename = "4")]
         X4,
@@ -1649,6 +1731,7 @@ At most 3 items.*/
         #[serde(rename = "15")]
         X15,
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Duration4To15 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1667,6 +1750,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::str::FromStr for Duration4To15 {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1689,6 +1773,7 @@ At most 3 items.*/
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<&str> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1697,6 +1782,7 @@ At most 3 items.*/
             value.parse()
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<::std::string::String> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1707,6 +1793,7 @@ At most 3 items.*/
     }
     ///Request body of the Kling O1 Standard reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO1StdRefrenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -1768,6 +1855,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         #[serde(rename = "1:1")]
         X11,
@@ -1776,6 +1864,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
         #[serde(rename = "16:9")]
         X169,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1785,6 +1874,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1798,6 +1888,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str>
     for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -1807,6 +1898,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -1831,12 +1923,14 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestDuration {
         #[serde(rename = "5")]
         X5,
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1845,6 +1939,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1857,6 +1952,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str>
     for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -1866,6 +1962,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -1891,12 +1988,14 @@ RunningHub documents `"std"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestMode {
         #[serde(rename = "std")]
         Std,
         #[serde(rename = "pro")]
         Pro,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1905,6 +2004,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1917,6 +2017,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str> for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1925,6 +2026,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Error = self::error::ConversionError;
@@ -1936,6 +2038,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
     }
     ///Request body of the Kling O3 4K reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO34kReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2011,6 +2114,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
     }
     ///Request body of the Kling O3 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO3ProReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2083,6 +2187,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
     }
     ///Request body of the Kling O3 Standard reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO3StdReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2166,6 +2271,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum MovementAmplitude {
         #[serde(rename = "auto")]
         Auto,
@@ -2176,6 +2282,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         #[serde(rename = "large")]
         Large,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for MovementAmplitude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2186,6 +2293,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for MovementAmplitude {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2200,6 +2308,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2208,6 +2317,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2218,6 +2328,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
     }
     ///Request body of the PixVerse C1 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "pixverse")]
     pub struct PixverseC1ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2275,6 +2386,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "pixverse")]
     pub enum PixverseC1ReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -2293,6 +2405,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
         #[serde(rename = "21:9")]
         X219,
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::fmt::Display for PixverseC1ReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2307,6 +2420,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::str::FromStr for PixverseC1ReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2325,6 +2439,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::convert::TryFrom<&str> for PixverseC1ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2333,6 +2448,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for PixverseC1ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -2364,6 +2480,7 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Ratio {
         #[serde(rename = "adaptive")]
         Adaptive,
@@ -2380,6 +2497,7 @@ which must never be converted to a floating-point number.
         #[serde(rename = "21:9")]
         X219,
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Ratio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2393,6 +2511,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::str::FromStr for Ratio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2410,6 +2529,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<&str> for Ratio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2418,6 +2538,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<::std::string::String> for Ratio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2439,6 +2560,7 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
     pub enum Resolution360p540p720p1080p {
         #[serde(rename = "360p")]
         X360p,
@@ -2449,6 +2571,7 @@ which must never be converted to a floating-point number.
         #[serde(rename = "1080p")]
         X1080p,
     }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
     impl ::std::fmt::Display for Resolution360p540p720p1080p {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2459,6 +2582,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
     impl ::std::str::FromStr for Resolution360p540p720p1080p {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2473,6 +2597,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
     impl ::std::convert::TryFrom<&str> for Resolution360p540p720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2481,6 +2606,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
     impl ::std::convert::TryFrom<::std::string::String> for Resolution360p540p720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2502,6 +2628,7 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Resolution480p720pNative1080p1080p2k4k {
         #[serde(rename = "480p")]
         X480p,
@@ -2516,6 +2643,7 @@ which must never be converted to a floating-point number.
         #[serde(rename = "4k")]
         X4k,
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Resolution480p720pNative1080p1080p2k4k {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2528,6 +2656,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::str::FromStr for Resolution480p720pNative1080p1080p2k4k {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2544,6 +2673,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<&str> for Resolution480p720pNative1080p1080p2k4k {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2552,6 +2682,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::convert::TryFrom<::std::string::String>
     for Resolution480p720pNative1080p1080p2k4k {
         type Error = self::error::ConversionError;
@@ -2574,6 +2705,7 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Resolution540p720p1080p {
         #[serde(rename = "540p")]
         X540p,
@@ -2582,6 +2714,7 @@ which must never be converted to a floating-point number.
         #[serde(rename = "1080p")]
         X1080p,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Resolution540p720p1080p {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2591,6 +2724,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Resolution540p720p1080p {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2604,6 +2738,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Resolution540p720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2612,6 +2747,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Resolution540p720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2633,12 +2769,14 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     pub enum Resolution720p1080p {
         #[serde(rename = "720p")]
         X720p,
         #[serde(rename = "1080p")]
         X1080p,
     }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     impl ::std::fmt::Display for Resolution720p1080p {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2647,6 +2785,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     impl ::std::str::FromStr for Resolution720p1080p {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2659,6 +2798,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     impl ::std::convert::TryFrom<&str> for Resolution720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2667,6 +2807,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     impl ::std::convert::TryFrom<::std::string::String> for Resolution720p1080p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2688,12 +2829,14 @@ which must never be converted to a floating-point number.
         PartialEq,
         PartialOrd
     )]
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     pub enum Resolution720p480p {
         #[serde(rename = "720p")]
         X720p,
         #[serde(rename = "480p")]
         X480p,
     }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     impl ::std::fmt::Display for Resolution720p480p {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2702,6 +2845,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     impl ::std::str::FromStr for Resolution720p480p {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2714,6 +2858,7 @@ which must never be converted to a floating-point number.
             }
         }
     }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     impl ::std::convert::TryFrom<&str> for Resolution720p480p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2722,6 +2867,7 @@ which must never be converted to a floating-point number.
             value.parse()
         }
     }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     impl ::std::convert::TryFrom<::std::string::String> for Resolution720p480p {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2733,6 +2879,7 @@ which must never be converted to a floating-point number.
     /**Request body of the RH Art Video G reference-to-video (official channel) model.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "rhart-video")]
     pub struct RhartVideoGOfficialReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string: `"6"` or `"10"`.
 
@@ -2774,12 +2921,14 @@ RunningHub documents `"6"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "rhart-video")]
     pub enum RhartVideoGOfficialReferenceToVideoRequestDuration {
         #[serde(rename = "6")]
         X6,
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display for RhartVideoGOfficialReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2788,6 +2937,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::str::FromStr for RhartVideoGOfficialReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2800,6 +2950,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<&str>
     for RhartVideoGOfficialReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -2809,6 +2960,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RhartVideoGOfficialReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -2820,6 +2972,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
     }
     ///Request body of the SparkVideo 2.0 Fast multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20FastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 15 MB lasting 2 to 15
@@ -2903,6 +3056,7 @@ At most 3 items.*/
     }
     ///Request body of the SparkVideo 2.0 multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20MultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB lasting 2 to 15
@@ -2988,6 +3142,7 @@ At most 3 items.*/
 model.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "rhart-video")]
     pub struct RhartVideoV31ProOfficialReferenceToVideoRequest {
         /**Whether the video is generated with sound.
 
@@ -3043,6 +3198,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "rhart-video")]
     pub enum RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         #[serde(rename = "720p")]
         X720p,
@@ -3051,6 +3207,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         #[serde(rename = "4k")]
         X4k,
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3061,6 +3218,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::str::FromStr
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Err = self::error::ConversionError;
@@ -3075,6 +3233,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<&str>
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -3084,6 +3243,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -3095,6 +3255,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
     }
     ///Request body of the Seedance 1.0 Lite reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct SeedanceV1LiteReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -3147,6 +3308,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -3161,6 +3323,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3173,6 +3336,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3189,6 +3353,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -3198,6 +3363,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -3223,12 +3389,14 @@ RunningHub documents `"false"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         #[serde(rename = "false")]
         False,
         #[serde(rename = "true")]
         True,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3237,6 +3405,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3249,6 +3418,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Error = self::error::ConversionError;
@@ -3258,6 +3428,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Error = self::error::ConversionError;
@@ -3282,6 +3453,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestDuration {
         #[serde(rename = "2")]
         X2,
@@ -3306,6 +3478,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "12")]
         X12,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3323,6 +3496,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3344,6 +3518,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -3353,6 +3528,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -3375,12 +3551,14 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum ShotTypeCustomizeIntelligence {
         #[serde(rename = "customize")]
         Customize,
         #[serde(rename = "intelligence")]
         Intelligence,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for ShotTypeCustomizeIntelligence {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3389,6 +3567,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for ShotTypeCustomizeIntelligence {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3401,6 +3580,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str> for ShotTypeCustomizeIntelligence {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3409,6 +3589,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ShotTypeCustomizeIntelligence {
         type Error = self::error::ConversionError;
@@ -3431,12 +3612,14 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-wan")]
     pub enum ShotTypeSingleMulti {
         #[serde(rename = "single")]
         Single,
         #[serde(rename = "multi")]
         Multi,
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for ShotTypeSingleMulti {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3445,6 +3628,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::str::FromStr for ShotTypeSingleMulti {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3457,6 +3641,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<&str> for ShotTypeSingleMulti {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3465,6 +3650,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<::std::string::String> for ShotTypeSingleMulti {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3486,6 +3672,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-wan")]
     pub enum Size {
         #[serde(rename = "1280*720")]
         X1280720,
@@ -3508,6 +3695,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "1248*1632")]
         X12481632,
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for Size {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3524,6 +3712,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::str::FromStr for Size {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3544,6 +3733,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<&str> for Size {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3552,6 +3742,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<::std::string::String> for Size {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3562,6 +3753,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
     }
     ///Request body of the SkyReels V3 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "skyreels")]
     pub struct SkyreelsV3ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -3597,6 +3789,7 @@ At most 2048 characters.*/
     }
     ///Request body of the SkyReels V4 omni-reference video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "skyreels")]
     pub struct SkyreelsV4OmniReferenceRequest {
         /**Width-to-height ratio of the output video. The registry says it is ignored when
 reference videos are given, which this spec has no field for.
@@ -3659,6 +3852,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "skyreels")]
     pub enum SkyreelsV4OmniReferenceRequestResolution {
         #[serde(rename = "480p")]
         X480p,
@@ -3667,6 +3861,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         #[serde(rename = "1080p")]
         X1080p,
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::fmt::Display for SkyreelsV4OmniReferenceRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3676,6 +3871,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::str::FromStr for SkyreelsV4OmniReferenceRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3689,6 +3885,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::convert::TryFrom<&str> for SkyreelsV4OmniReferenceRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3697,6 +3894,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             value.parse()
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SkyreelsV4OmniReferenceRequestResolution {
         type Error = self::error::ConversionError;
@@ -3719,12 +3917,14 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum Style {
         #[serde(rename = "general")]
         General,
         #[serde(rename = "anime")]
         Anime,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Style {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3733,6 +3933,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for Style {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3745,6 +3946,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for Style {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3753,6 +3955,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String> for Style {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3917,6 +4120,7 @@ the message arrives under `message` or `msg`.
     }
     ///Request body of the Vidu Q2 Pro Fast image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
 
@@ -3954,6 +4158,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
 
@@ -3991,6 +4196,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Turbo image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
 
@@ -4028,6 +4234,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Pro Fast image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4067,6 +4274,7 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
     }
     ///Request body of the Vidu Q3 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4116,6 +4324,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum ViduImageToVideoQ3ProRequestResolution {
         #[serde(rename = "360p")]
         X360p,
@@ -4128,6 +4337,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         #[serde(rename = "2k")]
         X2k,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for ViduImageToVideoQ3ProRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4139,6 +4349,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for ViduImageToVideoQ3ProRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4154,6 +4365,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4162,6 +4374,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ViduImageToVideoQ3ProRequestResolution {
         type Error = self::error::ConversionError;
@@ -4173,6 +4386,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Turbo image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4207,6 +4421,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2ProRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4265,6 +4480,7 @@ At most 2 items.*/
     }
     ///Request body of the Vidu Q2 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2Request {
         /**Width-to-height ratio of the output video.
 
@@ -4305,6 +4521,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Mix reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3MixRequest {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
 the reference images.
@@ -4356,6 +4573,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3Request {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
 the reference images.
@@ -4406,6 +4624,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
 
@@ -4448,6 +4667,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
 
@@ -4490,6 +4710,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
 
@@ -4532,6 +4753,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4576,6 +4798,7 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
     }
     ///Request body of the Vidu Q3 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4621,6 +4844,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -4666,6 +4890,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Pro Fast text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProFastRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4706,6 +4931,7 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
     }
     ///Request body of the Vidu Q3 Pro text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4745,6 +4971,7 @@ RunningHub documents `"general"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Turbo text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3TurboRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4784,6 +5011,7 @@ RunningHub documents `"general"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q2 text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4837,28 +5065,106 @@ quickly; slow answers are retried.
         PartialOrd
     )]
     #[serde(transparent)]
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     pub struct WebhookUrl(pub ::std::string::String);
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::ops::Deref for WebhookUrl {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::convert::From<WebhookUrl> for ::std::string::String {
         fn from(value: WebhookUrl) -> Self {
             value.0
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for WebhookUrl {
         fn from(value: ::std::string::String) -> Self {
             Self(value)
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::fmt::Display for WebhookUrl {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::str::FromStr for WebhookUrl {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
@@ -4898,192 +5204,286 @@ quickly; slow answers are retried.
         }
     }
     ///The type of [`AlibabaHappyhorse10ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "alibaba-happyhorse")]
     pub type AlibabaHappyhorse10ReferenceToVideoRequestResolution = Resolution720p1080p;
     ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoFlashRequestDuration = Duration2To10;
     ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoFlashRequestShotType = ShotTypeSingleMulti;
     ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::size`]: the shared option set [`Size`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoFlashRequestSize = Size;
     ///The type of [`AlibabaWan26ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoRequestDuration = Duration2To10;
     ///The type of [`AlibabaWan26ReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoRequestShotType = ShotTypeSingleMulti;
     ///The type of [`AlibabaWan26ReferenceToVideoRequest::size`]: the shared option set [`Size`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan26ReferenceToVideoRequestSize = Size;
     ///The type of [`AlibabaWan27ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan27ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
     ///The type of [`AlibabaWan27ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
     pub type AlibabaWan27ReferenceToVideoRequestDuration = Duration2To10;
     ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots = ConversionSlots;
     ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration = Duration4To15;
     ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio = Ratio;
     ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots = ConversionSlots;
     ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalMultimodalVideoRequestDuration = Duration4To15;
     ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalMultimodalVideoRequestRatio = Ratio;
     ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "seedance")]
     pub type BytedanceSeedance20GlobalMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
     ///The type of [`KlingVideoO34kReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO34kReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
     ///The type of [`KlingVideoO34kReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO34kReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
     ///The type of [`KlingVideoO3ProReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO3ProReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
     ///The type of [`KlingVideoO3ProReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO3ProReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
     ///The type of [`KlingVideoO3StdReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO3StdReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
     ///The type of [`KlingVideoO3StdReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
     pub type KlingVideoO3StdReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
     ///The type of [`PixverseC1ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    #[cfg(feature = "pixverse")]
     pub type PixverseC1ReferenceToVideoRequestResolution = Resolution360p540p720p1080p;
     ///The type of [`RhartVideoGOfficialReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    #[cfg(feature = "rhart-video")]
     pub type RhartVideoGOfficialReferenceToVideoRequestResolution = Resolution720p480p;
     ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20FastMultimodalVideoRequestDuration = Duration4To15;
     ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20FastMultimodalVideoRequestRatio = Ratio;
     ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20FastMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
     ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20MultimodalVideoRequestDuration = Duration4To15;
     ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20MultimodalVideoRequestRatio = Ratio;
     ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "sparkvideo")]
     pub type RhartVideoSparkvideo20MultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
     ///The type of [`SeedanceV1LiteReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    #[cfg(feature = "seedance")]
     pub type SeedanceV1LiteReferenceToVideoRequestResolution = Resolution720p480p;
     ///The type of [`SkyreelsV3ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "skyreels")]
     pub type SkyreelsV3ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
     ///The type of [`SkyreelsV4OmniReferenceRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "skyreels")]
     pub type SkyreelsV4OmniReferenceRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
     ///The type of [`ViduImageToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProFastRequestDuration = Duration1To10;
     ///The type of [`ViduImageToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduImageToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProFastRequestResolution = Resolution720p1080p;
     ///The type of [`ViduImageToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProRequestDuration = Duration1To10;
     ///The type of [`ViduImageToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduImageToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2ProRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduImageToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2TurboRequestDuration = Duration1To10;
     ///The type of [`ViduImageToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduImageToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduImageToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ3ProFastRequestDuration = Duration1To16;
     ///The type of [`ViduImageToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ3ProFastRequestResolution = Resolution720p1080p;
     ///The type of [`ViduImageToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ3ProRequestDuration = Duration1To16;
     ///The type of [`ViduImageToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ3TurboRequestDuration = Duration1To16;
     ///The type of [`ViduImageToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduImageToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduReferenceToVideoQ2ProRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2ProRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
     ///The type of [`ViduReferenceToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2ProRequestDuration = Duration1To10;
     ///The type of [`ViduReferenceToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduReferenceToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2ProRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduReferenceToVideoQ2Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
     ///The type of [`ViduReferenceToVideoQ2Request::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2RequestDuration = Duration1To10;
     ///The type of [`ViduReferenceToVideoQ2Request::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2RequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduReferenceToVideoQ2Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ2RequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduReferenceToVideoQ3MixRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3MixRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
     ///The type of [`ViduReferenceToVideoQ3MixRequest::audio`]: the shared option set [`Audio`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3MixRequestAudio = Audio;
     ///The type of [`ViduReferenceToVideoQ3MixRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3MixRequestResolution = Resolution720p1080p;
     ///The type of [`ViduReferenceToVideoQ3Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
     ///The type of [`ViduReferenceToVideoQ3Request::audio`]: the shared option set [`Audio`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3RequestAudio = Audio;
     ///The type of [`ViduReferenceToVideoQ3Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduReferenceToVideoQ3RequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduStartEndToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProFastRequestDuration = Duration1To8;
     ///The type of [`ViduStartEndToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduStartEndToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProFastRequestResolution = Resolution720p1080p;
     ///The type of [`ViduStartEndToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProRequestDuration = Duration1To8;
     ///The type of [`ViduStartEndToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduStartEndToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2ProRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduStartEndToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2TurboRequestDuration = Duration1To8;
     ///The type of [`ViduStartEndToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduStartEndToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduStartEndToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3ProFastRequestDuration = Duration1To16;
     ///The type of [`ViduStartEndToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3ProFastRequestResolution = Resolution720p1080p;
     ///The type of [`ViduStartEndToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3ProRequestDuration = Duration1To16;
     ///The type of [`ViduStartEndToVideoQ3ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3ProRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduStartEndToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3ProRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduStartEndToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3TurboRequestDuration = Duration1To16;
     ///The type of [`ViduStartEndToVideoQ3TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3TurboRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduStartEndToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduStartEndToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduTextToVideoQ3ProFastRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProFastRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
     ///The type of [`ViduTextToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProFastRequestDuration = Duration1To16;
     ///The type of [`ViduTextToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProFastRequestResolution = Resolution720p1080p;
     ///The type of [`ViduTextToVideoQ3ProRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
     ///The type of [`ViduTextToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProRequestDuration = Duration1To16;
     ///The type of [`ViduTextToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProRequestResolution = Resolution360p540p720p1080p;
     ///The type of [`ViduTextToVideoQ3ProRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3ProRequestStyle = Style;
     ///The type of [`ViduTextToVideoQ3TurboRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3TurboRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
     ///The type of [`ViduTextToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3TurboRequestDuration = Duration1To16;
     ///The type of [`ViduTextToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduTextToVideoQ3TurboRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoQ3TurboRequestStyle = Style;
     ///The type of [`ViduTextToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
     ///The type of [`ViduTextToVideoRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoRequestDuration = Duration1To10;
     ///The type of [`ViduTextToVideoRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoRequestMovementAmplitude = MovementAmplitude;
     ///The type of [`ViduTextToVideoRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoRequestResolution = Resolution540p720p1080p;
     ///The type of [`ViduTextToVideoRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
     pub type ViduTextToVideoRequestStyle = Style;
 }
 #[derive(Clone, Debug)]
@@ -5173,6 +5573,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProRequest,
@@ -5221,6 +5622,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProFastRequest,
@@ -5271,6 +5673,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2TurboRequest,
@@ -5319,6 +5722,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProRequest,
@@ -5367,6 +5771,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProFastRequest,
@@ -5416,6 +5821,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3TurboRequest,
@@ -5464,6 +5870,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q2<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2Request,
@@ -5513,6 +5920,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2ProRequest,
@@ -5560,6 +5968,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q3<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3Request,
@@ -5609,6 +6018,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3-mix`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q3_mix<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3MixRequest,
@@ -5657,6 +6067,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProRequest,
@@ -5705,6 +6116,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProFastRequest,
@@ -5755,6 +6167,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2TurboRequest,
@@ -5805,6 +6218,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProRequest,
@@ -5853,6 +6267,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProFastRequest,
@@ -5902,6 +6317,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3TurboRequest,
@@ -5952,6 +6368,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoRequest,
@@ -5999,6 +6416,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProRequest,
@@ -6046,6 +6464,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProFastRequest,
@@ -6093,6 +6512,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3TurboRequest,
@@ -6142,6 +6562,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/happyhorse-1.0/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-happyhorse")]
     pub async fn alibaba_happyhorse_1_0_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaHappyhorse10ReferenceToVideoRequest,
@@ -6194,6 +6615,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_6_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoRequest,
@@ -6245,6 +6667,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video-flash`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_6_reference_to_video_flash<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoFlashRequest,
@@ -6297,6 +6720,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.7/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_7_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan27ReferenceToVideoRequest,
@@ -6348,6 +6772,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o1-std/refrence-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o1_std_refrence_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO1StdRefrenceToVideoRequest,
@@ -6399,6 +6824,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-4k/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_4k_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO34kReferenceToVideoRequest,
@@ -6450,6 +6876,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-pro/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_pro_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3ProReferenceToVideoRequest,
@@ -6501,6 +6928,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-std/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_std_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3StdReferenceToVideoRequest,
@@ -6553,6 +6981,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/pixverse-c1/reference-to-video`
 
 */
+    #[cfg(feature = "pixverse")]
     pub async fn pixverse_c1_reference_to_video<'a>(
         &'a self,
         body: &'a types::PixverseC1ReferenceToVideoRequest,
@@ -6601,6 +7030,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video-g-official/reference-to-video`
 
 */
+    #[cfg(feature = "rhart-video")]
     pub async fn rhart_video_g_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoGOfficialReferenceToVideoRequest,
@@ -6652,6 +7082,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`
 
 */
+    #[cfg(feature = "rhart-video")]
     pub async fn rhart_video_v3_1_pro_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoV31ProOfficialReferenceToVideoRequest,
@@ -6706,6 +7137,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global/multimodal-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn bytedance_seedance_2_0_global_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalMultimodalVideoRequest,
@@ -6757,6 +7189,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn bytedance_seedance_2_0_global_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
@@ -6808,6 +7241,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/seedance-v1-lite/reference-to-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn seedance_v1_lite_reference_to_video<'a>(
         &'a self,
         body: &'a types::SeedanceV1LiteReferenceToVideoRequest,
@@ -6857,6 +7291,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/skyreels-v3/reference-to-video`
 
 */
+    #[cfg(feature = "skyreels")]
     pub async fn skyreels_v3_reference_to_video<'a>(
         &'a self,
         body: &'a types::SkyreelsV3ReferenceToVideoRequest,
@@ -6906,6 +7341,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/skyreels-v4/omni-reference`
 
 */
+    #[cfg(feature = "skyreels")]
     pub async fn skyreels_v4_omni_reference<'a>(
         &'a self,
         body: &'a types::SkyreelsV4OmniReferenceRequest,
@@ -6957,6 +7393,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`
 
 */
+    #[cfg(feature = "sparkvideo")]
     pub async fn rhart_video_sparkvideo_2_0_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20MultimodalVideoRequest,
@@ -7009,6 +7446,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`
 
 */
+    #[cfg(feature = "sparkvideo")]
     pub async fn rhart_video_sparkvideo_2_0_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20FastMultimodalVideoRequest,
@@ -7095,6 +7533,7 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -7114,6 +7553,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2ProFastRequest {
     fn validate_at(
         &self,
@@ -7133,6 +7573,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2TurboRequest {
     fn validate_at(
         &self,
@@ -7152,6 +7593,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -7171,6 +7613,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -7189,6 +7632,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -7208,6 +7652,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ2Request {
     fn validate_at(
         &self,
@@ -7238,6 +7683,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ2Request {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -7279,6 +7725,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ3Request {
     fn validate_at(
         &self,
@@ -7320,6 +7767,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ3Request {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ3MixRequest {
     fn validate_at(
         &self,
@@ -7361,6 +7809,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ3MixRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -7380,6 +7829,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProFastRequest {
     fn validate_at(
         &self,
@@ -7399,6 +7849,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProFastRequest 
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2TurboRequest {
     fn validate_at(
         &self,
@@ -7418,6 +7869,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -7437,6 +7889,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -7455,6 +7908,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProFastRequest 
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -7474,6 +7928,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoRequest {
     fn validate_at(
         &self,
@@ -7493,6 +7948,7 @@ impl crate::validation::Validate for types::ViduTextToVideoRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -7512,6 +7968,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -7531,6 +7988,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -7550,6 +8008,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "alibaba-happyhorse")]
 impl crate::validation::Validate for types::AlibabaHappyhorse10ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7590,6 +8049,7 @@ impl crate::validation::Validate for types::AlibabaHappyhorse10ReferenceToVideoR
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7620,6 +8080,7 @@ impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoRequest 
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoFlashRequest {
     fn validate_at(
         &self,
@@ -7650,6 +8111,7 @@ impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoFlashReq
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan27ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7711,6 +8173,7 @@ impl crate::validation::Validate for types::AlibabaWan27ReferenceToVideoRequest 
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO1StdRefrenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7741,6 +8204,7 @@ impl crate::validation::Validate for types::KlingVideoO1StdRefrenceToVideoReques
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO34kReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7782,6 +8246,7 @@ impl crate::validation::Validate for types::KlingVideoO34kReferenceToVideoReques
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO3ProReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7823,6 +8288,7 @@ impl crate::validation::Validate for types::KlingVideoO3ProReferenceToVideoReque
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO3StdReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7864,6 +8330,7 @@ impl crate::validation::Validate for types::KlingVideoO3StdReferenceToVideoReque
         }
     }
 }
+#[cfg(feature = "pixverse")]
 impl crate::validation::Validate for types::PixverseC1ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7893,6 +8360,7 @@ impl crate::validation::Validate for types::PixverseC1ReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "rhart-video")]
 impl crate::validation::Validate for types::RhartVideoGOfficialReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -7923,6 +8391,7 @@ impl crate::validation::Validate for types::RhartVideoGOfficialReferenceToVideoR
         }
     }
 }
+#[cfg(feature = "rhart-video")]
 impl crate::validation::Validate
 for types::RhartVideoV31ProOfficialReferenceToVideoRequest {
     fn validate_at(
@@ -7954,6 +8423,7 @@ for types::RhartVideoV31ProOfficialReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate
 for types::BytedanceSeedance20GlobalMultimodalVideoRequest {
     fn validate_at(
@@ -8007,6 +8477,7 @@ for types::BytedanceSeedance20GlobalMultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate
 for types::BytedanceSeedance20GlobalFastMultimodalVideoRequest {
     fn validate_at(
@@ -8060,6 +8531,7 @@ for types::BytedanceSeedance20GlobalFastMultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate for types::SeedanceV1LiteReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -8090,6 +8562,7 @@ impl crate::validation::Validate for types::SeedanceV1LiteReferenceToVideoReques
         }
     }
 }
+#[cfg(feature = "skyreels")]
 impl crate::validation::Validate for types::SkyreelsV3ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -8130,6 +8603,7 @@ impl crate::validation::Validate for types::SkyreelsV3ReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "skyreels")]
 impl crate::validation::Validate for types::SkyreelsV4OmniReferenceRequest {
     fn validate_at(
         &self,
@@ -8159,6 +8633,7 @@ impl crate::validation::Validate for types::SkyreelsV4OmniReferenceRequest {
         }
     }
 }
+#[cfg(feature = "sparkvideo")]
 impl crate::validation::Validate
 for types::RhartVideoSparkvideo20MultimodalVideoRequest {
     fn validate_at(
@@ -8212,6 +8687,7 @@ for types::RhartVideoSparkvideo20MultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "sparkvideo")]
 impl crate::validation::Validate
 for types::RhartVideoSparkvideo20FastMultimodalVideoRequest {
     fn validate_at(
@@ -8275,8 +8751,10 @@ impl crate::validation::Validate for types::QueryTaskRequest {
 ///One marker type per generated operation, implementing [`crate::operation::Operation`] (and [`crate::operation::TaskOperation`] for model endpoints).
 pub mod operations {
     ///`POST /openapi/v2/vidu/image-to-video-q2-pro`: Vidu Q2 Pro image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2Pro {
         type Body = super::types::ViduImageToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_pro";
@@ -8295,10 +8773,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/image-to-video-q2-pro-fast`: Vidu Q2 Pro Fast image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2ProFast {
         type Body = super::types::ViduImageToVideoQ2ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_pro_fast";
@@ -8317,10 +8798,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2ProFast {}
     ///`POST /openapi/v2/vidu/image-to-video-q2-turbo`: Vidu Q2 Turbo image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2Turbo {
         type Body = super::types::ViduImageToVideoQ2TurboRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_turbo";
@@ -8339,10 +8823,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2Turbo {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-pro`: Vidu Q3 Pro image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3Pro {
         type Body = super::types::ViduImageToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_pro";
@@ -8361,10 +8848,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-pro-fast`: Vidu Q3 Pro Fast image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3ProFast {
         type Body = super::types::ViduImageToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_pro_fast";
@@ -8383,10 +8873,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-turbo`: Vidu Q3 Turbo image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3Turbo {
         type Body = super::types::ViduImageToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_turbo";
@@ -8405,10 +8898,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3Turbo {}
     ///`POST /openapi/v2/vidu/reference-to-video-q2`: Vidu Q2 reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ2;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ2 {
         type Body = super::types::ViduReferenceToVideoQ2Request;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q2";
@@ -8427,10 +8923,13 @@ pub mod operations {
             client.vidu_reference_to_video_q2(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ2 {}
     ///`POST /openapi/v2/vidu/reference-to-video-q2-pro`: Vidu Q2 Pro reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ2Pro {
         type Body = super::types::ViduReferenceToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q2_pro";
@@ -8449,10 +8948,13 @@ pub mod operations {
             client.vidu_reference_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/reference-to-video-q3`: Vidu Q3 reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ3;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ3 {
         type Body = super::types::ViduReferenceToVideoQ3Request;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q3";
@@ -8471,10 +8973,13 @@ pub mod operations {
             client.vidu_reference_to_video_q3(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ3 {}
     ///`POST /openapi/v2/vidu/reference-to-video-q3-mix`: Vidu Q3 Mix reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ3Mix;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ3Mix {
         type Body = super::types::ViduReferenceToVideoQ3MixRequest;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q3_mix";
@@ -8493,10 +8998,13 @@ pub mod operations {
             client.vidu_reference_to_video_q3_mix(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ3Mix {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-pro`: Vidu Q2 Pro start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2Pro {
         type Body = super::types::ViduStartEndToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_pro";
@@ -8515,10 +9023,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-pro-fast`: Vidu Q2 Pro Fast start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2ProFast {
         type Body = super::types::ViduStartEndToVideoQ2ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_pro_fast";
@@ -8537,10 +9048,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2ProFast {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-turbo`: Vidu Q2 Turbo start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2Turbo {
         type Body = super::types::ViduStartEndToVideoQ2TurboRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_turbo";
@@ -8559,10 +9073,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2Turbo {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-pro`: Vidu Q3 Pro start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3Pro {
         type Body = super::types::ViduStartEndToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_pro";
@@ -8581,10 +9098,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-pro-fast`: Vidu Q3 Pro Fast start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3ProFast {
         type Body = super::types::ViduStartEndToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_pro_fast";
@@ -8603,10 +9123,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-turbo`: Vidu Q3 Turbo start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3Turbo {
         type Body = super::types::ViduStartEndToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_turbo";
@@ -8625,10 +9148,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3Turbo {}
     ///`POST /openapi/v2/vidu/text-to-video`: Vidu Q2 text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideo {
         type Body = super::types::ViduTextToVideoRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video";
@@ -8647,10 +9173,13 @@ pub mod operations {
             client.vidu_text_to_video(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideo {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-pro`: Vidu Q3 Pro text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3Pro {
         type Body = super::types::ViduTextToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_pro";
@@ -8669,10 +9198,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-pro-fast`: Vidu Q3 Pro Fast text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3ProFast {
         type Body = super::types::ViduTextToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_pro_fast";
@@ -8691,10 +9223,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-turbo`: Vidu Q3 Turbo text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3Turbo {
         type Body = super::types::ViduTextToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_turbo";
@@ -8713,10 +9248,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3Turbo {}
     ///`POST /openapi/v2/alibaba/happyhorse-1.0/reference-to-video`: Alibaba HappyHorse 1.0 reference-to-video.
+    #[cfg(feature = "alibaba-happyhorse")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaHappyhorse10ReferenceToVideo;
+    #[cfg(feature = "alibaba-happyhorse")]
     impl crate::operation::Operation for AlibabaHappyhorse10ReferenceToVideo {
         type Body = super::types::AlibabaHappyhorse10ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_happyhorse_1_0_reference_to_video";
@@ -8735,10 +9273,13 @@ pub mod operations {
             client.alibaba_happyhorse_1_0_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl crate::operation::TaskOperation for AlibabaHappyhorse10ReferenceToVideo {}
     ///`POST /openapi/v2/alibaba/wan-2.6/reference-to-video`: Alibaba Wan 2.6 reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan26ReferenceToVideo;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan26ReferenceToVideo {
         type Body = super::types::AlibabaWan26ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_6_reference_to_video";
@@ -8757,10 +9298,13 @@ pub mod operations {
             client.alibaba_wan_2_6_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan26ReferenceToVideo {}
     ///`POST /openapi/v2/alibaba/wan-2.6/reference-to-video-flash`: Alibaba Wan 2.6 Flash reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan26ReferenceToVideoFlash;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan26ReferenceToVideoFlash {
         type Body = super::types::AlibabaWan26ReferenceToVideoFlashRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_6_reference_to_video_flash";
@@ -8779,10 +9323,13 @@ pub mod operations {
             client.alibaba_wan_2_6_reference_to_video_flash(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan26ReferenceToVideoFlash {}
     ///`POST /openapi/v2/alibaba/wan-2.7/reference-to-video`: Alibaba Wan 2.7 reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan27ReferenceToVideo;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan27ReferenceToVideo {
         type Body = super::types::AlibabaWan27ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_7_reference_to_video";
@@ -8801,10 +9348,13 @@ pub mod operations {
             client.alibaba_wan_2_7_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan27ReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o1-std/refrence-to-video`: Kling O1 Standard reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO1StdRefrenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO1StdRefrenceToVideo {
         type Body = super::types::KlingVideoO1StdRefrenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o1_std_refrence_to_video";
@@ -8823,10 +9373,13 @@ pub mod operations {
             client.kling_video_o1_std_refrence_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO1StdRefrenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-4k/reference-to-video`: Kling O3 4K reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO34kReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO34kReferenceToVideo {
         type Body = super::types::KlingVideoO34kReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_4k_reference_to_video";
@@ -8845,10 +9398,13 @@ pub mod operations {
             client.kling_video_o3_4k_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO34kReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-pro/reference-to-video`: Kling O3 Pro reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO3ProReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO3ProReferenceToVideo {
         type Body = super::types::KlingVideoO3ProReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_pro_reference_to_video";
@@ -8867,10 +9423,13 @@ pub mod operations {
             client.kling_video_o3_pro_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO3ProReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-std/reference-to-video`: Kling O3 Standard reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO3StdReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO3StdReferenceToVideo {
         type Body = super::types::KlingVideoO3StdReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_std_reference_to_video";
@@ -8889,10 +9448,13 @@ pub mod operations {
             client.kling_video_o3_std_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO3StdReferenceToVideo {}
     ///`POST /openapi/v2/pixverse-c1/reference-to-video`: PixVerse C1 reference-to-video.
+    #[cfg(feature = "pixverse")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct PixverseC1ReferenceToVideo;
+    #[cfg(feature = "pixverse")]
     impl crate::operation::Operation for PixverseC1ReferenceToVideo {
         type Body = super::types::PixverseC1ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "pixverse_c1_reference_to_video";
@@ -8911,10 +9473,13 @@ pub mod operations {
             client.pixverse_c1_reference_to_video(body)
         }
     }
+    #[cfg(feature = "pixverse")]
     impl crate::operation::TaskOperation for PixverseC1ReferenceToVideo {}
     ///`POST /openapi/v2/rhart-video-g-official/reference-to-video`: RH Art Video G reference-to-video (official channel).
+    #[cfg(feature = "rhart-video")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoGOfficialReferenceToVideo;
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::Operation for RhartVideoGOfficialReferenceToVideo {
         type Body = super::types::RhartVideoGOfficialReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_g_official_reference_to_video";
@@ -8933,10 +9498,13 @@ pub mod operations {
             client.rhart_video_g_official_reference_to_video(body)
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::TaskOperation for RhartVideoGOfficialReferenceToVideo {}
     ///`POST /openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`: RH Art Video V3.1 Pro reference-to-video (official channel).
+    #[cfg(feature = "rhart-video")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoV31ProOfficialReferenceToVideo;
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::Operation for RhartVideoV31ProOfficialReferenceToVideo {
         type Body = super::types::RhartVideoV31ProOfficialReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_v3_1_pro_official_reference_to_video";
@@ -8955,10 +9523,13 @@ pub mod operations {
             client.rhart_video_v3_1_pro_official_reference_to_video(body)
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::TaskOperation for RhartVideoV31ProOfficialReferenceToVideo {}
     ///`POST /openapi/v2/bytedance/seedance-2.0-global/multimodal-video`: Seedance 2.0 multimodal video (global).
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct BytedanceSeedance20GlobalMultimodalVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for BytedanceSeedance20GlobalMultimodalVideo {
         type Body = super::types::BytedanceSeedance20GlobalMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "bytedance_seedance_2_0_global_multimodal_video";
@@ -8977,10 +9548,13 @@ pub mod operations {
             client.bytedance_seedance_2_0_global_multimodal_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation for BytedanceSeedance20GlobalMultimodalVideo {}
     ///`POST /openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`: Seedance 2.0 Fast multimodal video (global).
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for BytedanceSeedance20GlobalFastMultimodalVideo {
         type Body = super::types::BytedanceSeedance20GlobalFastMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "bytedance_seedance_2_0_global_fast_multimodal_video";
@@ -8999,11 +9573,14 @@ pub mod operations {
             client.bytedance_seedance_2_0_global_fast_multimodal_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation
     for BytedanceSeedance20GlobalFastMultimodalVideo {}
     ///`POST /openapi/v2/seedance-v1-lite/reference-to-video`: Seedance 1.0 Lite reference-to-video.
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SeedanceV1LiteReferenceToVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for SeedanceV1LiteReferenceToVideo {
         type Body = super::types::SeedanceV1LiteReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "seedance_v1_lite_reference_to_video";
@@ -9022,10 +9599,13 @@ pub mod operations {
             client.seedance_v1_lite_reference_to_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation for SeedanceV1LiteReferenceToVideo {}
     ///`POST /openapi/v2/skyreels-v3/reference-to-video`: SkyReels V3 reference-to-video.
+    #[cfg(feature = "skyreels")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SkyreelsV3ReferenceToVideo;
+    #[cfg(feature = "skyreels")]
     impl crate::operation::Operation for SkyreelsV3ReferenceToVideo {
         type Body = super::types::SkyreelsV3ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "skyreels_v3_reference_to_video";
@@ -9044,10 +9624,13 @@ pub mod operations {
             client.skyreels_v3_reference_to_video(body)
         }
     }
+    #[cfg(feature = "skyreels")]
     impl crate::operation::TaskOperation for SkyreelsV3ReferenceToVideo {}
     ///`POST /openapi/v2/skyreels-v4/omni-reference`: SkyReels V4 omni-reference video.
+    #[cfg(feature = "skyreels")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SkyreelsV4OmniReference;
+    #[cfg(feature = "skyreels")]
     impl crate::operation::Operation for SkyreelsV4OmniReference {
         type Body = super::types::SkyreelsV4OmniReferenceRequest;
         const OPERATION_ID: &'static str = "skyreels_v4_omni_reference";
@@ -9066,10 +9649,13 @@ pub mod operations {
             client.skyreels_v4_omni_reference(body)
         }
     }
+    #[cfg(feature = "skyreels")]
     impl crate::operation::TaskOperation for SkyreelsV4OmniReference {}
     ///`POST /openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`: SparkVideo 2.0 multimodal video.
+    #[cfg(feature = "sparkvideo")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoSparkvideo20MultimodalVideo;
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::Operation for RhartVideoSparkvideo20MultimodalVideo {
         type Body = super::types::RhartVideoSparkvideo20MultimodalVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_sparkvideo_2_0_multimodal_video";
@@ -9088,10 +9674,13 @@ pub mod operations {
             client.rhart_video_sparkvideo_2_0_multimodal_video(body)
         }
     }
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::TaskOperation for RhartVideoSparkvideo20MultimodalVideo {}
     ///`POST /openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`: SparkVideo 2.0 Fast multimodal video.
+    #[cfg(feature = "sparkvideo")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoSparkvideo20FastMultimodalVideo;
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::Operation for RhartVideoSparkvideo20FastMultimodalVideo {
         type Body = super::types::RhartVideoSparkvideo20FastMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_sparkvideo_2_0_fast_multimodal_video";
@@ -9110,6 +9699,7 @@ pub mod operations {
             client.rhart_video_sparkvideo_2_0_fast_multimodal_video(body)
         }
     }
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::TaskOperation for RhartVideoSparkvideo20FastMultimodalVideo {}
     ///`POST /openapi/v2/query`: Query a task.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -9134,6 +9724,7 @@ pub mod operations {
     }
     /// Every generated task and query operation, in spec order.
     pub const OPERATIONS: &[crate::operation::OperationInfo] = &[
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_pro",
             method: "POST",
@@ -9243,6 +9834,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_pro_fast",
             method: "POST",
@@ -9352,6 +9944,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_turbo",
             method: "POST",
@@ -9461,6 +10054,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro",
             method: "POST",
@@ -9573,6 +10167,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro_fast",
             method: "POST",
@@ -9685,6 +10280,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_turbo",
             method: "POST",
@@ -9797,6 +10393,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2",
             method: "POST",
@@ -9906,6 +10503,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2_pro",
             method: "POST",
@@ -10029,6 +10627,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3",
             method: "POST",
@@ -10138,6 +10737,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3_mix",
             method: "POST",
@@ -10247,6 +10847,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro",
             method: "POST",
@@ -10370,6 +10971,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro_fast",
             method: "POST",
@@ -10493,6 +11095,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_turbo",
             method: "POST",
@@ -10616,6 +11219,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro",
             method: "POST",
@@ -10756,6 +11360,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro_fast",
             method: "POST",
@@ -10882,6 +11487,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_turbo",
             method: "POST",
@@ -11022,6 +11628,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video",
             method: "POST",
@@ -11131,6 +11738,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro",
             method: "POST",
@@ -11257,6 +11865,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro_fast",
             method: "POST",
@@ -11369,6 +11978,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_turbo",
             method: "POST",
@@ -11495,6 +12105,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-happyhorse")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_happyhorse_1_0_reference_to_video",
             method: "POST",
@@ -11618,6 +12229,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video",
             method: "POST",
@@ -11752,6 +12364,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video_flash",
             method: "POST",
@@ -11900,6 +12513,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_7_reference_to_video",
             method: "POST",
@@ -12065,6 +12679,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o1_std_refrence_to_video",
             method: "POST",
@@ -12188,6 +12803,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_4k_reference_to_video",
             method: "POST",
@@ -12325,6 +12941,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_pro_reference_to_video",
             method: "POST",
@@ -12476,6 +13093,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_std_reference_to_video",
             method: "POST",
@@ -12627,6 +13245,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "pixverse")]
         crate::operation::OperationInfo {
             operation_id: "pixverse_c1_reference_to_video",
             method: "POST",
@@ -12745,6 +13364,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "rhart-video")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_g_official_reference_to_video",
             method: "POST",
@@ -12826,6 +13446,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "rhart-video")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_v3_1_pro_official_reference_to_video",
             method: "POST",
@@ -12935,6 +13556,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_multimodal_video",
             method: "POST",
@@ -13141,6 +13763,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_fast_multimodal_video",
             method: "POST",
@@ -13347,6 +13970,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "seedance_v1_lite_reference_to_video",
             method: "POST",
@@ -13456,6 +14080,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "skyreels")]
         crate::operation::OperationInfo {
             operation_id: "skyreels_v3_reference_to_video",
             method: "POST",
@@ -13537,6 +14162,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "skyreels")]
         crate::operation::OperationInfo {
             operation_id: "skyreels_v4_omni_reference",
             method: "POST",
@@ -13646,6 +14272,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "sparkvideo")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_multimodal_video",
             method: "POST",
@@ -13810,6 +14437,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "sparkvideo")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_fast_multimodal_video",
             method: "POST",
@@ -14019,6 +14647,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProRequest,
@@ -14036,6 +14665,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProFastRequest,
@@ -14053,6 +14683,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2TurboRequest,
@@ -14070,6 +14701,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProRequest,
@@ -14087,6 +14719,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProFastRequest,
@@ -14103,6 +14736,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3TurboRequest,
@@ -14120,6 +14754,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q2`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q2<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2Request,
@@ -14138,6 +14773,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2ProRequest,
@@ -14154,6 +14790,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q3`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q3<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3Request,
@@ -14172,6 +14809,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q3-mix`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q3_mix<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3MixRequest,
@@ -14189,6 +14827,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProRequest,
@@ -14206,6 +14845,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProFastRequest,
@@ -14223,6 +14863,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2TurboRequest,
@@ -14240,6 +14881,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProRequest,
@@ -14257,6 +14899,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProFastRequest,
@@ -14273,6 +14916,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3TurboRequest,
@@ -14290,6 +14934,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoRequest,
@@ -14306,6 +14951,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProRequest,
@@ -14322,6 +14968,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProFastRequest,
@@ -14338,6 +14985,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3TurboRequest,
@@ -14356,6 +15004,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/happyhorse-1.0/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-happyhorse")]
     pub fn alibaba_happyhorse_1_0_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaHappyhorse10ReferenceToVideoRequest,
@@ -14375,6 +15024,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.6/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_6_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoRequest,
@@ -14393,6 +15043,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.6/reference-to-video-flash`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_6_reference_to_video_flash<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoFlashRequest,
@@ -14412,6 +15063,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.7/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_7_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan27ReferenceToVideoRequest,
@@ -14430,6 +15082,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o1-std/refrence-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o1_std_refrence_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO1StdRefrenceToVideoRequest,
@@ -14448,6 +15101,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-4k/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_4k_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO34kReferenceToVideoRequest,
@@ -14466,6 +15120,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-pro/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_pro_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3ProReferenceToVideoRequest,
@@ -14484,6 +15139,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-std/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_std_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3StdReferenceToVideoRequest,
@@ -14503,6 +15159,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/pixverse-c1/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "pixverse")]
     pub fn pixverse_c1_reference_to_video<'a>(
         &'a self,
         body: &'a types::PixverseC1ReferenceToVideoRequest,
@@ -14520,6 +15177,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video-g-official/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "rhart-video")]
     pub fn rhart_video_g_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoGOfficialReferenceToVideoRequest,
@@ -14538,6 +15196,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "rhart-video")]
     pub fn rhart_video_v3_1_pro_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoV31ProOfficialReferenceToVideoRequest,
@@ -14558,6 +15217,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/bytedance/seedance-2.0-global/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn bytedance_seedance_2_0_global_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalMultimodalVideoRequest,
@@ -14576,6 +15236,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn bytedance_seedance_2_0_global_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
@@ -14596,6 +15257,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/seedance-v1-lite/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn seedance_v1_lite_reference_to_video<'a>(
         &'a self,
         body: &'a types::SeedanceV1LiteReferenceToVideoRequest,
@@ -14612,6 +15274,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/skyreels-v3/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "skyreels")]
     pub fn skyreels_v3_reference_to_video<'a>(
         &'a self,
         body: &'a types::SkyreelsV3ReferenceToVideoRequest,
@@ -14630,6 +15293,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/skyreels-v4/omni-reference`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "skyreels")]
     pub fn skyreels_v4_omni_reference<'a>(
         &'a self,
         body: &'a types::SkyreelsV4OmniReferenceRequest,
@@ -14650,6 +15314,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "sparkvideo")]
     pub fn rhart_video_sparkvideo_2_0_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20MultimodalVideoRequest,
@@ -14669,6 +15334,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "sparkvideo")]
     pub fn rhart_video_sparkvideo_2_0_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20FastMultimodalVideoRequest,

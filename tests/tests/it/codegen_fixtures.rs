@@ -211,3 +211,89 @@ fn repeated_enums_become_one_shared_type_and_fields_keep_their_docs() {
         generated.catalog
     );
 }
+
+#[test]
+fn each_family_is_a_feature_and_gates_what_only_it_needs() {
+    let generated = fixture("shared_options.yaml");
+    insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("shared_options_features", generated.features);
+    });
+    let code: syn::File = syn::parse_str(&generated.code).unwrap();
+    // The `cfg` attribute of each named item, as written.
+    let mut gates = std::collections::BTreeMap::new();
+    let cfg_of = |attrs: &[syn::Attribute]| {
+        attrs
+            .iter()
+            .find(|a| a.path().is_ident("cfg"))
+            .map(|a| {
+                let meta = &a.meta;
+                quote::quote!(#meta).to_string()
+            })
+            .unwrap_or_default()
+    };
+    let visit = |items: &[syn::Item], gates: &mut std::collections::BTreeMap<String, String>| {
+        for item in items {
+            let (name, attrs) = match item {
+                syn::Item::Struct(s) => (s.ident.to_string(), &s.attrs),
+                syn::Item::Enum(e) => (e.ident.to_string(), &e.attrs),
+                syn::Item::Type(t) => (t.ident.to_string(), &t.attrs),
+                _ => continue,
+            };
+            gates.insert(name, cfg_of(attrs));
+        }
+    };
+    for item in &code.items {
+        if let syn::Item::Mod(m) = item {
+            visit(&m.content.as_ref().unwrap().1, &mut gates);
+        }
+    }
+    let alpha = "cfg (feature = \"alpha\")";
+    let beta = "cfg (feature = \"beta\")";
+    let both = "cfg (any (feature = \"alpha\" , feature = \"beta\"))";
+    for (name, want) in [
+        // Request types and what only they use: their family.
+        ("AlphaVideoRequest", alpha),
+        ("AlphaVideoRequestMode", alpha),
+        ("AlphaVideoRequestResolution", alpha),
+        ("BetaVideoRequest", beta),
+        ("BetaClipBody", beta),
+        ("Resolution540p720p1080p", beta),
+        // Operation markers: their endpoint's family.
+        ("AlphaImage", alpha),
+        ("BetaClip", beta),
+        // Shared by both families.
+        ("Resolution720p1080p", alpha),
+        ("AspectRatio", both),
+        ("StylesItem", both),
+        // What every build needs.
+        ("Task", ""),
+    ] {
+        assert_eq!(
+            gates.get(name).map(String::as_str),
+            Some(want),
+            "{name}: {gates:#?}"
+        );
+    }
+    // Every per-endpoint item is gated: methods, table entries.
+    let text = &generated.code;
+    for op in ["alpha_video", "alpha_image"] {
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n    pub async fn {op}<'a>("
+            )),
+            "{op}: {text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n    pub fn {op}<'a>("
+            )),
+            "{op}: {text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n        crate::operation::OperationInfo {{\n            operation_id: \"{op}\","
+            )),
+            "{op}: {text}"
+        );
+    }
+}
