@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves that adding a model endpoint is a spec-only change: copies the workspace, adds two
 # endpoints to the copy's spec (one with a `$ref` body, one inline), runs `cargo xtask
-# codegen` on the copy (which regenerates and compiles the client), then runs an example
+# codegen` on the copy (which regenerates and compiles the client, and adds the new family to
+# the crate's features), then runs an example
 # that calls the new methods and checks their validation. No Rust is edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ sed -i "/^  schemas:\$/r $root/.ci/new-endpoint/schemas.yaml" "$spec"
 export CARGO_TARGET_DIR="$root/target"
 cargo xtask codegen --root "$tmp"
 grep -q 'pub async fn acme_text_to_image' "$tmp/generated-client/src/generated.rs"
+# The new family is a cargo feature, enabled by default, and builds alone.
+grep -q '^acme = \[\]$' "$tmp/generated-client/Cargo.toml"
+grep -q '^all-families = \[.*"acme"' "$tmp/generated-client/Cargo.toml"
+(cd "$tmp" && cargo check --quiet --locked --package runninghub --no-default-features --features acme)
 mkdir -p "$tmp/generated-client/examples"
 cp .ci/new-endpoint/new_endpoint.rs "$tmp/generated-client/examples/"
 (cd "$tmp" && cargo run --quiet --locked --package runninghub --example new_endpoint)

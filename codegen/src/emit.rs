@@ -13,6 +13,7 @@
 //! Rust names are never guessed: they are read from progenitor's own output (the body type
 //! of each method, the field behind each JSON property), so they always agree.
 
+use crate::features::Gates;
 use crate::model::{Operation, Role};
 use crate::preflight::{resolve_boxed, resolve_schema, unbox};
 use openapiv3::{
@@ -137,15 +138,88 @@ fn unwrap_generic<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type>
     }
 }
 
+/// Keeps the per-model names of hoisted option sets: for every struct field whose type is a
+/// shared option set (see `options`), `pub type <Struct><Field> = <Shared>;` in `mod types`,
+/// named as typify names an inline enum, unless that name is taken.
+pub(crate) fn add_aliases(
+    file: &mut syn::File,
+    index: &Index,
+    shared: &crate::options::SharedOptions,
+    gates: &Gates,
+) {
+    let Some(items) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut taken: BTreeSet<String> = items.iter().filter_map(item_name).collect();
+    let mut aliases = Vec::new();
+    for (struct_name, fields) in &index.structs {
+        for (json, field) in fields {
+            let ty = unwrap_generic(&field.ty, "Option").unwrap_or(&field.ty);
+            let (ty, item) = match unwrap_generic(ty, "Vec") {
+                Some(inner) => (inner, "Item"),
+                None => (ty, ""),
+            };
+            let Some(target) = last_segment(ty).filter(|t| shared.names.contains_key(t)) else {
+                continue;
+            };
+            let snake = heck::ToSnakeCase::to_snake_case(json.as_str());
+            let alias = crate::options::pascal(&format!("{struct_name}_{snake}{item}"));
+            if !taken.insert(alias.clone()) {
+                continue;
+            }
+            let field_ident = field.ident.to_string();
+            let doc = if item.is_empty() {
+                format!(
+                    "The type of [`{struct_name}::{field_ident}`]: the shared option set [`{target}`]."
+                )
+            } else {
+                format!(
+                    "The item type of [`{struct_name}::{field_ident}`]: the shared option set [`{target}`]."
+                )
+            };
+            let (alias, target) = (ident(&alias), ident(&target));
+            let gate = gates.ty(struct_name);
+            aliases.push((
+                alias.to_string(),
+                quote! {
+                    #[doc = #doc]
+                    #gate
+                    pub type #alias = #target;
+                },
+            ));
+        }
+    }
+    aliases.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, tokens) in aliases {
+        if let Ok(item) = syn::parse2::<syn::Item>(tokens) {
+            items.push(item);
+        }
+    }
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        syn::Item::Mod(m) => Some(m.ident.to_string()),
+        _ => None,
+    }
+}
+
 /// Emits every addition, for all operations of the spec (hand-written ones only get their
 /// path constant).
 pub(crate) fn additions(
     spec: &OpenAPI,
     all_operations: &[Operation],
     index: &Index,
+    gates: &Gates,
 ) -> Result<TokenStream, String> {
     let operations = all_operations;
-    let mut validators = Validators::new(spec, index);
+    let mut validators = Validators::new(spec, index, gates);
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
     let mut json_checks = Vec::new();
@@ -164,6 +238,7 @@ pub(crate) fn additions(
         validators.require(body_name, schema)?;
 
         let marker = ident(&pascal(&op.id));
+        let gate = gates.op(&op.id);
         let op_id = &op.id;
         let path = &op.path;
         let http = &op.method;
@@ -181,6 +256,7 @@ pub(crate) fn additions(
             tasky && resolve_schema(spec, schema).is_some_and(|s| table_checkable(spec, s));
         if !by_table {
             json_checks.push(quote! {
+                #gate
                 #op_id => ::std::option::Option::Some(
                     crate::validation::from_json::<types::#body_ty>(body).map(|typed| {
                         ::serde_json::to_value(&typed).expect("generated request types serialize")
@@ -191,10 +267,13 @@ pub(crate) fn additions(
         if !tasky {
             continue;
         }
+        let task_impl = task_impl.map(|t| quote!(#gate #t));
         markers.push(quote! {
             #[doc = #marker_doc]
+            #gate
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
             pub struct #marker;
+            #gate
             impl crate::operation::Operation for #marker {
                 type Body = super::types::#body_ty;
                 const OPERATION_ID: &'static str = #op_id;
@@ -231,6 +310,7 @@ pub(crate) fn additions(
             ));
             client_methods.push(quote! {
                 #[doc = #doc]
+                #gate
                 pub fn #method<'a>(
                     &'a self,
                     body: &'a types::#body_ty,
@@ -256,7 +336,9 @@ pub(crate) fn additions(
             let body = op.body.as_ref().and_then(|b| resolve_schema(spec, b));
             let fields = body.map(|s| field_infos(spec, s)).unwrap_or_default();
             let json_table = body.is_some_and(|s| table_checkable(spec, s));
+            let gate = gates.op(&op.id);
             quote! {
+                #gate
                 crate::operation::OperationInfo {
                     operation_id: #id,
                     method: #http,
@@ -505,15 +587,17 @@ fn pascal(snake: &str) -> String {
 struct Validators<'a> {
     spec: &'a OpenAPI,
     index: &'a Index,
+    gates: &'a Gates,
     queue: VecDeque<(String, Schema)>,
     done: BTreeSet<String>,
 }
 
 impl<'a> Validators<'a> {
-    fn new(spec: &'a OpenAPI, index: &'a Index) -> Self {
+    fn new(spec: &'a OpenAPI, index: &'a Index, gates: &'a Gates) -> Self {
         Validators {
             spec,
             index,
+            gates,
             queue: VecDeque::new(),
             done: BTreeSet::new(),
         }
@@ -583,7 +667,9 @@ impl<'a> Validators<'a> {
         } else {
             quote!(path: &crate::validation::Path<'_>, out: &mut crate::validation::Violations)
         };
+        let gate = self.gates.ty(name);
         Ok(quote! {
+            #gate
             impl crate::validation::Validate for types::#ty {
                 fn validate_at(&self, #params) {
                     #(#checks)*

@@ -8,7 +8,8 @@
 //! 1. load: YAML → `openapiv3::OpenAPI`, refusing non-3.0 documents up front;
 //! 2. pre-flight: every rule progenitor would break on (or panic on) and every constraint
 //!    the validator could not enforce, reported together with JSON pointers and lines;
-//! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs;
+//! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs
+//!    and repeated inline enums hoisted into shared option sets (`options`);
 //! 4. progenitor, contained by `catch_unwind` as a last line of defence;
 //! 5. our additions (validators, operation markers, checked methods), named after what
 //!    progenitor actually generated;
@@ -19,13 +20,16 @@
 mod catalog;
 mod emit;
 mod error;
+mod features;
 mod load;
 mod model;
+mod options;
 mod preflight;
 mod settings;
 mod transform;
 
 pub use error::{Diagnostic, Error};
+pub use features::{REGION_BEGIN, REGION_END, RESERVED_FEATURES, splice_manifest};
 pub use model::{OperationSummary, Role};
 pub use preflight::{HANDWRITTEN_EXTENSION, ROLE_EXTENSION, TASK_SCHEMA_REF};
 
@@ -42,6 +46,9 @@ pub struct Generated {
     pub code: String,
     /// The endpoint catalog in Markdown, header included.
     pub catalog: String,
+    /// The generated region of the crate manifest's `[features]` table: one feature per
+    /// model family, marker lines included. [`splice_manifest`] puts it in place.
+    pub features: String,
     /// Operations turned into Rust, in spec order.
     pub operations: Vec<OperationSummary>,
     /// Operations left to the hand-written layer (marked `x-runninghub-handwritten`).
@@ -56,20 +63,29 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     let loaded = load::load(spec_name, spec_text)?;
     let (spec, source) = (loaded.spec, loaded.source);
     let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
-    let for_progenitor = transform::for_progenitor(&spec, &operations);
+    let mut for_progenitor = transform::for_progenitor(&spec, &operations);
+    let shared = options::hoist(&mut for_progenitor);
 
     let mut file = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
     let index = emit::Index::new(&file);
+    let gates = features::Gates::new(&file, &operations);
+    emit::add_aliases(&mut file, &index, &shared, &gates);
+    gates.apply(&mut file);
+    let features = features::features(&spec, &operations).map_err(|message| Error::Generator {
+        spec: spec_name.to_owned(),
+        message,
+    })?;
     let generated_ops: Vec<_> = operations
         .iter()
         .filter(|o| !o.handwritten)
         .cloned()
         .collect();
-    let additions =
-        emit::additions(&spec, &operations, &index).map_err(|message| Error::Generator {
+    let additions = emit::additions(&spec, &operations, &index, &gates).map_err(|message| {
+        Error::Generator {
             spec: spec_name.to_owned(),
             message,
-        })?;
+        }
+    })?;
     let additions: syn::File =
         syn::parse2(additions).map_err(|e| Error::Unparsable(e.to_string()))?;
     file.items.extend(additions.items);
@@ -81,6 +97,7 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     Ok(Generated {
         code,
         catalog,
+        features: features::manifest_region(spec_name, &features),
         operations: generated_ops.iter().map(OperationSummary::from).collect(),
         handwritten: operations
             .iter()

@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///Request body of the Alibaba HappyHorse 1.0 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub struct AlibabaHappyhorse10ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -41,7 +42,7 @@ At most 2500 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"1080p"` as the default, but the field is required.*/
-        pub resolution: AlibabaHappyhorse10ReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p1080p,
         /**Random seed, for more repeatable results; leave it out for a random one.
 
 From 0 to 2147483647.*/
@@ -68,6 +69,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -80,6 +82,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -91,6 +94,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -106,6 +110,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -115,6 +120,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -139,6 +145,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         #[serde(rename = "3")]
         X3,
@@ -167,6 +174,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "15")]
         X15,
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -186,6 +194,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -209,6 +218,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -218,67 +228,9 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"1080p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaHappyhorse10ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -288,6 +240,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
     }
     ///Request body of the Alibaba Wan 2.6 Flash reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoFlashRequest {
         /**Whether the video is generated with sound.
 
@@ -296,7 +249,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan26ReferenceToVideoFlashRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images for consistent subjects: up to 5 URLs (an upload's
 download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at
 most 10 MB. They are numbered after the videos, and videos and images together
@@ -326,13 +279,11 @@ RunningHub's default: `"single"`, applied by the server when the field is omitte
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            AlibabaWan26ReferenceToVideoFlashRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeSingleMulti>,
         /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
 
 RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-        pub size: AlibabaWan26ReferenceToVideoFlashRequestSize,
+        pub size: Size,
         /**Optional reference videos for consistent subjects: up to 3 URLs (an upload's
 download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at
 most 100 MB. They are numbered before the images, and videos and images together
@@ -351,249 +302,14 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**`single` for one continuous shot, `multi` for a video cut into several shots.
-
-RunningHub's default: `"single"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        #[serde(rename = "single")]
-        Single,
-        #[serde(rename = "multi")]
-        Multi,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Single => f.write_str("single"),
-                Self::Multi => f.write_str("multi"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "single" => Ok(Self::Single),
-                "multi" => Ok(Self::Multi),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
-
-RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoFlashRequestSize {
-        #[serde(rename = "1280*720")]
-        X1280720,
-        #[serde(rename = "720*1280")]
-        X7201280,
-        #[serde(rename = "960*960")]
-        X960960,
-        #[serde(rename = "1088*832")]
-        X1088832,
-        #[serde(rename = "832*1088")]
-        X8321088,
-        #[serde(rename = "1920*1080")]
-        X19201080,
-        #[serde(rename = "1080*1920")]
-        X10801920,
-        #[serde(rename = "1440*1440")]
-        X14401440,
-        #[serde(rename = "1632*1248")]
-        X16321248,
-        #[serde(rename = "1248*1632")]
-        X12481632,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1280720 => f.write_str("1280*720"),
-                Self::X7201280 => f.write_str("720*1280"),
-                Self::X960960 => f.write_str("960*960"),
-                Self::X1088832 => f.write_str("1088*832"),
-                Self::X8321088 => f.write_str("832*1088"),
-                Self::X19201080 => f.write_str("1920*1080"),
-                Self::X10801920 => f.write_str("1080*1920"),
-                Self::X14401440 => f.write_str("1440*1440"),
-                Self::X16321248 => f.write_str("1632*1248"),
-                Self::X12481632 => f.write_str("1248*1632"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1280*720" => Ok(Self::X1280720),
-                "720*1280" => Ok(Self::X7201280),
-                "960*960" => Ok(Self::X960960),
-                "1088*832" => Ok(Self::X1088832),
-                "832*1088" => Ok(Self::X8321088),
-                "1920*1080" => Ok(Self::X19201080),
-                "1080*1920" => Ok(Self::X10801920),
-                "1440*1440" => Ok(Self::X14401440),
-                "1632*1248" => Ok(Self::X16321248),
-                "1248*1632" => Ok(Self::X12481632),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoFlashRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Alibaba Wan 2.6 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan26ReferenceToVideoRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images for consistent subjects: up to 5 URLs (an upload's
 download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at
 most 10 MB. They are numbered after the videos, and videos and images together
@@ -623,13 +339,11 @@ RunningHub's default: `"single"`, applied by the server when the field is omitte
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            AlibabaWan26ReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeSingleMulti>,
         /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
 
 RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-        pub size: AlibabaWan26ReferenceToVideoRequestSize,
+        pub size: Size,
         /**Optional reference videos for consistent subjects: up to 3 URLs (an upload's
 download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at
 most 100 MB. They are numbered before the images, and videos and images together
@@ -648,248 +362,15 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**`single` for one continuous shot, `multi` for a video cut into several shots.
-
-RunningHub's default: `"single"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestShotType {
-        #[serde(rename = "single")]
-        Single,
-        #[serde(rename = "multi")]
-        Multi,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Single => f.write_str("single"),
-                Self::Multi => f.write_str("multi"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "single" => Ok(Self::Single),
-                "multi" => Ok(Self::Multi),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.
-
-RunningHub documents `"1920*1080"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan26ReferenceToVideoRequestSize {
-        #[serde(rename = "1280*720")]
-        X1280720,
-        #[serde(rename = "720*1280")]
-        X7201280,
-        #[serde(rename = "960*960")]
-        X960960,
-        #[serde(rename = "1088*832")]
-        X1088832,
-        #[serde(rename = "832*1088")]
-        X8321088,
-        #[serde(rename = "1920*1080")]
-        X19201080,
-        #[serde(rename = "1080*1920")]
-        X10801920,
-        #[serde(rename = "1440*1440")]
-        X14401440,
-        #[serde(rename = "1632*1248")]
-        X16321248,
-        #[serde(rename = "1248*1632")]
-        X12481632,
-    }
-    impl ::std::fmt::Display for AlibabaWan26ReferenceToVideoRequestSize {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1280720 => f.write_str("1280*720"),
-                Self::X7201280 => f.write_str("720*1280"),
-                Self::X960960 => f.write_str("960*960"),
-                Self::X1088832 => f.write_str("1088*832"),
-                Self::X8321088 => f.write_str("832*1088"),
-                Self::X19201080 => f.write_str("1920*1080"),
-                Self::X10801920 => f.write_str("1080*1920"),
-                Self::X14401440 => f.write_str("1440*1440"),
-                Self::X16321248 => f.write_str("1632*1248"),
-                Self::X12481632 => f.write_str("1248*1632"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan26ReferenceToVideoRequestSize {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1280*720" => Ok(Self::X1280720),
-                "720*1280" => Ok(Self::X7201280),
-                "960*960" => Ok(Self::X960960),
-                "1088*832" => Ok(Self::X1088832),
-                "832*1088" => Ok(Self::X8321088),
-                "1920*1080" => Ok(Self::X19201080),
-                "1080*1920" => Ok(Self::X10801920),
-                "1440*1440" => Ok(Self::X14401440),
-                "1632*1248" => Ok(Self::X16321248),
-                "1248*1632" => Ok(Self::X12481632),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan26ReferenceToVideoRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan26ReferenceToVideoRequestSize {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Alibaba Wan 2.7 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan27ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: AlibabaWan27ReferenceToVideoRequestAspectRatio,
+        pub aspect_ratio: AspectRatio16x9Or9x16Or1x1Or4x3Or3x4,
         /**Optional audio that sets the sound, such as the music, of the main subject of
 the reference images or videos: a URL (an upload's download URL, a public URL or
 a `data:` URI) of an MP3 or WAV file of at most 15 MB.
@@ -902,7 +383,7 @@ a `data:` URI) of an MP3 or WAV file of at most 15 MB.
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: AlibabaWan27ReferenceToVideoRequestDuration,
+        pub duration: Duration2To10,
         /**Optional reference images: up to 5 URLs (an upload's download URL, a public URL
 or a `data:` URI), each a JPEG, PNG, WebP or BMP image of at most 20 MB.
 
@@ -962,163 +443,6 @@ At most 5 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan27ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum AlibabaWan27ReferenceToVideoRequestDuration {
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AlibabaWan27ReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /**Output resolution, named by the height of the frame in pixels and written with
 an upper-case `P` for this model.
 
@@ -1135,12 +459,14 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "alibaba-wan")]
     pub enum AlibabaWan27ReferenceToVideoRequestResolution {
         #[serde(rename = "720P")]
         X720p,
         #[serde(rename = "1080P")]
         X1080p,
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1149,6 +475,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::str::FromStr for AlibabaWan27ReferenceToVideoRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1161,6 +488,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<&str>
     for AlibabaWan27ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1170,6 +498,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AlibabaWan27ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1179,8 +508,429 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    ///One of `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "kling")]
+    pub enum AspectRatio16x9Or9x16Or1x1 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    #[cfg(feature = "kling")]
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl ::std::convert::TryFrom<::std::string::String> for AspectRatio16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `1:1`, `4:3` or `3:4`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    pub enum AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+            }
+        }
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `4:3`, `3:4` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `16:9`, `9:16`, `4:3`, `3:4`, `1:1` or `auto`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "auto")]
+        Auto,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X11 => f.write_str("1:1"),
+                Self::Auto => f.write_str("auto"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "1:1" => Ok(Self::X11),
+                "auto" => Ok(Self::Auto),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `4:3`, `3:4`, `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X43 => f.write_str("4:3"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "4:3" => Ok(Self::X43),
+                "3:4" => Ok(Self::X34),
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `true` or `false`: the values of a `audio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum Audio {
+        #[serde(rename = "true")]
+        True,
+        #[serde(rename = "false")]
+        False,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Audio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::True => f.write_str("true"),
+                Self::False => f.write_str("false"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Audio {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "true" => Ok(Self::True),
+                "false" => Ok(Self::False),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Audio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Audio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///Request body of the Seedance 2.0 Fast multimodal video (global) model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB.
@@ -1202,13 +952,11 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             rename = "conversionSlots",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub conversion_slots: ::std::option::Option<
-            BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots,
-        >,
+        pub conversion_slots: ::std::option::Option<ConversionSlots>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -1238,9 +986,7 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Real-person mode, which the registry names without explaining. Together with
 `conversionSlots` it appears to let references that show real people be used, by
 converting them into assets first (compare error code 1505, real-person content
@@ -1282,297 +1028,6 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Which reference slots real-person mode converts into assets: `all` for every
-image and video slot, or one slot such as `image1` or `video2`. The registry's
-text calls this a multiple choice, but its options make it a single value, which
-is what is accepted here.
-
-RunningHub's default: `"all"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        #[serde(rename = "all")]
-        All,
-        #[serde(rename = "image1")]
-        Image1,
-        #[serde(rename = "image2")]
-        Image2,
-        #[serde(rename = "image3")]
-        Image3,
-        #[serde(rename = "image4")]
-        Image4,
-        #[serde(rename = "image5")]
-        Image5,
-        #[serde(rename = "image6")]
-        Image6,
-        #[serde(rename = "image7")]
-        Image7,
-        #[serde(rename = "image8")]
-        Image8,
-        #[serde(rename = "image9")]
-        Image9,
-        #[serde(rename = "video1")]
-        Video1,
-        #[serde(rename = "video2")]
-        Video2,
-        #[serde(rename = "video3")]
-        Video3,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::All => f.write_str("all"),
-                Self::Image1 => f.write_str("image1"),
-                Self::Image2 => f.write_str("image2"),
-                Self::Image3 => f.write_str("image3"),
-                Self::Image4 => f.write_str("image4"),
-                Self::Image5 => f.write_str("image5"),
-                Self::Image6 => f.write_str("image6"),
-                Self::Image7 => f.write_str("image7"),
-                Self::Image8 => f.write_str("image8"),
-                Self::Image9 => f.write_str("image9"),
-                Self::Video1 => f.write_str("video1"),
-                Self::Video2 => f.write_str("video2"),
-                Self::Video3 => f.write_str("video3"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "all" => Ok(Self::All),
-                "image1" => Ok(Self::Image1),
-                "image2" => Ok(Self::Image2),
-                "image3" => Ok(Self::Image3),
-                "image4" => Ok(Self::Image4),
-                "image5" => Ok(Self::Image5),
-                "image6" => Ok(Self::Image6),
-                "image7" => Ok(Self::Image7),
-                "image8" => Ok(Self::Image8),
-                "image9" => Ok(Self::Image9),
-                "video1" => Ok(Self::Video1),
-                "video2" => Ok(Self::Video2),
-                "video3" => Ok(Self::Video3),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /**Output resolution. `480p` and `720p` are produced by the model directly;
 `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
 
@@ -1589,6 +1044,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         #[serde(rename = "480p")]
         X480p,
@@ -1601,6 +1057,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         #[serde(rename = "4k")]
         X4k,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -1613,6 +1070,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Err = self::error::ConversionError;
@@ -1629,6 +1087,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1638,6 +1097,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -1649,6 +1109,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Seedance 2.0 multimodal video (global) model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB.
@@ -1670,13 +1131,11 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             rename = "conversionSlots",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub conversion_slots: ::std::option::Option<
-            BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots,
-        >,
+        pub conversion_slots: ::std::option::Option<ConversionSlots>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: BytedanceSeedance20GlobalMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -1706,9 +1165,7 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            BytedanceSeedance20GlobalMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Real-person mode, which the registry names without explaining. Together with
 `conversionSlots` it appears to let references that show real people be used, by
 converting them into assets first (compare error code 1505, real-person content
@@ -1724,7 +1181,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: BytedanceSeedance20GlobalMultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -1750,12 +1207,7 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Which reference slots real-person mode converts into assets: `all` for every
-image and video slot, or one slot such as `image1` or `video2`. The registry's
-text calls this a multiple choice, but its options make it a single value, which
-is what is accepted here.
-
-RunningHub's default: `"all"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
+    ///One of `all`, `image1`, `image2`, `image3`, `image4`, `image5`, `image6`, `image7`, `image8`, `image9`, `video1`, `video2` or `video3`: the values of a `conversionSlots` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1768,7 +1220,8 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
         PartialEq,
         PartialOrd
     )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    #[cfg(feature = "seedance")]
+    pub enum ConversionSlots {
         #[serde(rename = "all")]
         All,
         #[serde(rename = "image1")]
@@ -1796,8 +1249,8 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
         #[serde(rename = "video3")]
         Video3,
     }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    #[cfg(feature = "seedance")]
+    impl ::std::fmt::Display for ConversionSlots {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::All => f.write_str("all"),
@@ -1816,8 +1269,8 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             }
         }
     }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    #[cfg(feature = "seedance")]
+    impl ::std::str::FromStr for ConversionSlots {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1840,8 +1293,8 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    #[cfg(feature = "seedance")]
+    impl ::std::convert::TryFrom<&str> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1849,8 +1302,8 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots {
+    #[cfg(feature = "seedance")]
+    impl ::std::convert::TryFrom<::std::string::String> for ConversionSlots {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1858,9 +1311,7 @@ RunningHub's default: `"all"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1873,7 +1324,388 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    #[cfg(feature = "vidu")]
+    pub enum Duration1To10 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Duration1To10 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Duration1To10 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Duration1To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14`, `15` or `16`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum Duration1To16 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+        #[serde(rename = "11")]
+        X11,
+        #[serde(rename = "12")]
+        X12,
+        #[serde(rename = "13")]
+        X13,
+        #[serde(rename = "14")]
+        X14,
+        #[serde(rename = "15")]
+        X15,
+        #[serde(rename = "16")]
+        X16,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Duration1To16 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+                Self::X11 => f.write_str("11"),
+                Self::X12 => f.write_str("12"),
+                Self::X13 => f.write_str("13"),
+                Self::X14 => f.write_str("14"),
+                Self::X15 => f.write_str("15"),
+                Self::X16 => f.write_str("16"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Duration1To16 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                "11" => Ok(Self::X11),
+                "12" => Ok(Self::X12),
+                "13" => Ok(Self::X13),
+                "14" => Ok(Self::X14),
+                "15" => Ok(Self::X15),
+                "16" => Ok(Self::X16),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Duration1To16 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To16 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7` or `8`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum Duration1To8 {
+        #[serde(rename = "1")]
+        X1,
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Duration1To8 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1 => f.write_str("1"),
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Duration1To8 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1" => Ok(Self::X1),
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Duration1To8 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Duration1To8 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "alibaba-wan")]
+    pub enum Duration2To10 {
+        #[serde(rename = "2")]
+        X2,
+        #[serde(rename = "3")]
+        X3,
+        #[serde(rename = "4")]
+        X4,
+        #[serde(rename = "5")]
+        X5,
+        #[serde(rename = "6")]
+        X6,
+        #[serde(rename = "7")]
+        X7,
+        #[serde(rename = "8")]
+        X8,
+        #[serde(rename = "9")]
+        X9,
+        #[serde(rename = "10")]
+        X10,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::fmt::Display for Duration2To10 {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X2 => f.write_str("2"),
+                Self::X3 => f.write_str("3"),
+                Self::X4 => f.write_str("4"),
+                Self::X5 => f.write_str("5"),
+                Self::X6 => f.write_str("6"),
+                Self::X7 => f.write_str("7"),
+                Self::X8 => f.write_str("8"),
+                Self::X9 => f.write_str("9"),
+                Self::X10 => f.write_str("10"),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::str::FromStr for Duration2To10 {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "2" => Ok(Self::X2),
+                "3" => Ok(Self::X3),
+                "4" => Ok(Self::X4),
+                "5" => Ok(Self::X5),
+                "6" => Ok(Self::X6),
+                "7" => Ok(Self::X7),
+                "8" => Ok(Self::X8),
+                "9" => Ok(Self::X9),
+                "10" => Ok(Self::X10),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<&str> for Duration2To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<::std::string::String> for Duration2To10 {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14` or `15`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    pub enum Duration4To15 {
         #[serde(rename = "4")]
         X4,
         #[serde(rename = "5")]
@@ -1899,8 +1731,8 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "15")]
         X15,
     }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::fmt::Display for Duration4To15 {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::X4 => f.write_str("4"),
@@ -1918,8 +1750,8 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::str::FromStr for Duration4To15 {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1941,8 +1773,8 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<&str> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1950,166 +1782,8 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. `480p`, `720p` and `native1080p` are produced by the model
-directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for BytedanceSeedance20GlobalMultimodalVideoRequestResolution {
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<::std::string::String> for Duration4To15 {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2119,6 +1793,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Kling O1 Standard reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO1StdRefrenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2180,6 +1855,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         #[serde(rename = "1:1")]
         X11,
@@ -2188,6 +1864,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
         #[serde(rename = "16:9")]
         X169,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2197,6 +1874,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2210,6 +1888,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str>
     for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -2219,6 +1898,7 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -2243,12 +1923,14 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestDuration {
         #[serde(rename = "5")]
         X5,
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2257,6 +1939,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2269,6 +1952,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str>
     for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -2278,6 +1962,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -2303,12 +1988,14 @@ RunningHub documents `"std"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestMode {
         #[serde(rename = "std")]
         Std,
         #[serde(rename = "pro")]
         Pro,
     }
+    #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2317,6 +2004,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::str::FromStr for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2329,6 +2017,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<&str> for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2337,6 +2026,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
     for KlingVideoO1StdRefrenceToVideoRequestMode {
         type Error = self::error::ConversionError;
@@ -2348,6 +2038,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
     }
     ///Request body of the Kling O3 4K reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO34kReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2356,9 +2047,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO34kReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2410,9 +2099,7 @@ RunningHub's default: `"customize"`, applied by the server when the field is omi
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO34kReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video. The registry's text says this
 applies only without a reference video, which this endpoint has no field for.
 
@@ -2425,132 +2112,9 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO34kReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry's text says it is
-needed whenever `multiShot` is true.
-
-RunningHub's default: `"customize"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO34kReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO34kReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO34kReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Kling O3 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO3ProReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2559,9 +2123,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO3ProReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2603,9 +2165,7 @@ them) or `intelligence` (left to the model). The registry documents no default.
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO3ProReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video.
 
 RunningHub's default: `false`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -2625,130 +2185,9 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3ProReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry documents no default.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3ProReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO3ProReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3ProReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Kling O3 Standard reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "kling")]
     pub struct KlingVideoO3StdReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2757,9 +2196,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            KlingVideoO3StdReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -2801,9 +2238,7 @@ them) or `intelligence` (left to the model). The registry documents no default.
             rename = "shotType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub shot_type: ::std::option::Option<
-            KlingVideoO3StdReferenceToVideoRequestShotType,
-        >,
+        pub shot_type: ::std::option::Option<ShotTypeCustomizeIntelligence>,
         /**Whether AI-generated audio is added to the video.
 
 RunningHub's default: `false`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -2823,9 +2258,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
+    ///One of `auto`, `small`, `medium` or `large`: the values of a `movementAmplitude` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2838,38 +2271,45 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
         PartialEq,
         PartialOrd
     )]
-    pub enum KlingVideoO3StdReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
+    #[cfg(feature = "vidu")]
+    pub enum MovementAmplitude {
+        #[serde(rename = "auto")]
+        Auto,
+        #[serde(rename = "small")]
+        Small,
+        #[serde(rename = "medium")]
+        Medium,
+        #[serde(rename = "large")]
+        Large,
     }
-    impl ::std::fmt::Display for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for MovementAmplitude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
+                Self::Auto => f.write_str("auto"),
+                Self::Small => f.write_str("small"),
+                Self::Medium => f.write_str("medium"),
+                Self::Large => f.write_str("large"),
             }
         }
     }
-    impl ::std::str::FromStr for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for MovementAmplitude {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
+                "auto" => Ok(Self::Auto),
+                "small" => Ok(Self::Small),
+                "medium" => Ok(Self::Medium),
+                "large" => Ok(Self::Large),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -2877,67 +2317,8 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3StdReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How the shots are planned when `multiShot` is true: `customize` (as you describe
-them) or `intelligence` (left to the model). The registry documents no default.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum KlingVideoO3StdReferenceToVideoRequestShotType {
-        #[serde(rename = "customize")]
-        Customize,
-        #[serde(rename = "intelligence")]
-        Intelligence,
-    }
-    impl ::std::fmt::Display for KlingVideoO3StdReferenceToVideoRequestShotType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Customize => f.write_str("customize"),
-                Self::Intelligence => f.write_str("intelligence"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for KlingVideoO3StdReferenceToVideoRequestShotType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "customize" => Ok(Self::Customize),
-                "intelligence" => Ok(Self::Intelligence),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for KlingVideoO3StdReferenceToVideoRequestShotType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for KlingVideoO3StdReferenceToVideoRequestShotType {
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for MovementAmplitude {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2947,6 +2328,7 @@ them) or `intelligence` (left to the model). The registry documents no default.
     }
     ///Request body of the PixVerse C1 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "pixverse")]
     pub struct PixverseC1ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -2976,7 +2358,7 @@ sample uses `@woman1` for a person and `@b1` for a background).
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: PixverseC1ReferenceToVideoRequestResolution,
+        pub resolution: Resolution360p540p720p1080p,
         /**Random seed, for reproducible results; leave it out for a random one. The
 registry allows -1 as well, presumably also meaning random.
 
@@ -3004,6 +2386,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "pixverse")]
     pub enum PixverseC1ReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -3022,6 +2405,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
         #[serde(rename = "21:9")]
         X219,
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::fmt::Display for PixverseC1ReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3036,6 +2420,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::str::FromStr for PixverseC1ReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3054,6 +2439,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             }
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::convert::TryFrom<&str> for PixverseC1ReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3062,74 +2448,9 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
             value.parse()
         }
     }
+    #[cfg(feature = "pixverse")]
     impl ::std::convert::TryFrom<::std::string::String>
     for PixverseC1ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum PixverseC1ReferenceToVideoRequestResolution {
-        #[serde(rename = "360p")]
-        X360p,
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for PixverseC1ReferenceToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X360p => f.write_str("360p"),
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PixverseC1ReferenceToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "360p" => Ok(Self::X360p),
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PixverseC1ReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for PixverseC1ReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -3185,9 +2506,419 @@ success; the message arrives under `message` or `msg`.
         )]
         pub running_count: ::std::option::Option<i64>,
     }
+    ///One of `adaptive`, `16:9`, `4:3`, `1:1`, `3:4`, `9:16` or `21:9`: the values of a `ratio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    pub enum Ratio {
+        #[serde(rename = "adaptive")]
+        Adaptive,
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "4:3")]
+        X43,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "3:4")]
+        X34,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "21:9")]
+        X219,
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::fmt::Display for Ratio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Adaptive => f.write_str("adaptive"),
+                Self::X169 => f.write_str("16:9"),
+                Self::X43 => f.write_str("4:3"),
+                Self::X11 => f.write_str("1:1"),
+                Self::X34 => f.write_str("3:4"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X219 => f.write_str("21:9"),
+            }
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::str::FromStr for Ratio {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "adaptive" => Ok(Self::Adaptive),
+                "16:9" => Ok(Self::X169),
+                "4:3" => Ok(Self::X43),
+                "1:1" => Ok(Self::X11),
+                "3:4" => Ok(Self::X34),
+                "9:16" => Ok(Self::X916),
+                "21:9" => Ok(Self::X219),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<&str> for Ratio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<::std::string::String> for Ratio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `360p`, `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    pub enum Resolution360p540p720p1080p {
+        #[serde(rename = "360p")]
+        X360p,
+        #[serde(rename = "540p")]
+        X540p,
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "1080p")]
+        X1080p,
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl ::std::fmt::Display for Resolution360p540p720p1080p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X360p => f.write_str("360p"),
+                Self::X540p => f.write_str("540p"),
+                Self::X720p => f.write_str("720p"),
+                Self::X1080p => f.write_str("1080p"),
+            }
+        }
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl ::std::str::FromStr for Resolution360p540p720p1080p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "360p" => Ok(Self::X360p),
+                "540p" => Ok(Self::X540p),
+                "720p" => Ok(Self::X720p),
+                "1080p" => Ok(Self::X1080p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl ::std::convert::TryFrom<&str> for Resolution360p540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution360p540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `480p`, `720p`, `native1080p`, `1080p`, `2k` or `4k`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    pub enum Resolution480p720pNative1080p1080p2k4k {
+        #[serde(rename = "480p")]
+        X480p,
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "native1080p")]
+        Native1080p,
+        #[serde(rename = "1080p")]
+        X1080p,
+        #[serde(rename = "2k")]
+        X2k,
+        #[serde(rename = "4k")]
+        X4k,
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::fmt::Display for Resolution480p720pNative1080p1080p2k4k {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X480p => f.write_str("480p"),
+                Self::X720p => f.write_str("720p"),
+                Self::Native1080p => f.write_str("native1080p"),
+                Self::X1080p => f.write_str("1080p"),
+                Self::X2k => f.write_str("2k"),
+                Self::X4k => f.write_str("4k"),
+            }
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::str::FromStr for Resolution480p720pNative1080p1080p2k4k {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "480p" => Ok(Self::X480p),
+                "720p" => Ok(Self::X720p),
+                "native1080p" => Ok(Self::Native1080p),
+                "1080p" => Ok(Self::X1080p),
+                "2k" => Ok(Self::X2k),
+                "4k" => Ok(Self::X4k),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<&str> for Resolution480p720pNative1080p1080p2k4k {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::std::convert::TryFrom<::std::string::String>
+    for Resolution480p720pNative1080p1080p2k4k {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum Resolution540p720p1080p {
+        #[serde(rename = "540p")]
+        X540p,
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "1080p")]
+        X1080p,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Resolution540p720p1080p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X540p => f.write_str("540p"),
+                Self::X720p => f.write_str("720p"),
+                Self::X1080p => f.write_str("1080p"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Resolution540p720p1080p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "540p" => Ok(Self::X540p),
+                "720p" => Ok(Self::X720p),
+                "1080p" => Ok(Self::X1080p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Resolution540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution540p720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    pub enum Resolution720p1080p {
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "1080p")]
+        X1080p,
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl ::std::fmt::Display for Resolution720p1080p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X720p => f.write_str("720p"),
+                Self::X1080p => f.write_str("1080p"),
+            }
+        }
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl ::std::str::FromStr for Resolution720p1080p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "720p" => Ok(Self::X720p),
+                "1080p" => Ok(Self::X1080p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl ::std::convert::TryFrom<&str> for Resolution720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution720p1080p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `720p` or `480p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    pub enum Resolution720p480p {
+        #[serde(rename = "720p")]
+        X720p,
+        #[serde(rename = "480p")]
+        X480p,
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl ::std::fmt::Display for Resolution720p480p {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X720p => f.write_str("720p"),
+                Self::X480p => f.write_str("480p"),
+            }
+        }
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl ::std::str::FromStr for Resolution720p480p {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "720p" => Ok(Self::X720p),
+                "480p" => Ok(Self::X480p),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl ::std::convert::TryFrom<&str> for Resolution720p480p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl ::std::convert::TryFrom<::std::string::String> for Resolution720p480p {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     /**Request body of the RH Art Video G reference-to-video (official channel) model.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "rhart-video")]
     pub struct RhartVideoGOfficialReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string: `"6"` or `"10"`.
 
@@ -3207,7 +2938,7 @@ At most 2048 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoGOfficialReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p480p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3229,12 +2960,14 @@ RunningHub documents `"6"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "rhart-video")]
     pub enum RhartVideoGOfficialReferenceToVideoRequestDuration {
         #[serde(rename = "6")]
         X6,
         #[serde(rename = "10")]
         X10,
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display for RhartVideoGOfficialReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3243,6 +2976,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::str::FromStr for RhartVideoGOfficialReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3255,6 +2989,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<&str>
     for RhartVideoGOfficialReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -3264,67 +2999,9 @@ RunningHub documents `"6"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RhartVideoGOfficialReferenceToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoGOfficialReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "480p")]
-        X480p,
-    }
-    impl ::std::fmt::Display for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X480p => f.write_str("480p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "480p" => Ok(Self::X480p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoGOfficialReferenceToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoGOfficialReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -3334,6 +3011,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the SparkVideo 2.0 Fast multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20FastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 15 MB lasting 2 to 15
@@ -3353,7 +3031,7 @@ edition's text), but its options list has no such value, so only the listed
 values are accepted here.
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: RhartVideoSparkvideo20FastMultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -3382,15 +3060,13 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            RhartVideoSparkvideo20FastMultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Output resolution. Going by the registry's note on the Seedance 2.0 global
 endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
 and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoSparkvideo20FastMultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -3417,271 +3093,9 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string. The registry's text also
-mentions an automatic length chosen by the model (written `-1` in the Fast
-edition's text), but its options list has no such value, so only the listed
-values are accepted here.
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. Going by the registry's note on the Seedance 2.0 global
-endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
-and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20FastMultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the SparkVideo 2.0 multimodal video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20MultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP3 or WAV file of at most 50 MB lasting 2 to 15
@@ -3701,7 +3115,7 @@ edition's text), but its options list has no such value, so only the listed
 values are accepted here.
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: RhartVideoSparkvideo20MultimodalVideoRequestDuration,
+        pub duration: Duration4To15,
         /**Whether the video is generated with sound.
 
 RunningHub's default: `true`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -3730,15 +3144,13 @@ suits the references.
 
 RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ratio: ::std::option::Option<
-            RhartVideoSparkvideo20MultimodalVideoRequestRatio,
-        >,
+        pub ratio: ::std::option::Option<Ratio>,
         /**Output resolution. Going by the registry's note on the Seedance 2.0 global
 endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
 and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: RhartVideoSparkvideo20MultimodalVideoRequestResolution,
+        pub resolution: Resolution480p720pNative1080p1080p2k4k,
         /**Whether the task also returns the video's last frame as an image, for example to
 continue the video in a later task.
 
@@ -3765,269 +3177,11 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string. The registry's text also
-mentions an automatic length chosen by the model (written `-1` in the Fast
-edition's text), but its options list has no such value, so only the listed
-values are accepted here.
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Width-to-height ratio of the output; `adaptive` lets the model choose one that
-suits the references.
-
-RunningHub's default: `"adaptive"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        #[serde(rename = "adaptive")]
-        Adaptive,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "21:9")]
-        X219,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Adaptive => f.write_str("adaptive"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X219 => f.write_str("21:9"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "adaptive" => Ok(Self::Adaptive),
-                "16:9" => Ok(Self::X169),
-                "4:3" => Ok(Self::X43),
-                "1:1" => Ok(Self::X11),
-                "3:4" => Ok(Self::X34),
-                "9:16" => Ok(Self::X916),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution. Going by the registry's note on the Seedance 2.0 global
-endpoints, `480p`, `720p` and `native1080p` are produced by the model directly,
-and `1080p`, `2k` and `4k` are generated at 720p and upscaled.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
-        X480p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "native1080p")]
-        Native1080p,
-        #[serde(rename = "1080p")]
-        X1080p,
-        #[serde(rename = "2k")]
-        X2k,
-        #[serde(rename = "4k")]
-        X4k,
-    }
-    impl ::std::fmt::Display for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X480p => f.write_str("480p"),
-                Self::X720p => f.write_str("720p"),
-                Self::Native1080p => f.write_str("native1080p"),
-                Self::X1080p => f.write_str("1080p"),
-                Self::X2k => f.write_str("2k"),
-                Self::X4k => f.write_str("4k"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "480p" => Ok(Self::X480p),
-                "720p" => Ok(Self::X720p),
-                "native1080p" => Ok(Self::Native1080p),
-                "1080p" => Ok(Self::X1080p),
-                "2k" => Ok(Self::X2k),
-                "4k" => Ok(Self::X4k),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for RhartVideoSparkvideo20MultimodalVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /**Request body of the RH Art Video V3.1 Pro reference-to-video (official channel)
 model.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "rhart-video")]
     pub struct RhartVideoV31ProOfficialReferenceToVideoRequest {
         /**Whether the video is generated with sound.
 
@@ -4083,6 +3237,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "rhart-video")]
     pub enum RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         #[serde(rename = "720p")]
         X720p,
@@ -4091,6 +3246,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         #[serde(rename = "4k")]
         X4k,
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4101,6 +3257,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::str::FromStr
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Err = self::error::ConversionError;
@@ -4115,6 +3272,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<&str>
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -4124,6 +3282,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
         type Error = self::error::ConversionError;
@@ -4135,6 +3294,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
     }
     ///Request body of the Seedance 1.0 Lite reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "seedance")]
     pub struct SeedanceV1LiteReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4165,7 +3325,7 @@ At most 5000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: SeedanceV1LiteReferenceToVideoRequestResolution,
+        pub resolution: Resolution720p480p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4187,6 +3347,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         #[serde(rename = "16:9")]
         X169,
@@ -4201,6 +3362,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "1:1")]
         X11,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4213,6 +3375,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4229,6 +3392,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -4238,6 +3402,7 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
         type Error = self::error::ConversionError;
@@ -4263,12 +3428,14 @@ RunningHub documents `"false"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         #[serde(rename = "false")]
         False,
         #[serde(rename = "true")]
         True,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4277,6 +3444,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4289,6 +3457,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Error = self::error::ConversionError;
@@ -4298,6 +3467,7 @@ RunningHub documents `"false"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
         type Error = self::error::ConversionError;
@@ -4322,6 +3492,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestDuration {
         #[serde(rename = "2")]
         X2,
@@ -4346,6 +3517,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         #[serde(rename = "12")]
         X12,
     }
+    #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestDuration {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4363,6 +3535,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4384,6 +3557,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<&str>
     for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -4393,6 +3567,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "seedance")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SeedanceV1LiteReferenceToVideoRequestDuration {
         type Error = self::error::ConversionError;
@@ -4402,9 +3577,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
             value.parse()
         }
     }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
+    ///One of `customize` or `intelligence`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4417,34 +3590,37 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
-    pub enum SeedanceV1LiteReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "480p")]
-        X480p,
+    #[cfg(feature = "kling")]
+    pub enum ShotTypeCustomizeIntelligence {
+        #[serde(rename = "customize")]
+        Customize,
+        #[serde(rename = "intelligence")]
+        Intelligence,
     }
-    impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestResolution {
+    #[cfg(feature = "kling")]
+    impl ::std::fmt::Display for ShotTypeCustomizeIntelligence {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X480p => f.write_str("480p"),
+                Self::Customize => f.write_str("customize"),
+                Self::Intelligence => f.write_str("intelligence"),
             }
         }
     }
-    impl ::std::str::FromStr for SeedanceV1LiteReferenceToVideoRequestResolution {
+    #[cfg(feature = "kling")]
+    impl ::std::str::FromStr for ShotTypeCustomizeIntelligence {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
-                "720p" => Ok(Self::X720p),
-                "480p" => Ok(Self::X480p),
+                "customize" => Ok(Self::Customize),
+                "intelligence" => Ok(Self::Intelligence),
                 _ => Err("invalid value".into()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str>
-    for SeedanceV1LiteReferenceToVideoRequestResolution {
+    #[cfg(feature = "kling")]
+    impl ::std::convert::TryFrom<&str> for ShotTypeCustomizeIntelligence {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4452,8 +3628,161 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "kling")]
     impl ::std::convert::TryFrom<::std::string::String>
-    for SeedanceV1LiteReferenceToVideoRequestResolution {
+    for ShotTypeCustomizeIntelligence {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `single` or `multi`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "alibaba-wan")]
+    pub enum ShotTypeSingleMulti {
+        #[serde(rename = "single")]
+        Single,
+        #[serde(rename = "multi")]
+        Multi,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::fmt::Display for ShotTypeSingleMulti {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Single => f.write_str("single"),
+                Self::Multi => f.write_str("multi"),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::str::FromStr for ShotTypeSingleMulti {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "single" => Ok(Self::Single),
+                "multi" => Ok(Self::Multi),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<&str> for ShotTypeSingleMulti {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<::std::string::String> for ShotTypeSingleMulti {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `1280*720`, `720*1280`, `960*960`, `1088*832`, `832*1088`, `1920*1080`, `1080*1920`, `1440*1440`, `1632*1248` or `1248*1632`: the values of a `size` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "alibaba-wan")]
+    pub enum Size {
+        #[serde(rename = "1280*720")]
+        X1280720,
+        #[serde(rename = "720*1280")]
+        X7201280,
+        #[serde(rename = "960*960")]
+        X960960,
+        #[serde(rename = "1088*832")]
+        X1088832,
+        #[serde(rename = "832*1088")]
+        X8321088,
+        #[serde(rename = "1920*1080")]
+        X19201080,
+        #[serde(rename = "1080*1920")]
+        X10801920,
+        #[serde(rename = "1440*1440")]
+        X14401440,
+        #[serde(rename = "1632*1248")]
+        X16321248,
+        #[serde(rename = "1248*1632")]
+        X12481632,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::fmt::Display for Size {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X1280720 => f.write_str("1280*720"),
+                Self::X7201280 => f.write_str("720*1280"),
+                Self::X960960 => f.write_str("960*960"),
+                Self::X1088832 => f.write_str("1088*832"),
+                Self::X8321088 => f.write_str("832*1088"),
+                Self::X19201080 => f.write_str("1920*1080"),
+                Self::X10801920 => f.write_str("1080*1920"),
+                Self::X14401440 => f.write_str("1440*1440"),
+                Self::X16321248 => f.write_str("1632*1248"),
+                Self::X12481632 => f.write_str("1248*1632"),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::str::FromStr for Size {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "1280*720" => Ok(Self::X1280720),
+                "720*1280" => Ok(Self::X7201280),
+                "960*960" => Ok(Self::X960960),
+                "1088*832" => Ok(Self::X1088832),
+                "832*1088" => Ok(Self::X8321088),
+                "1920*1080" => Ok(Self::X19201080),
+                "1080*1920" => Ok(Self::X10801920),
+                "1440*1440" => Ok(Self::X14401440),
+                "1632*1248" => Ok(Self::X16321248),
+                "1248*1632" => Ok(Self::X12481632),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<&str> for Size {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::std::convert::TryFrom<::std::string::String> for Size {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4463,6 +3792,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the SkyReels V3 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "skyreels")]
     pub struct SkyreelsV3ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
 
@@ -4471,9 +3801,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            SkyreelsV3ReferenceToVideoRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
         /**Length of the video in seconds.
 
 RunningHub's default: `5`, applied by the server when the field is omitted; the client sends the field only when it is set.
@@ -4498,78 +3826,9 @@ At most 2048 characters.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SkyreelsV3ReferenceToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the SkyReels V4 omni-reference video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "skyreels")]
     pub struct SkyreelsV4OmniReferenceRequest {
         /**Width-to-height ratio of the output video. The registry says it is ignored when
 reference videos are given, which this spec has no field for.
@@ -4579,9 +3838,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            SkyreelsV4OmniReferenceRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
         /**Length of the video in seconds. The registry says a reference video would
 override it (with at most 10 seconds); this spec has no field for one.
 
@@ -4619,77 +3876,6 @@ RunningHub documents `false` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video. The registry says it is ignored when
-reference videos are given, which this spec has no field for.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum SkyreelsV4OmniReferenceRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-    }
-    impl ::std::fmt::Display for SkyreelsV4OmniReferenceRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SkyreelsV4OmniReferenceRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub's default: `"1080p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
@@ -4705,6 +3891,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "skyreels")]
     pub enum SkyreelsV4OmniReferenceRequestResolution {
         #[serde(rename = "480p")]
         X480p,
@@ -4713,6 +3900,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         #[serde(rename = "1080p")]
         X1080p,
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::fmt::Display for SkyreelsV4OmniReferenceRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4722,6 +3910,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::str::FromStr for SkyreelsV4OmniReferenceRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4735,6 +3924,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             }
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::convert::TryFrom<&str> for SkyreelsV4OmniReferenceRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4743,8 +3933,69 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
             value.parse()
         }
     }
+    #[cfg(feature = "skyreels")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SkyreelsV4OmniReferenceRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One of `general` or `anime`: the values of a `style` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg(feature = "vidu")]
+    pub enum Style {
+        #[serde(rename = "general")]
+        General,
+        #[serde(rename = "anime")]
+        Anime,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::fmt::Display for Style {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::General => f.write_str("general"),
+                Self::Anime => f.write_str("anime"),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::str::FromStr for Style {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "general" => Ok(Self::General),
+                "anime" => Ok(Self::Anime),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<&str> for Style {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl ::std::convert::TryFrom<::std::string::String> for Style {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4908,6 +4159,7 @@ the message arrives under `message` or `msg`.
     }
     ///Request body of the Vidu Q2 Pro Fast image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
 
@@ -4916,7 +4168,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2ProFastRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -4927,7 +4179,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2ProFastRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -4936,231 +4188,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2ProFastRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
 
@@ -5169,7 +4206,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2ProRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5180,7 +4217,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -5189,235 +4226,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Turbo image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
 
@@ -5426,7 +4244,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ2TurboRequestDuration,
+        pub duration: Duration1To10,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5437,7 +4255,7 @@ URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduImageToVideoQ2TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What should happen in the video (motion, camera work, atmosphere), in Chinese or
 English.
 
@@ -5446,235 +4264,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ2TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ2TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ2TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ2TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro Fast image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -5687,7 +4286,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduImageToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50
 MB.
@@ -5705,189 +4304,16 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduImageToVideoQ3ProFastRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -5898,7 +4324,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -5921,120 +4347,6 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /**Output resolution, named by the height of the frame in pixels; `2k` is the
 highest setting, above 1080p.
 
@@ -6051,6 +4363,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg(feature = "vidu")]
     pub enum ViduImageToVideoQ3ProRequestResolution {
         #[serde(rename = "360p")]
         X360p,
@@ -6063,6 +4376,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         #[serde(rename = "2k")]
         X2k,
     }
+    #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for ViduImageToVideoQ3ProRequestResolution {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6074,6 +4388,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::str::FromStr for ViduImageToVideoQ3ProRequestResolution {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6089,6 +4404,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             }
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3ProRequestResolution {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6097,6 +4413,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             value.parse()
         }
     }
+    #[cfg(feature = "vidu")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ViduImageToVideoQ3ProRequestResolution {
         type Error = self::error::ConversionError;
@@ -6108,6 +4425,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     }
     ///Request body of the Vidu Q3 Turbo image-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -6118,7 +4436,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduImageToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -6133,191 +4451,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduImageToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduImageToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduImageToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduImageToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduImageToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduImageToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Pro reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2ProRequest {
         /**Width-to-height ratio of the output video.
 
@@ -6326,14 +4469,12 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduReferenceToVideoQ2ProRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To10>,
         /**Optional reference images: up to 7 URLs (an upload's download URL, a public URL
 or a `data:` URI), each a JPEG or PNG image of at most 50 MB.
 
@@ -6352,9 +4493,7 @@ RunningHub's default: `"auto"`, applied by the server when the field is omitted;
             rename = "movementAmplitude",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub movement_amplitude: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestMovementAmplitude,
-        >,
+        pub movement_amplitude: ::std::option::Option<MovementAmplitude>,
         /**What the video should show, in Chinese or English, referring to the inputs by
 position: RunningHub's sample writes `@图1` for the first image and `@视频1` for
 the first video.
@@ -6365,9 +4504,7 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduReferenceToVideoQ2ProRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution540p720p1080p>,
         /**Optional reference videos: up to 2 URLs (an upload's download URL, a public URL
 or a `data:` URI), each an MP4, AVI or MOV video of at most 100 MB.
 
@@ -6380,308 +4517,19 @@ At most 2 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub's default: `"auto"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2Request {
         /**Width-to-height ratio of the output video.
 
 RunningHub documents `"3:4"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduReferenceToVideoQ2RequestAspectRatio,
+        pub aspect_ratio: AspectRatio16x9Or9x16Or4x3Or3x4Or1x1,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduReferenceToVideoQ2RequestDuration,
+        pub duration: Duration1To10,
         /**Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an
 upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image
 of at most 50 MB.
@@ -6694,7 +4542,7 @@ From 1 to 7 items.*/
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduReferenceToVideoQ2RequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What the video should show, in Chinese or English: the subjects of the reference
 images, their action and the camera work.
 
@@ -6703,305 +4551,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"1080p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ2RequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"3:4"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"1080p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ2RequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ2RequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ2RequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ2RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ2RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Mix reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3MixRequest {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
 the reference images.
@@ -7012,7 +4571,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ3MixRequestAspectRatio,
+            AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto,
         >,
         /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
 is silent (`"false"`). Sent as a string, like the `audio` of
@@ -7020,7 +4579,7 @@ is silent (`"false"`). Sent as a string, like the `audio` of
 
 RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio: ::std::option::Option<ViduReferenceToVideoQ3MixRequestAudio>,
+        pub audio: ::std::option::Option<Audio>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -7044,208 +4603,16 @@ At most 5000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ3MixRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
-the reference images.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "auto")]
-        Auto,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-                Self::Auto => f.write_str("auto"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                "auto" => Ok(Self::Auto),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
-is silent (`"false"`). Sent as a string, like the `audio` of
-`vidu_reference_to_video_q3` and unlike the other Vidu Q3 endpoints.
-
-RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestAudio {
-        #[serde(rename = "true")]
-        True,
-        #[serde(rename = "false")]
-        False,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestAudio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::True => f.write_str("true"),
-                Self::False => f.write_str("false"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestAudio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "true" => Ok(Self::True),
-                "false" => Ok(Self::False),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3MixRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3MixRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3MixRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3MixRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3MixRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 reference-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3Request {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
 the reference images.
@@ -7256,7 +4623,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub aspect_ratio: ::std::option::Option<
-            ViduReferenceToVideoQ3RequestAspectRatio,
+            AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto,
         >,
         /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
 is silent (`"false"`). Sent as a string, not a JSON boolean: this endpoint
@@ -7264,7 +4631,7 @@ differs from the other Vidu Q3 endpoints here.
 
 RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio: ::std::option::Option<ViduReferenceToVideoQ3RequestAudio>,
+        pub audio: ::std::option::Option<Audio>,
         /**Length of the video in seconds.
 
 RunningHub documents `5` as the default, but the field is required.
@@ -7287,212 +4654,16 @@ At most 5000 characters.*/
         /**Output resolution (height of the frame in pixels).
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduReferenceToVideoQ3RequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
-the reference images.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-        #[serde(rename = "auto")]
-        Auto,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-                Self::Auto => f.write_str("auto"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                "auto" => Ok(Self::Auto),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Whether the video carries synchronised dialogue and sound effects (`"true"`) or
-is silent (`"false"`). Sent as a string, not a JSON boolean: this endpoint
-differs from the other Vidu Q3 endpoints here.
-
-RunningHub's default: `"true"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestAudio {
-        #[serde(rename = "true")]
-        True,
-        #[serde(rename = "false")]
-        False,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestAudio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::True => f.write_str("true"),
-                Self::False => f.write_str("false"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestAudio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "true" => Ok(Self::True),
-                "false" => Ok(Self::False),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestAudio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution (height of the frame in pixels).
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduReferenceToVideoQ3RequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduReferenceToVideoQ3RequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduReferenceToVideoQ3RequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduReferenceToVideoQ3RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduReferenceToVideoQ3RequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
 
@@ -7501,7 +4672,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2ProFastRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -7517,7 +4688,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2ProFastRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -7526,224 +4697,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2ProFastRequestResolution,
+        pub resolution: Resolution720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
 
@@ -7752,7 +4715,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2ProRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -7768,7 +4731,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -7777,227 +4740,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
 
@@ -8006,7 +4758,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ2TurboRequestDuration,
+        pub duration: Duration1To8,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -8022,7 +4774,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ2TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English.
 
@@ -8031,227 +4783,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ2TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ2TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ2TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ2TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro Fast start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -8264,7 +4805,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduStartEndToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50
 MB.
@@ -8287,190 +4828,16 @@ At most 5000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<
-            ViduStartEndToVideoQ3ProFastRequestResolution,
-        >,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -8481,7 +4848,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -8497,7 +4864,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ3ProRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English; it can also describe speech, sound effects
 and music, which are rendered when `audio` is on.
@@ -8507,259 +4874,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ3ProRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3ProRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Turbo start-and-end-frame video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
@@ -8770,7 +4894,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduStartEndToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**The image the video starts from (its first frame): a URL (an upload's download
 URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 */
@@ -8786,7 +4910,7 @@ public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduStartEndToVideoQ3TurboRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What happens between the first and the last frame (action, camera work,
 atmosphere), in Chinese or English; it can also describe speech, sound effects
 and music, which are rendered when `audio` is on.
@@ -8796,259 +4920,16 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduStartEndToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str>
-    for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduStartEndToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduStartEndToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduStartEndToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro Fast text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProFastRequest {
         /**Width-to-height ratio of the output video.
 
@@ -9057,9 +4938,7 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
             rename = "aspectRatio",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub aspect_ratio: ::std::option::Option<
-            ViduTextToVideoQ3ProFastRequestAspectRatio,
-        >,
+        pub aspect_ratio: ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9071,7 +4950,7 @@ RunningHub's default: `true`, applied by the server when the field is omitted; t
 
 RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub duration: ::std::option::Option<ViduTextToVideoQ3ProFastRequestDuration>,
+        pub duration: ::std::option::Option<Duration1To16>,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9082,263 +4961,22 @@ At most 2000 characters.*/
 
 RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<ViduTextToVideoQ3ProFastRequestResolution>,
+        pub resolution: ::std::option::Option<Resolution720p1080p>,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestAspectRatio {
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub's default: `"5"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub's default: `"720p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProFastRequestResolution {
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProFastRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProFastRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProFastRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Pro text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProRequest {
         /**Width-to-height ratio of the output video.
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoQ3ProRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9348,7 +4986,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoQ3ProRequestDuration,
+        pub duration: Duration1To16,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9358,335 +4996,27 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoQ3ProRequestResolution,
+        pub resolution: Resolution360p540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoQ3ProRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestResolution {
-        #[serde(rename = "360p")]
-        X360p,
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X360p => f.write_str("360p"),
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "360p" => Ok(Self::X360p),
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3ProRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3ProRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3ProRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3ProRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3ProRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q3 Turbo text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3TurboRequest {
         /**Width-to-height ratio of the output video.
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoQ3TurboRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
 sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of
 `vidu_reference_to_video_q3`.
@@ -9696,7 +5026,7 @@ RunningHub documents `true` as the default, but the field is required.*/
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoQ3TurboRequestDuration,
+        pub duration: Duration1To16,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English. It can lay out several shots and quote lines of dialogue,
 which are spoken when `audio` is on.
@@ -9706,341 +5036,37 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoQ3TurboRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoQ3TurboRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-        #[serde(rename = "11")]
-        X11,
-        #[serde(rename = "12")]
-        X12,
-        #[serde(rename = "13")]
-        X13,
-        #[serde(rename = "14")]
-        X14,
-        #[serde(rename = "15")]
-        X15,
-        #[serde(rename = "16")]
-        X16,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-                Self::X11 => f.write_str("11"),
-                Self::X12 => f.write_str("12"),
-                Self::X13 => f.write_str("13"),
-                Self::X14 => f.write_str("14"),
-                Self::X15 => f.write_str("15"),
-                Self::X16 => f.write_str("16"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                "11" => Ok(Self::X11),
-                "12" => Ok(Self::X12),
-                "13" => Ok(Self::X13),
-                "14" => Ok(Self::X14),
-                "15" => Ok(Self::X15),
-                "16" => Ok(Self::X16),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoQ3TurboRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoQ3TurboRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoQ3TurboRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoQ3TurboRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoQ3TurboRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///Request body of the Vidu Q2 text-to-video model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoRequest {
         /**Width-to-height ratio of the output video.
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
         #[serde(rename = "aspectRatio")]
-        pub aspect_ratio: ViduTextToVideoRequestAspectRatio,
+        pub aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-        pub duration: ViduTextToVideoRequestDuration,
+        pub duration: Duration1To10,
         /**How strongly the subjects and the camera move: `auto` leaves it to the model;
 `small`, `medium` and `large` ask for increasingly strong motion.
 
 RunningHub documents `"auto"` as the default, but the field is required.*/
         #[serde(rename = "movementAmplitude")]
-        pub movement_amplitude: ViduTextToVideoRequestMovementAmplitude,
+        pub movement_amplitude: MovementAmplitude,
         /**What the video should show: subjects, action, setting, camera work and mood, in
 Chinese or English.
 
@@ -10049,364 +5075,17 @@ At most 4000 characters.*/
         /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-        pub resolution: ViduTextToVideoRequestResolution,
+        pub resolution: Resolution540p720p1080p,
         /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
 animated look.
 
 RunningHub documents `"general"` as the default, but the field is required.*/
-        pub style: ViduTextToVideoRequestStyle,
+        pub style: Style,
         #[serde(
             rename = "webhookUrl",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
-    }
-    /**Width-to-height ratio of the output video.
-
-RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestAspectRatio {
-        #[serde(rename = "4:3")]
-        X43,
-        #[serde(rename = "3:4")]
-        X34,
-        #[serde(rename = "16:9")]
-        X169,
-        #[serde(rename = "9:16")]
-        X916,
-        #[serde(rename = "1:1")]
-        X11,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestAspectRatio {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X43 => f.write_str("4:3"),
-                Self::X34 => f.write_str("3:4"),
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestAspectRatio {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "4:3" => Ok(Self::X43),
-                "3:4" => Ok(Self::X34),
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestAspectRatio {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
-
-RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestDuration {
-        #[serde(rename = "1")]
-        X1,
-        #[serde(rename = "2")]
-        X2,
-        #[serde(rename = "3")]
-        X3,
-        #[serde(rename = "4")]
-        X4,
-        #[serde(rename = "5")]
-        X5,
-        #[serde(rename = "6")]
-        X6,
-        #[serde(rename = "7")]
-        X7,
-        #[serde(rename = "8")]
-        X8,
-        #[serde(rename = "9")]
-        X9,
-        #[serde(rename = "10")]
-        X10,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestDuration {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X1 => f.write_str("1"),
-                Self::X2 => f.write_str("2"),
-                Self::X3 => f.write_str("3"),
-                Self::X4 => f.write_str("4"),
-                Self::X5 => f.write_str("5"),
-                Self::X6 => f.write_str("6"),
-                Self::X7 => f.write_str("7"),
-                Self::X8 => f.write_str("8"),
-                Self::X9 => f.write_str("9"),
-                Self::X10 => f.write_str("10"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestDuration {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "1" => Ok(Self::X1),
-                "2" => Ok(Self::X2),
-                "3" => Ok(Self::X3),
-                "4" => Ok(Self::X4),
-                "5" => Ok(Self::X5),
-                "6" => Ok(Self::X6),
-                "7" => Ok(Self::X7),
-                "8" => Ok(Self::X8),
-                "9" => Ok(Self::X9),
-                "10" => Ok(Self::X10),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestDuration {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**How strongly the subjects and the camera move: `auto` leaves it to the model;
-`small`, `medium` and `large` ask for increasingly strong motion.
-
-RunningHub documents `"auto"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestMovementAmplitude {
-        #[serde(rename = "auto")]
-        Auto,
-        #[serde(rename = "small")]
-        Small,
-        #[serde(rename = "medium")]
-        Medium,
-        #[serde(rename = "large")]
-        Large,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestMovementAmplitude {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Auto => f.write_str("auto"),
-                Self::Small => f.write_str("small"),
-                Self::Medium => f.write_str("medium"),
-                Self::Large => f.write_str("large"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestMovementAmplitude {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "auto" => Ok(Self::Auto),
-                "small" => Ok(Self::Small),
-                "medium" => Ok(Self::Medium),
-                "large" => Ok(Self::Large),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestMovementAmplitude {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Output resolution, named by the height of the frame in pixels.
-
-RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestResolution {
-        #[serde(rename = "540p")]
-        X540p,
-        #[serde(rename = "720p")]
-        X720p,
-        #[serde(rename = "1080p")]
-        X1080p,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestResolution {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X540p => f.write_str("540p"),
-                Self::X720p => f.write_str("720p"),
-                Self::X1080p => f.write_str("1080p"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestResolution {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "540p" => Ok(Self::X540p),
-                "720p" => Ok(Self::X720p),
-                "1080p" => Ok(Self::X1080p),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ViduTextToVideoRequestResolution {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    /**Visual style: `general` for realistic, general-purpose footage, `anime` for an
-animated look.
-
-RunningHub documents `"general"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum ViduTextToVideoRequestStyle {
-        #[serde(rename = "general")]
-        General,
-        #[serde(rename = "anime")]
-        Anime,
-    }
-    impl ::std::fmt::Display for ViduTextToVideoRequestStyle {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::General => f.write_str("general"),
-                Self::Anime => f.write_str("anime"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ViduTextToVideoRequestStyle {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "general" => Ok(Self::General),
-                "anime" => Ok(Self::Anime),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ViduTextToVideoRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ViduTextToVideoRequestStyle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /**Optional URL that RunningHub calls with a `POST` when the task ends. The body is
 `{"event": "TASK_END", "taskId": …, "eventData": …}`, where `eventData` is the task
@@ -10425,28 +5104,106 @@ quickly; slow answers are retried.
         PartialOrd
     )]
     #[serde(transparent)]
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     pub struct WebhookUrl(pub ::std::string::String);
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::ops::Deref for WebhookUrl {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::convert::From<WebhookUrl> for ::std::string::String {
         fn from(value: WebhookUrl) -> Self {
             value.0
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for WebhookUrl {
         fn from(value: ::std::string::String) -> Self {
             Self(value)
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::fmt::Display for WebhookUrl {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
+    #[cfg(
+        any(
+            feature = "alibaba-happyhorse",
+            feature = "alibaba-wan",
+            feature = "kling",
+            feature = "pixverse",
+            feature = "rhart-video",
+            feature = "seedance",
+            feature = "skyreels",
+            feature = "sparkvideo",
+            feature = "vidu"
+        )
+    )]
     impl ::std::str::FromStr for WebhookUrl {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
@@ -10485,6 +5242,288 @@ quickly; slow answers are retried.
             }
         }
     }
+    ///The type of [`AlibabaHappyhorse10ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "alibaba-happyhorse")]
+    pub type AlibabaHappyhorse10ReferenceToVideoRequestResolution = Resolution720p1080p;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoFlashRequestDuration = Duration2To10;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoFlashRequestShotType = ShotTypeSingleMulti;
+    ///The type of [`AlibabaWan26ReferenceToVideoFlashRequest::size`]: the shared option set [`Size`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoFlashRequestSize = Size;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoRequestDuration = Duration2To10;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeSingleMulti`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoRequestShotType = ShotTypeSingleMulti;
+    ///The type of [`AlibabaWan26ReferenceToVideoRequest::size`]: the shared option set [`Size`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan26ReferenceToVideoRequestSize = Size;
+    ///The type of [`AlibabaWan27ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan27ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`AlibabaWan27ReferenceToVideoRequest::duration`]: the shared option set [`Duration2To10`].
+    #[cfg(feature = "alibaba-wan")]
+    pub type AlibabaWan27ReferenceToVideoRequestDuration = Duration2To10;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestConversionSlots = ConversionSlots;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`BytedanceSeedance20GlobalFastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalFastMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::conversion_slots`]: the shared option set [`ConversionSlots`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestConversionSlots = ConversionSlots;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`BytedanceSeedance20GlobalMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "seedance")]
+    pub type BytedanceSeedance20GlobalMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`KlingVideoO34kReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO34kReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO34kReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO34kReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`KlingVideoO3ProReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO3ProReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO3ProReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO3ProReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`KlingVideoO3StdReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO3StdReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1;
+    ///The type of [`KlingVideoO3StdReferenceToVideoRequest::shot_type`]: the shared option set [`ShotTypeCustomizeIntelligence`].
+    #[cfg(feature = "kling")]
+    pub type KlingVideoO3StdReferenceToVideoRequestShotType = ShotTypeCustomizeIntelligence;
+    ///The type of [`PixverseC1ReferenceToVideoRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    #[cfg(feature = "pixverse")]
+    pub type PixverseC1ReferenceToVideoRequestResolution = Resolution360p540p720p1080p;
+    ///The type of [`RhartVideoGOfficialReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    #[cfg(feature = "rhart-video")]
+    pub type RhartVideoGOfficialReferenceToVideoRequestResolution = Resolution720p480p;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestRatio = Ratio;
+    ///The type of [`RhartVideoSparkvideo20FastMultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20FastMultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::duration`]: the shared option set [`Duration4To15`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestDuration = Duration4To15;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::ratio`]: the shared option set [`Ratio`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestRatio = Ratio;
+    ///The type of [`RhartVideoSparkvideo20MultimodalVideoRequest::resolution`]: the shared option set [`Resolution480p720pNative1080p1080p2k4k`].
+    #[cfg(feature = "sparkvideo")]
+    pub type RhartVideoSparkvideo20MultimodalVideoRequestResolution = Resolution480p720pNative1080p1080p2k4k;
+    ///The type of [`SeedanceV1LiteReferenceToVideoRequest::resolution`]: the shared option set [`Resolution720p480p`].
+    #[cfg(feature = "seedance")]
+    pub type SeedanceV1LiteReferenceToVideoRequestResolution = Resolution720p480p;
+    ///The type of [`SkyreelsV3ReferenceToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "skyreels")]
+    pub type SkyreelsV3ReferenceToVideoRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`SkyreelsV4OmniReferenceRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or1x1Or4x3Or3x4`].
+    #[cfg(feature = "skyreels")]
+    pub type SkyreelsV4OmniReferenceRequestAspectRatio = AspectRatio16x9Or9x16Or1x1Or4x3Or3x4;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProFastRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduImageToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2TurboRequestDuration = Duration1To10;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduImageToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduImageToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduImageToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduImageToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduImageToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2ProRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2ProRequestDuration = Duration1To10;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduReferenceToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ2Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduReferenceToVideoQ2Request::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2RequestDuration = Duration1To10;
+    ///The type of [`ViduReferenceToVideoQ2Request::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2RequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduReferenceToVideoQ2Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ2RequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3MixRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::audio`]: the shared option set [`Audio`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3MixRequestAudio = Audio;
+    ///The type of [`ViduReferenceToVideoQ3MixRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3MixRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduReferenceToVideoQ3Request::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3RequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto;
+    ///The type of [`ViduReferenceToVideoQ3Request::audio`]: the shared option set [`Audio`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3RequestAudio = Audio;
+    ///The type of [`ViduReferenceToVideoQ3Request::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduReferenceToVideoQ3RequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProFastRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProFastRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::duration`]: the shared option set [`Duration1To8`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2TurboRequestDuration = Duration1To8;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ2TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ2TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3ProRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3ProRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3TurboRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduStartEndToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduStartEndToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::aspect_ratio`]: the shared option set [`AspectRatio16x9Or9x16Or4x3Or3x4Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProFastRequestAspectRatio = AspectRatio16x9Or9x16Or4x3Or3x4Or1x1;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProFastRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3ProFastRequest::resolution`]: the shared option set [`Resolution720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProFastRequestResolution = Resolution720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoQ3ProRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3ProRequest::resolution`]: the shared option set [`Resolution360p540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProRequestResolution = Resolution360p540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3ProRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3ProRequestStyle = Style;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3TurboRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::duration`]: the shared option set [`Duration1To16`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3TurboRequestDuration = Duration1To16;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3TurboRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoQ3TurboRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoQ3TurboRequestStyle = Style;
+    ///The type of [`ViduTextToVideoRequest::aspect_ratio`]: the shared option set [`AspectRatio4x3Or3x4Or16x9Or9x16Or1x1`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoRequestAspectRatio = AspectRatio4x3Or3x4Or16x9Or9x16Or1x1;
+    ///The type of [`ViduTextToVideoRequest::duration`]: the shared option set [`Duration1To10`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoRequestDuration = Duration1To10;
+    ///The type of [`ViduTextToVideoRequest::movement_amplitude`]: the shared option set [`MovementAmplitude`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoRequestMovementAmplitude = MovementAmplitude;
+    ///The type of [`ViduTextToVideoRequest::resolution`]: the shared option set [`Resolution540p720p1080p`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoRequestResolution = Resolution540p720p1080p;
+    ///The type of [`ViduTextToVideoRequest::style`]: the shared option set [`Style`].
+    #[cfg(feature = "vidu")]
+    pub type ViduTextToVideoRequestStyle = Style;
 }
 #[derive(Clone, Debug)]
 /**Client for RunningHub standard-model API
@@ -10573,6 +5612,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProRequest,
@@ -10621,6 +5661,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProFastRequest,
@@ -10671,6 +5712,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2TurboRequest,
@@ -10719,6 +5761,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProRequest,
@@ -10767,6 +5810,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProFastRequest,
@@ -10816,6 +5860,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_image_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3TurboRequest,
@@ -10864,6 +5909,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q2<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2Request,
@@ -10913,6 +5959,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2ProRequest,
@@ -10960,6 +6007,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q3<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3Request,
@@ -11009,6 +6057,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3-mix`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_reference_to_video_q3_mix<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3MixRequest,
@@ -11057,6 +6106,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProRequest,
@@ -11105,6 +6155,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProFastRequest,
@@ -11155,6 +6206,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2TurboRequest,
@@ -11205,6 +6257,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProRequest,
@@ -11253,6 +6306,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProFastRequest,
@@ -11302,6 +6356,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_start_end_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3TurboRequest,
@@ -11352,6 +6407,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoRequest,
@@ -11399,6 +6455,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProRequest,
@@ -11446,6 +6503,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro-fast`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProFastRequest,
@@ -11493,6 +6551,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-turbo`
 
 */
+    #[cfg(feature = "vidu")]
     pub async fn vidu_text_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3TurboRequest,
@@ -11542,6 +6601,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/happyhorse-1.0/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-happyhorse")]
     pub async fn alibaba_happyhorse_1_0_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaHappyhorse10ReferenceToVideoRequest,
@@ -11594,6 +6654,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_6_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoRequest,
@@ -11645,6 +6706,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video-flash`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_6_reference_to_video_flash<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoFlashRequest,
@@ -11697,6 +6759,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/alibaba/wan-2.7/reference-to-video`
 
 */
+    #[cfg(feature = "alibaba-wan")]
     pub async fn alibaba_wan_2_7_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan27ReferenceToVideoRequest,
@@ -11748,6 +6811,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o1-std/refrence-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o1_std_refrence_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO1StdRefrenceToVideoRequest,
@@ -11799,6 +6863,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-4k/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_4k_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO34kReferenceToVideoRequest,
@@ -11850,6 +6915,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-pro/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_pro_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3ProReferenceToVideoRequest,
@@ -11901,6 +6967,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/kling-video-o3-std/reference-to-video`
 
 */
+    #[cfg(feature = "kling")]
     pub async fn kling_video_o3_std_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3StdReferenceToVideoRequest,
@@ -11953,6 +7020,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/pixverse-c1/reference-to-video`
 
 */
+    #[cfg(feature = "pixverse")]
     pub async fn pixverse_c1_reference_to_video<'a>(
         &'a self,
         body: &'a types::PixverseC1ReferenceToVideoRequest,
@@ -12001,6 +7069,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video-g-official/reference-to-video`
 
 */
+    #[cfg(feature = "rhart-video")]
     pub async fn rhart_video_g_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoGOfficialReferenceToVideoRequest,
@@ -12052,6 +7121,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`
 
 */
+    #[cfg(feature = "rhart-video")]
     pub async fn rhart_video_v3_1_pro_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoV31ProOfficialReferenceToVideoRequest,
@@ -12106,6 +7176,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global/multimodal-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn bytedance_seedance_2_0_global_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalMultimodalVideoRequest,
@@ -12157,6 +7228,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn bytedance_seedance_2_0_global_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
@@ -12208,6 +7280,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/seedance-v1-lite/reference-to-video`
 
 */
+    #[cfg(feature = "seedance")]
     pub async fn seedance_v1_lite_reference_to_video<'a>(
         &'a self,
         body: &'a types::SeedanceV1LiteReferenceToVideoRequest,
@@ -12257,6 +7330,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/skyreels-v3/reference-to-video`
 
 */
+    #[cfg(feature = "skyreels")]
     pub async fn skyreels_v3_reference_to_video<'a>(
         &'a self,
         body: &'a types::SkyreelsV3ReferenceToVideoRequest,
@@ -12306,6 +7380,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/skyreels-v4/omni-reference`
 
 */
+    #[cfg(feature = "skyreels")]
     pub async fn skyreels_v4_omni_reference<'a>(
         &'a self,
         body: &'a types::SkyreelsV4OmniReferenceRequest,
@@ -12357,6 +7432,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`
 
 */
+    #[cfg(feature = "sparkvideo")]
     pub async fn rhart_video_sparkvideo_2_0_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20MultimodalVideoRequest,
@@ -12409,6 +7485,7 @@ it with `query_task` until it finishes.
 Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`
 
 */
+    #[cfg(feature = "sparkvideo")]
     pub async fn rhart_video_sparkvideo_2_0_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20FastMultimodalVideoRequest,
@@ -12495,6 +7572,7 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -12514,6 +7592,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2ProFastRequest {
     fn validate_at(
         &self,
@@ -12533,6 +7612,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ2TurboRequest {
     fn validate_at(
         &self,
@@ -12552,6 +7632,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ2TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -12571,6 +7652,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -12589,6 +7671,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduImageToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -12608,6 +7691,7 @@ impl crate::validation::Validate for types::ViduImageToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ2Request {
     fn validate_at(
         &self,
@@ -12638,6 +7722,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ2Request {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -12679,6 +7764,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ3Request {
     fn validate_at(
         &self,
@@ -12720,6 +7806,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ3Request {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduReferenceToVideoQ3MixRequest {
     fn validate_at(
         &self,
@@ -12761,6 +7848,7 @@ impl crate::validation::Validate for types::ViduReferenceToVideoQ3MixRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProRequest {
     fn validate_at(
         &self,
@@ -12780,6 +7868,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProFastRequest {
     fn validate_at(
         &self,
@@ -12799,6 +7888,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2ProFastRequest 
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ2TurboRequest {
     fn validate_at(
         &self,
@@ -12818,6 +7908,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ2TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -12837,6 +7928,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -12855,6 +7947,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3ProFastRequest 
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduStartEndToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -12874,6 +7967,7 @@ impl crate::validation::Validate for types::ViduStartEndToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoRequest {
     fn validate_at(
         &self,
@@ -12893,6 +7987,7 @@ impl crate::validation::Validate for types::ViduTextToVideoRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3ProRequest {
     fn validate_at(
         &self,
@@ -12912,6 +8007,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3ProRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3ProFastRequest {
     fn validate_at(
         &self,
@@ -12931,6 +8027,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3ProFastRequest {
         }
     }
 }
+#[cfg(feature = "vidu")]
 impl crate::validation::Validate for types::ViduTextToVideoQ3TurboRequest {
     fn validate_at(
         &self,
@@ -12950,6 +8047,7 @@ impl crate::validation::Validate for types::ViduTextToVideoQ3TurboRequest {
         }
     }
 }
+#[cfg(feature = "alibaba-happyhorse")]
 impl crate::validation::Validate for types::AlibabaHappyhorse10ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -12990,6 +8088,7 @@ impl crate::validation::Validate for types::AlibabaHappyhorse10ReferenceToVideoR
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13020,6 +8119,7 @@ impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoRequest 
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoFlashRequest {
     fn validate_at(
         &self,
@@ -13050,6 +8150,7 @@ impl crate::validation::Validate for types::AlibabaWan26ReferenceToVideoFlashReq
         }
     }
 }
+#[cfg(feature = "alibaba-wan")]
 impl crate::validation::Validate for types::AlibabaWan27ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13111,6 +8212,7 @@ impl crate::validation::Validate for types::AlibabaWan27ReferenceToVideoRequest 
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO1StdRefrenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13141,6 +8243,7 @@ impl crate::validation::Validate for types::KlingVideoO1StdRefrenceToVideoReques
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO34kReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13182,6 +8285,7 @@ impl crate::validation::Validate for types::KlingVideoO34kReferenceToVideoReques
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO3ProReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13223,6 +8327,7 @@ impl crate::validation::Validate for types::KlingVideoO3ProReferenceToVideoReque
         }
     }
 }
+#[cfg(feature = "kling")]
 impl crate::validation::Validate for types::KlingVideoO3StdReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13264,6 +8369,7 @@ impl crate::validation::Validate for types::KlingVideoO3StdReferenceToVideoReque
         }
     }
 }
+#[cfg(feature = "pixverse")]
 impl crate::validation::Validate for types::PixverseC1ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13293,6 +8399,7 @@ impl crate::validation::Validate for types::PixverseC1ReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "rhart-video")]
 impl crate::validation::Validate for types::RhartVideoGOfficialReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13323,6 +8430,7 @@ impl crate::validation::Validate for types::RhartVideoGOfficialReferenceToVideoR
         }
     }
 }
+#[cfg(feature = "rhart-video")]
 impl crate::validation::Validate
 for types::RhartVideoV31ProOfficialReferenceToVideoRequest {
     fn validate_at(
@@ -13354,6 +8462,7 @@ for types::RhartVideoV31ProOfficialReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate
 for types::BytedanceSeedance20GlobalMultimodalVideoRequest {
     fn validate_at(
@@ -13407,6 +8516,7 @@ for types::BytedanceSeedance20GlobalMultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate
 for types::BytedanceSeedance20GlobalFastMultimodalVideoRequest {
     fn validate_at(
@@ -13460,6 +8570,7 @@ for types::BytedanceSeedance20GlobalFastMultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "seedance")]
 impl crate::validation::Validate for types::SeedanceV1LiteReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13490,6 +8601,7 @@ impl crate::validation::Validate for types::SeedanceV1LiteReferenceToVideoReques
         }
     }
 }
+#[cfg(feature = "skyreels")]
 impl crate::validation::Validate for types::SkyreelsV3ReferenceToVideoRequest {
     fn validate_at(
         &self,
@@ -13530,6 +8642,7 @@ impl crate::validation::Validate for types::SkyreelsV3ReferenceToVideoRequest {
         }
     }
 }
+#[cfg(feature = "skyreels")]
 impl crate::validation::Validate for types::SkyreelsV4OmniReferenceRequest {
     fn validate_at(
         &self,
@@ -13559,6 +8672,7 @@ impl crate::validation::Validate for types::SkyreelsV4OmniReferenceRequest {
         }
     }
 }
+#[cfg(feature = "sparkvideo")]
 impl crate::validation::Validate
 for types::RhartVideoSparkvideo20MultimodalVideoRequest {
     fn validate_at(
@@ -13612,6 +8726,7 @@ for types::RhartVideoSparkvideo20MultimodalVideoRequest {
         }
     }
 }
+#[cfg(feature = "sparkvideo")]
 impl crate::validation::Validate
 for types::RhartVideoSparkvideo20FastMultimodalVideoRequest {
     fn validate_at(
@@ -13675,8 +8790,10 @@ impl crate::validation::Validate for types::QueryTaskRequest {
 ///One marker type per generated operation, implementing [`crate::operation::Operation`] (and [`crate::operation::TaskOperation`] for model endpoints).
 pub mod operations {
     ///`POST /openapi/v2/vidu/image-to-video-q2-pro`: Vidu Q2 Pro image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2Pro {
         type Body = super::types::ViduImageToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_pro";
@@ -13695,10 +8812,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/image-to-video-q2-pro-fast`: Vidu Q2 Pro Fast image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2ProFast {
         type Body = super::types::ViduImageToVideoQ2ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_pro_fast";
@@ -13717,10 +8837,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2ProFast {}
     ///`POST /openapi/v2/vidu/image-to-video-q2-turbo`: Vidu Q2 Turbo image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ2Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ2Turbo {
         type Body = super::types::ViduImageToVideoQ2TurboRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q2_turbo";
@@ -13739,10 +8862,13 @@ pub mod operations {
             client.vidu_image_to_video_q2_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ2Turbo {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-pro`: Vidu Q3 Pro image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3Pro {
         type Body = super::types::ViduImageToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_pro";
@@ -13761,10 +8887,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-pro-fast`: Vidu Q3 Pro Fast image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3ProFast {
         type Body = super::types::ViduImageToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_pro_fast";
@@ -13783,10 +8912,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/image-to-video-q3-turbo`: Vidu Q3 Turbo image-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduImageToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduImageToVideoQ3Turbo {
         type Body = super::types::ViduImageToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_image_to_video_q3_turbo";
@@ -13805,10 +8937,13 @@ pub mod operations {
             client.vidu_image_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduImageToVideoQ3Turbo {}
     ///`POST /openapi/v2/vidu/reference-to-video-q2`: Vidu Q2 reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ2;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ2 {
         type Body = super::types::ViduReferenceToVideoQ2Request;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q2";
@@ -13827,10 +8962,13 @@ pub mod operations {
             client.vidu_reference_to_video_q2(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ2 {}
     ///`POST /openapi/v2/vidu/reference-to-video-q2-pro`: Vidu Q2 Pro reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ2Pro {
         type Body = super::types::ViduReferenceToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q2_pro";
@@ -13849,10 +8987,13 @@ pub mod operations {
             client.vidu_reference_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/reference-to-video-q3`: Vidu Q3 reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ3;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ3 {
         type Body = super::types::ViduReferenceToVideoQ3Request;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q3";
@@ -13871,10 +9012,13 @@ pub mod operations {
             client.vidu_reference_to_video_q3(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ3 {}
     ///`POST /openapi/v2/vidu/reference-to-video-q3-mix`: Vidu Q3 Mix reference-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduReferenceToVideoQ3Mix;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduReferenceToVideoQ3Mix {
         type Body = super::types::ViduReferenceToVideoQ3MixRequest;
         const OPERATION_ID: &'static str = "vidu_reference_to_video_q3_mix";
@@ -13893,10 +9037,13 @@ pub mod operations {
             client.vidu_reference_to_video_q3_mix(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduReferenceToVideoQ3Mix {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-pro`: Vidu Q2 Pro start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2Pro {
         type Body = super::types::ViduStartEndToVideoQ2ProRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_pro";
@@ -13915,10 +9062,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2Pro {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-pro-fast`: Vidu Q2 Pro Fast start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2ProFast {
         type Body = super::types::ViduStartEndToVideoQ2ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_pro_fast";
@@ -13937,10 +9087,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2ProFast {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q2-turbo`: Vidu Q2 Turbo start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ2Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ2Turbo {
         type Body = super::types::ViduStartEndToVideoQ2TurboRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q2_turbo";
@@ -13959,10 +9112,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q2_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ2Turbo {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-pro`: Vidu Q3 Pro start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3Pro {
         type Body = super::types::ViduStartEndToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_pro";
@@ -13981,10 +9137,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-pro-fast`: Vidu Q3 Pro Fast start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3ProFast {
         type Body = super::types::ViduStartEndToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_pro_fast";
@@ -14003,10 +9162,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/start-end-to-video-q3-turbo`: Vidu Q3 Turbo start-and-end-frame video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduStartEndToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduStartEndToVideoQ3Turbo {
         type Body = super::types::ViduStartEndToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_start_end_to_video_q3_turbo";
@@ -14025,10 +9187,13 @@ pub mod operations {
             client.vidu_start_end_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduStartEndToVideoQ3Turbo {}
     ///`POST /openapi/v2/vidu/text-to-video`: Vidu Q2 text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideo {
         type Body = super::types::ViduTextToVideoRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video";
@@ -14047,10 +9212,13 @@ pub mod operations {
             client.vidu_text_to_video(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideo {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-pro`: Vidu Q3 Pro text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3Pro;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3Pro {
         type Body = super::types::ViduTextToVideoQ3ProRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_pro";
@@ -14069,10 +9237,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_pro(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3Pro {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-pro-fast`: Vidu Q3 Pro Fast text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3ProFast;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3ProFast {
         type Body = super::types::ViduTextToVideoQ3ProFastRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_pro_fast";
@@ -14091,10 +9262,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_pro_fast(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3ProFast {}
     ///`POST /openapi/v2/vidu/text-to-video-q3-turbo`: Vidu Q3 Turbo text-to-video.
+    #[cfg(feature = "vidu")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct ViduTextToVideoQ3Turbo;
+    #[cfg(feature = "vidu")]
     impl crate::operation::Operation for ViduTextToVideoQ3Turbo {
         type Body = super::types::ViduTextToVideoQ3TurboRequest;
         const OPERATION_ID: &'static str = "vidu_text_to_video_q3_turbo";
@@ -14113,10 +9287,13 @@ pub mod operations {
             client.vidu_text_to_video_q3_turbo(body)
         }
     }
+    #[cfg(feature = "vidu")]
     impl crate::operation::TaskOperation for ViduTextToVideoQ3Turbo {}
     ///`POST /openapi/v2/alibaba/happyhorse-1.0/reference-to-video`: Alibaba HappyHorse 1.0 reference-to-video.
+    #[cfg(feature = "alibaba-happyhorse")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaHappyhorse10ReferenceToVideo;
+    #[cfg(feature = "alibaba-happyhorse")]
     impl crate::operation::Operation for AlibabaHappyhorse10ReferenceToVideo {
         type Body = super::types::AlibabaHappyhorse10ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_happyhorse_1_0_reference_to_video";
@@ -14135,10 +9312,13 @@ pub mod operations {
             client.alibaba_happyhorse_1_0_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-happyhorse")]
     impl crate::operation::TaskOperation for AlibabaHappyhorse10ReferenceToVideo {}
     ///`POST /openapi/v2/alibaba/wan-2.6/reference-to-video`: Alibaba Wan 2.6 reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan26ReferenceToVideo;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan26ReferenceToVideo {
         type Body = super::types::AlibabaWan26ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_6_reference_to_video";
@@ -14157,10 +9337,13 @@ pub mod operations {
             client.alibaba_wan_2_6_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan26ReferenceToVideo {}
     ///`POST /openapi/v2/alibaba/wan-2.6/reference-to-video-flash`: Alibaba Wan 2.6 Flash reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan26ReferenceToVideoFlash;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan26ReferenceToVideoFlash {
         type Body = super::types::AlibabaWan26ReferenceToVideoFlashRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_6_reference_to_video_flash";
@@ -14179,10 +9362,13 @@ pub mod operations {
             client.alibaba_wan_2_6_reference_to_video_flash(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan26ReferenceToVideoFlash {}
     ///`POST /openapi/v2/alibaba/wan-2.7/reference-to-video`: Alibaba Wan 2.7 reference-to-video.
+    #[cfg(feature = "alibaba-wan")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct AlibabaWan27ReferenceToVideo;
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::Operation for AlibabaWan27ReferenceToVideo {
         type Body = super::types::AlibabaWan27ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "alibaba_wan_2_7_reference_to_video";
@@ -14201,10 +9387,13 @@ pub mod operations {
             client.alibaba_wan_2_7_reference_to_video(body)
         }
     }
+    #[cfg(feature = "alibaba-wan")]
     impl crate::operation::TaskOperation for AlibabaWan27ReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o1-std/refrence-to-video`: Kling O1 Standard reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO1StdRefrenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO1StdRefrenceToVideo {
         type Body = super::types::KlingVideoO1StdRefrenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o1_std_refrence_to_video";
@@ -14223,10 +9412,13 @@ pub mod operations {
             client.kling_video_o1_std_refrence_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO1StdRefrenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-4k/reference-to-video`: Kling O3 4K reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO34kReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO34kReferenceToVideo {
         type Body = super::types::KlingVideoO34kReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_4k_reference_to_video";
@@ -14245,10 +9437,13 @@ pub mod operations {
             client.kling_video_o3_4k_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO34kReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-pro/reference-to-video`: Kling O3 Pro reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO3ProReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO3ProReferenceToVideo {
         type Body = super::types::KlingVideoO3ProReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_pro_reference_to_video";
@@ -14267,10 +9462,13 @@ pub mod operations {
             client.kling_video_o3_pro_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO3ProReferenceToVideo {}
     ///`POST /openapi/v2/kling-video-o3-std/reference-to-video`: Kling O3 Standard reference-to-video.
+    #[cfg(feature = "kling")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct KlingVideoO3StdReferenceToVideo;
+    #[cfg(feature = "kling")]
     impl crate::operation::Operation for KlingVideoO3StdReferenceToVideo {
         type Body = super::types::KlingVideoO3StdReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "kling_video_o3_std_reference_to_video";
@@ -14289,10 +9487,13 @@ pub mod operations {
             client.kling_video_o3_std_reference_to_video(body)
         }
     }
+    #[cfg(feature = "kling")]
     impl crate::operation::TaskOperation for KlingVideoO3StdReferenceToVideo {}
     ///`POST /openapi/v2/pixverse-c1/reference-to-video`: PixVerse C1 reference-to-video.
+    #[cfg(feature = "pixverse")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct PixverseC1ReferenceToVideo;
+    #[cfg(feature = "pixverse")]
     impl crate::operation::Operation for PixverseC1ReferenceToVideo {
         type Body = super::types::PixverseC1ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "pixverse_c1_reference_to_video";
@@ -14311,10 +9512,13 @@ pub mod operations {
             client.pixverse_c1_reference_to_video(body)
         }
     }
+    #[cfg(feature = "pixverse")]
     impl crate::operation::TaskOperation for PixverseC1ReferenceToVideo {}
     ///`POST /openapi/v2/rhart-video-g-official/reference-to-video`: RH Art Video G reference-to-video (official channel).
+    #[cfg(feature = "rhart-video")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoGOfficialReferenceToVideo;
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::Operation for RhartVideoGOfficialReferenceToVideo {
         type Body = super::types::RhartVideoGOfficialReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_g_official_reference_to_video";
@@ -14333,10 +9537,13 @@ pub mod operations {
             client.rhart_video_g_official_reference_to_video(body)
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::TaskOperation for RhartVideoGOfficialReferenceToVideo {}
     ///`POST /openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`: RH Art Video V3.1 Pro reference-to-video (official channel).
+    #[cfg(feature = "rhart-video")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoV31ProOfficialReferenceToVideo;
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::Operation for RhartVideoV31ProOfficialReferenceToVideo {
         type Body = super::types::RhartVideoV31ProOfficialReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_v3_1_pro_official_reference_to_video";
@@ -14355,10 +9562,13 @@ pub mod operations {
             client.rhart_video_v3_1_pro_official_reference_to_video(body)
         }
     }
+    #[cfg(feature = "rhart-video")]
     impl crate::operation::TaskOperation for RhartVideoV31ProOfficialReferenceToVideo {}
     ///`POST /openapi/v2/bytedance/seedance-2.0-global/multimodal-video`: Seedance 2.0 multimodal video (global).
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct BytedanceSeedance20GlobalMultimodalVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for BytedanceSeedance20GlobalMultimodalVideo {
         type Body = super::types::BytedanceSeedance20GlobalMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "bytedance_seedance_2_0_global_multimodal_video";
@@ -14377,10 +9587,13 @@ pub mod operations {
             client.bytedance_seedance_2_0_global_multimodal_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation for BytedanceSeedance20GlobalMultimodalVideo {}
     ///`POST /openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`: Seedance 2.0 Fast multimodal video (global).
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for BytedanceSeedance20GlobalFastMultimodalVideo {
         type Body = super::types::BytedanceSeedance20GlobalFastMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "bytedance_seedance_2_0_global_fast_multimodal_video";
@@ -14399,11 +9612,14 @@ pub mod operations {
             client.bytedance_seedance_2_0_global_fast_multimodal_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation
     for BytedanceSeedance20GlobalFastMultimodalVideo {}
     ///`POST /openapi/v2/seedance-v1-lite/reference-to-video`: Seedance 1.0 Lite reference-to-video.
+    #[cfg(feature = "seedance")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SeedanceV1LiteReferenceToVideo;
+    #[cfg(feature = "seedance")]
     impl crate::operation::Operation for SeedanceV1LiteReferenceToVideo {
         type Body = super::types::SeedanceV1LiteReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "seedance_v1_lite_reference_to_video";
@@ -14422,10 +9638,13 @@ pub mod operations {
             client.seedance_v1_lite_reference_to_video(body)
         }
     }
+    #[cfg(feature = "seedance")]
     impl crate::operation::TaskOperation for SeedanceV1LiteReferenceToVideo {}
     ///`POST /openapi/v2/skyreels-v3/reference-to-video`: SkyReels V3 reference-to-video.
+    #[cfg(feature = "skyreels")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SkyreelsV3ReferenceToVideo;
+    #[cfg(feature = "skyreels")]
     impl crate::operation::Operation for SkyreelsV3ReferenceToVideo {
         type Body = super::types::SkyreelsV3ReferenceToVideoRequest;
         const OPERATION_ID: &'static str = "skyreels_v3_reference_to_video";
@@ -14444,10 +9663,13 @@ pub mod operations {
             client.skyreels_v3_reference_to_video(body)
         }
     }
+    #[cfg(feature = "skyreels")]
     impl crate::operation::TaskOperation for SkyreelsV3ReferenceToVideo {}
     ///`POST /openapi/v2/skyreels-v4/omni-reference`: SkyReels V4 omni-reference video.
+    #[cfg(feature = "skyreels")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct SkyreelsV4OmniReference;
+    #[cfg(feature = "skyreels")]
     impl crate::operation::Operation for SkyreelsV4OmniReference {
         type Body = super::types::SkyreelsV4OmniReferenceRequest;
         const OPERATION_ID: &'static str = "skyreels_v4_omni_reference";
@@ -14466,10 +9688,13 @@ pub mod operations {
             client.skyreels_v4_omni_reference(body)
         }
     }
+    #[cfg(feature = "skyreels")]
     impl crate::operation::TaskOperation for SkyreelsV4OmniReference {}
     ///`POST /openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`: SparkVideo 2.0 multimodal video.
+    #[cfg(feature = "sparkvideo")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoSparkvideo20MultimodalVideo;
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::Operation for RhartVideoSparkvideo20MultimodalVideo {
         type Body = super::types::RhartVideoSparkvideo20MultimodalVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_sparkvideo_2_0_multimodal_video";
@@ -14488,10 +9713,13 @@ pub mod operations {
             client.rhart_video_sparkvideo_2_0_multimodal_video(body)
         }
     }
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::TaskOperation for RhartVideoSparkvideo20MultimodalVideo {}
     ///`POST /openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`: SparkVideo 2.0 Fast multimodal video.
+    #[cfg(feature = "sparkvideo")]
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct RhartVideoSparkvideo20FastMultimodalVideo;
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::Operation for RhartVideoSparkvideo20FastMultimodalVideo {
         type Body = super::types::RhartVideoSparkvideo20FastMultimodalVideoRequest;
         const OPERATION_ID: &'static str = "rhart_video_sparkvideo_2_0_fast_multimodal_video";
@@ -14510,6 +9738,7 @@ pub mod operations {
             client.rhart_video_sparkvideo_2_0_fast_multimodal_video(body)
         }
     }
+    #[cfg(feature = "sparkvideo")]
     impl crate::operation::TaskOperation for RhartVideoSparkvideo20FastMultimodalVideo {}
     ///`POST /openapi/v2/query`: Query a task.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14534,6 +9763,7 @@ pub mod operations {
     }
     /// Every generated task and query operation, in spec order.
     pub const OPERATIONS: &[crate::operation::OperationInfo] = &[
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_pro",
             method: "POST",
@@ -14643,6 +9873,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_pro_fast",
             method: "POST",
@@ -14752,6 +9983,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q2_turbo",
             method: "POST",
@@ -14861,6 +10093,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro",
             method: "POST",
@@ -14973,6 +10206,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_pro_fast",
             method: "POST",
@@ -15085,6 +10319,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_image_to_video_q3_turbo",
             method: "POST",
@@ -15197,6 +10432,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2",
             method: "POST",
@@ -15306,6 +10542,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q2_pro",
             method: "POST",
@@ -15429,6 +10666,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3",
             method: "POST",
@@ -15538,6 +10776,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_reference_to_video_q3_mix",
             method: "POST",
@@ -15647,6 +10886,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro",
             method: "POST",
@@ -15770,6 +11010,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_pro_fast",
             method: "POST",
@@ -15893,6 +11134,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q2_turbo",
             method: "POST",
@@ -16016,6 +11258,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro",
             method: "POST",
@@ -16156,6 +11399,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_pro_fast",
             method: "POST",
@@ -16282,6 +11526,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_start_end_to_video_q3_turbo",
             method: "POST",
@@ -16422,6 +11667,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video",
             method: "POST",
@@ -16531,6 +11777,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro",
             method: "POST",
@@ -16657,6 +11904,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_pro_fast",
             method: "POST",
@@ -16769,6 +12017,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "vidu")]
         crate::operation::OperationInfo {
             operation_id: "vidu_text_to_video_q3_turbo",
             method: "POST",
@@ -16895,6 +12144,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-happyhorse")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_happyhorse_1_0_reference_to_video",
             method: "POST",
@@ -17018,6 +12268,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video",
             method: "POST",
@@ -17152,6 +12403,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_6_reference_to_video_flash",
             method: "POST",
@@ -17300,6 +12552,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "alibaba-wan")]
         crate::operation::OperationInfo {
             operation_id: "alibaba_wan_2_7_reference_to_video",
             method: "POST",
@@ -17465,6 +12718,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o1_std_refrence_to_video",
             method: "POST",
@@ -17588,6 +12842,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_4k_reference_to_video",
             method: "POST",
@@ -17725,6 +12980,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_pro_reference_to_video",
             method: "POST",
@@ -17876,6 +13132,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "kling")]
         crate::operation::OperationInfo {
             operation_id: "kling_video_o3_std_reference_to_video",
             method: "POST",
@@ -18027,6 +13284,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "pixverse")]
         crate::operation::OperationInfo {
             operation_id: "pixverse_c1_reference_to_video",
             method: "POST",
@@ -18145,6 +13403,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "rhart-video")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_g_official_reference_to_video",
             method: "POST",
@@ -18226,6 +13485,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "rhart-video")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_v3_1_pro_official_reference_to_video",
             method: "POST",
@@ -18335,6 +13595,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_multimodal_video",
             method: "POST",
@@ -18541,6 +13802,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "bytedance_seedance_2_0_global_fast_multimodal_video",
             method: "POST",
@@ -18747,6 +14009,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "seedance")]
         crate::operation::OperationInfo {
             operation_id: "seedance_v1_lite_reference_to_video",
             method: "POST",
@@ -18856,6 +14119,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "skyreels")]
         crate::operation::OperationInfo {
             operation_id: "skyreels_v3_reference_to_video",
             method: "POST",
@@ -18937,6 +14201,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "skyreels")]
         crate::operation::OperationInfo {
             operation_id: "skyreels_v4_omni_reference",
             method: "POST",
@@ -19046,6 +14311,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "sparkvideo")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_multimodal_video",
             method: "POST",
@@ -19210,6 +14476,7 @@ pub mod operations {
             ],
             json_table: true,
         },
+        #[cfg(feature = "sparkvideo")]
         crate::operation::OperationInfo {
             operation_id: "rhart_video_sparkvideo_2_0_fast_multimodal_video",
             method: "POST",
@@ -19421,6 +14688,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProRequest,
@@ -19438,6 +14706,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2ProFastRequest,
@@ -19455,6 +14724,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q2-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ2TurboRequest,
@@ -19472,6 +14742,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProRequest,
@@ -19489,6 +14760,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3ProFastRequest,
@@ -19505,6 +14777,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/image-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_image_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduImageToVideoQ3TurboRequest,
@@ -19522,6 +14795,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q2`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q2<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2Request,
@@ -19540,6 +14814,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ2ProRequest,
@@ -19556,6 +14831,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q3`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q3<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3Request,
@@ -19574,6 +14850,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/reference-to-video-q3-mix`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_reference_to_video_q3_mix<'a>(
         &'a self,
         body: &'a types::ViduReferenceToVideoQ3MixRequest,
@@ -19591,6 +14868,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProRequest,
@@ -19608,6 +14886,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2ProFastRequest,
@@ -19625,6 +14904,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q2-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q2_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ2TurboRequest,
@@ -19642,6 +14922,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProRequest,
@@ -19659,6 +14940,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3ProFastRequest,
@@ -19675,6 +14957,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/start-end-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_start_end_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduStartEndToVideoQ3TurboRequest,
@@ -19692,6 +14975,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoRequest,
@@ -19708,6 +14992,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-pro`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_pro<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProRequest,
@@ -19724,6 +15009,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-pro-fast`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_pro_fast<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3ProFastRequest,
@@ -19740,6 +15026,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/vidu/text-to-video-q3-turbo`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "vidu")]
     pub fn vidu_text_to_video_q3_turbo<'a>(
         &'a self,
         body: &'a types::ViduTextToVideoQ3TurboRequest,
@@ -19758,6 +15045,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/happyhorse-1.0/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-happyhorse")]
     pub fn alibaba_happyhorse_1_0_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaHappyhorse10ReferenceToVideoRequest,
@@ -19777,6 +15065,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.6/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_6_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoRequest,
@@ -19795,6 +15084,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.6/reference-to-video-flash`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_6_reference_to_video_flash<'a>(
         &'a self,
         body: &'a types::AlibabaWan26ReferenceToVideoFlashRequest,
@@ -19814,6 +15104,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/alibaba/wan-2.7/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "alibaba-wan")]
     pub fn alibaba_wan_2_7_reference_to_video<'a>(
         &'a self,
         body: &'a types::AlibabaWan27ReferenceToVideoRequest,
@@ -19832,6 +15123,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o1-std/refrence-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o1_std_refrence_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO1StdRefrenceToVideoRequest,
@@ -19850,6 +15142,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-4k/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_4k_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO34kReferenceToVideoRequest,
@@ -19868,6 +15161,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-pro/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_pro_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3ProReferenceToVideoRequest,
@@ -19886,6 +15180,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/kling-video-o3-std/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "kling")]
     pub fn kling_video_o3_std_reference_to_video<'a>(
         &'a self,
         body: &'a types::KlingVideoO3StdReferenceToVideoRequest,
@@ -19905,6 +15200,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/pixverse-c1/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "pixverse")]
     pub fn pixverse_c1_reference_to_video<'a>(
         &'a self,
         body: &'a types::PixverseC1ReferenceToVideoRequest,
@@ -19922,6 +15218,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video-g-official/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "rhart-video")]
     pub fn rhart_video_g_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoGOfficialReferenceToVideoRequest,
@@ -19940,6 +15237,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video-v3.1-pro-official/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "rhart-video")]
     pub fn rhart_video_v3_1_pro_official_reference_to_video<'a>(
         &'a self,
         body: &'a types::RhartVideoV31ProOfficialReferenceToVideoRequest,
@@ -19960,6 +15258,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/bytedance/seedance-2.0-global/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn bytedance_seedance_2_0_global_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalMultimodalVideoRequest,
@@ -19978,6 +15277,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn bytedance_seedance_2_0_global_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::BytedanceSeedance20GlobalFastMultimodalVideoRequest,
@@ -19998,6 +15298,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/seedance-v1-lite/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "seedance")]
     pub fn seedance_v1_lite_reference_to_video<'a>(
         &'a self,
         body: &'a types::SeedanceV1LiteReferenceToVideoRequest,
@@ -20014,6 +15315,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/skyreels-v3/reference-to-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "skyreels")]
     pub fn skyreels_v3_reference_to_video<'a>(
         &'a self,
         body: &'a types::SkyreelsV3ReferenceToVideoRequest,
@@ -20032,6 +15334,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/skyreels-v4/omni-reference`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "skyreels")]
     pub fn skyreels_v4_omni_reference<'a>(
         &'a self,
         body: &'a types::SkyreelsV4OmniReferenceRequest,
@@ -20052,6 +15355,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "sparkvideo")]
     pub fn rhart_video_sparkvideo_2_0_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20MultimodalVideoRequest,
@@ -20071,6 +15375,7 @@ Submitting creates a paid task and returns it, usually `QUEUED` or `RUNNING`; po
 it with `query_task` until it finishes.
 
 Sends `POST /openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video`. `.await` the result to submit and get the created task, or call `.wait()` / `.wait_with(options)` to submit and wait for the finished task. `body` is first validated against every constraint of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is sent. An `errorCode` in the answer becomes [`crate::Error::Api`].*/
+    #[cfg(feature = "sparkvideo")]
     pub fn rhart_video_sparkvideo_2_0_fast_multimodal_video<'a>(
         &'a self,
         body: &'a types::RhartVideoSparkvideo20FastMultimodalVideoRequest,

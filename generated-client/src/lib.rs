@@ -42,6 +42,14 @@
 //! - `simulator` (feature `test-util`): a local RunningHub for tests and experiments.
 //! - [`raw`]: progenitor's generated client, for what this layer does not cover.
 //!
+//! # Cargo features
+//! - One feature per model family of the spec (its tags: `vidu`, `kling`, `alibaba-wan`, …),
+//!   all enabled by default through `all-families`. With `default-features = false` and only
+//!   the families you call, the others' types, methods, validators and
+//!   [`operations::OPERATIONS`] entries are not compiled. The list is generated from the spec
+//!   into the crate's manifest by `cargo xtask codegen`.
+//! - `test-util`: the local simulator; `cli`: the `runninghub` command-line tool.
+//!
 //! # Generation
 //! `src/generated.rs` is produced by `cargo xtask codegen` from `spec/runninghub.yaml` and
 //! checked in; it is never edited by hand. Adding an endpoint is a spec entry and a

@@ -40,12 +40,12 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let inputs = dir.join("inputs.jsonl");
+    let (endpoint, example) = first_example(root)?;
     let lines: Vec<String> = (0..n)
         .map(|i| {
-            serde_json::json!({"endpoint": "vidu/text-to-video-q3-turbo", "body": {
-                "prompt": format!("input {i}"), "style": "general", "aspectRatio": "16:9",
-                "resolution": "720p", "duration": "5", "audio": true}})
-            .to_string()
+            let mut body = example.clone();
+            body["prompt"] = serde_json::Value::String(format!("input {i}"));
+            serde_json::json!({"endpoint": endpoint, "body": body}).to_string()
         })
         .collect();
     std::fs::write(&inputs, lines.join("\n") + "\n")?;
@@ -135,6 +135,23 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
         rss_kb / 1024.0,
     );
     Ok(())
+}
+
+/// The first model endpoint of the spec with a request example that has a `prompt`: its
+/// path under `/openapi/v2/` and the example.
+fn first_example(root: &Path) -> Result<(String, serde_json::Value)> {
+    let text = std::fs::read_to_string(root.join(crate::SPEC))?;
+    let spec: serde_json::Value = serde_yaml::from_str(&text)?;
+    let paths = spec["paths"].as_object().context("the spec has no paths")?;
+    for (path, item) in paths {
+        let example = &item["post"]["requestBody"]["content"]["application/json"]["example"];
+        if example.get("prompt").is_some()
+            && let Some(endpoint) = path.strip_prefix("/openapi/v2/")
+        {
+            return Ok((endpoint.to_owned(), example.clone()));
+        }
+    }
+    bail!("no model endpoint of the spec has a request example with a prompt")
 }
 
 /// The simulator's counts, fetched with a plain HTTP/1.1 GET (no HTTP client needed here).

@@ -46,6 +46,8 @@ mod bench_polling;
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";
 const CATALOG: &str = "docs/endpoints.md";
+/// The client crate's manifest, whose `[features]` table holds a generated region.
+const MANIFEST: &str = "generated-client/Cargo.toml";
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
@@ -171,14 +173,26 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("nothing was written; {CLIENT} and {CATALOG} are unchanged");
+            eprintln!("nothing was written; {CLIENT}, {CATALOG} and {MANIFEST} are unchanged");
             return Ok(ExitCode::FAILURE);
         }
     };
     let elapsed = started.elapsed();
+    let manifest_path = root.join(MANIFEST);
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let manifest = match codegen::splice_manifest(&manifest, &generated.features) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {MANIFEST}: {e}");
+            eprintln!("nothing was written");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     let artefacts = [
         (CLIENT, generated.code.as_str()),
         (CATALOG, generated.catalog.as_str()),
+        (MANIFEST, manifest.as_str()),
     ];
 
     outln!(

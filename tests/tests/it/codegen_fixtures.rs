@@ -142,3 +142,158 @@ fn query_role_gets_a_marker_but_no_checked_submit_method() {
         "{code}"
     );
 }
+
+#[test]
+fn repeated_enums_become_one_shared_type_and_fields_keep_their_docs() {
+    let generated = fixture("shared_options.yaml");
+    let code = &generated.code;
+    let count = |needle: &str| code.matches(needle).count();
+    // One type per repeated value list, named after the property; when two lists would
+    // share a name, after their values too.
+    assert_eq!(count("pub enum Resolution720p1080p {"), 1, "{code}");
+    assert_eq!(count("pub enum Resolution540p720p1080p {"), 1, "{code}");
+    assert_eq!(count("pub enum AspectRatio {"), 1, "{code}");
+    assert_eq!(count("pub enum StylesItem {"), 1, "{code}");
+    // A list used once, or the same values in another order, stays the model's own.
+    assert!(code.contains("pub enum AlphaVideoRequestMode {"), "{code}");
+    assert!(code.contains("pub enum BetaVideoRequestOrder {"), "{code}");
+    assert!(
+        !code.contains("pub enum AlphaVideoRequestResolution {"),
+        "{code}"
+    );
+    // The shared type lists its values, in the spec's order.
+    assert!(code.contains("One of `720p` or `1080p`"), "{code}");
+    assert!(code.contains("One of `16:9` or `9:16`"), "{code}");
+    // Every field keeps its own description and the notes about its default.
+    for doc in [
+        "Alpha's output height.\n\nRunningHub documents `\"720p\"` as the default, but the field is required.",
+        "Alpha's frame shape.\n\nRunningHub's default: `\"16:9\"`, applied by the server",
+        "Image height.",
+        "Beta's output height.",
+        "Beta's frame shape.",
+        "Height of the clip.",
+        "Looks to combine.\n\nAt most 2 items.",
+    ] {
+        assert!(code.contains(doc), "lost: {doc}\n{code}");
+    }
+    assert!(
+        code.contains("pub resolution: Resolution720p1080p,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub aspect_ratio: ::std::option::Option<AspectRatio>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub styles: ::std::vec::Vec<StylesItem>,"),
+        "{code}"
+    );
+    // The names typify would have given stay usable.
+    for alias in [
+        "pub type AlphaVideoRequestResolution = Resolution720p1080p;",
+        "pub type AlphaVideoRequestAspectRatio = AspectRatio;",
+        "pub type AlphaImageRequestResolution = Resolution720p1080p;",
+        "pub type AlphaImageRequestStylesItem = StylesItem;",
+        "pub type BetaVideoRequestResolution = Resolution540p720p1080p;",
+        "pub type BetaClipBodyResolution = Resolution540p720p1080p;",
+    ] {
+        assert!(code.contains(alias), "missing {alias}\n{code}");
+    }
+    // Field tables and the catalog are built from the spec as written.
+    assert!(code.contains("allowed: &[\"720p\", \"1080p\"]"), "{code}");
+    assert!(
+        code.contains("allowed: &[\"540p\", \"720p\", \"1080p\"]"),
+        "{code}"
+    );
+    assert!(
+        generated.catalog.contains("`720p`, `1080p`"),
+        "{}",
+        generated.catalog
+    );
+}
+
+#[test]
+fn each_family_is_a_feature_and_gates_what_only_it_needs() {
+    let generated = fixture("shared_options.yaml");
+    insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("shared_options_features", generated.features);
+    });
+    let code: syn::File = syn::parse_str(&generated.code).unwrap();
+    // The `cfg` attribute of each named item, as written.
+    let mut gates = std::collections::BTreeMap::new();
+    let cfg_of = |attrs: &[syn::Attribute]| {
+        attrs
+            .iter()
+            .find(|a| a.path().is_ident("cfg"))
+            .map(|a| {
+                let meta = &a.meta;
+                quote::quote!(#meta).to_string()
+            })
+            .unwrap_or_default()
+    };
+    let visit = |items: &[syn::Item], gates: &mut std::collections::BTreeMap<String, String>| {
+        for item in items {
+            let (name, attrs) = match item {
+                syn::Item::Struct(s) => (s.ident.to_string(), &s.attrs),
+                syn::Item::Enum(e) => (e.ident.to_string(), &e.attrs),
+                syn::Item::Type(t) => (t.ident.to_string(), &t.attrs),
+                _ => continue,
+            };
+            gates.insert(name, cfg_of(attrs));
+        }
+    };
+    for item in &code.items {
+        if let syn::Item::Mod(m) = item {
+            visit(&m.content.as_ref().unwrap().1, &mut gates);
+        }
+    }
+    let alpha = "cfg (feature = \"alpha\")";
+    let beta = "cfg (feature = \"beta\")";
+    let both = "cfg (any (feature = \"alpha\" , feature = \"beta\"))";
+    for (name, want) in [
+        // Request types and what only they use: their family.
+        ("AlphaVideoRequest", alpha),
+        ("AlphaVideoRequestMode", alpha),
+        ("AlphaVideoRequestResolution", alpha),
+        ("BetaVideoRequest", beta),
+        ("BetaClipBody", beta),
+        ("Resolution540p720p1080p", beta),
+        // Operation markers: their endpoint's family.
+        ("AlphaImage", alpha),
+        ("BetaClip", beta),
+        // Shared by both families.
+        ("Resolution720p1080p", alpha),
+        ("AspectRatio", both),
+        ("StylesItem", both),
+        // What every build needs.
+        ("Task", ""),
+    ] {
+        assert_eq!(
+            gates.get(name).map(String::as_str),
+            Some(want),
+            "{name}: {gates:#?}"
+        );
+    }
+    // Every per-endpoint item is gated: methods, table entries.
+    let text = &generated.code;
+    for op in ["alpha_video", "alpha_image"] {
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n    pub async fn {op}<'a>("
+            )),
+            "{op}: {text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n    pub fn {op}<'a>("
+            )),
+            "{op}: {text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "#[cfg(feature = \"alpha\")]\n        crate::operation::OperationInfo {{\n            operation_id: \"{op}\","
+            )),
+            "{op}: {text}"
+        );
+    }
+}

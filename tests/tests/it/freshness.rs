@@ -1,11 +1,18 @@
 //! The checked-in client is exactly what the spec generates today.
 
-use crate::support::{CATALOG, GENERATED, SPEC, read, spec_text};
+use crate::support::{CATALOG, GENERATED, MANIFEST, SPEC, read, spec_text};
 
 #[test]
-fn checked_in_client_and_catalog_match_the_spec() {
+fn checked_in_client_catalog_and_features_match_the_spec() {
     let generated = codegen::generate(SPEC, &spec_text()).expect("the spec generates");
-    for (path, fresh) in [(GENERATED, &generated.code), (CATALOG, &generated.catalog)] {
+    let manifest = read(MANIFEST).replace("\r\n", "\n");
+    let manifest = codegen::splice_manifest(&manifest, &generated.features)
+        .expect("the manifest has the generated features region");
+    for (path, fresh) in [
+        (GENERATED, &generated.code),
+        (CATALOG, &generated.catalog),
+        (MANIFEST, &manifest),
+    ] {
         let checked_in = read(path).replace("\r\n", "\n");
         assert!(
             checked_in == *fresh,
@@ -39,4 +46,42 @@ fn header_names_the_command_the_spec_and_its_hash() {
     // A one-byte change of the spec changes the hash.
     let other = codegen::header(SPEC, &format!("{spec} "));
     assert!(!other.contains(hash));
+}
+
+#[test]
+fn every_family_of_the_spec_is_a_feature_enabled_by_default() {
+    let generated = codegen::generate(SPEC, &spec_text()).unwrap();
+    let spec: serde_json::Value = serde_yaml::from_str(&spec_text()).unwrap();
+    let manifest = read(MANIFEST);
+    let all = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("all-families = "))
+        .expect("an all-families feature");
+    assert!(manifest.contains("default = [\"all-families\"]"));
+    for op in runninghub::operations::OPERATIONS {
+        if op.role == runninghub::operation::Role::Task {
+            assert!(
+                all.contains(&format!("\"{}\"", op.family)),
+                "{} is not in all-families: {all}",
+                op.family
+            );
+            assert!(
+                generated
+                    .features
+                    .contains(&format!("\n{} = []\n", op.family))
+            );
+        }
+    }
+    // Tags without model endpoints (tasks, media) are no features.
+    for tag in spec["tags"].as_array().unwrap() {
+        let name = tag["name"].as_str().unwrap();
+        let has_models = runninghub::operations::OPERATIONS
+            .iter()
+            .any(|op| op.family == name && op.role == runninghub::operation::Role::Task);
+        assert_eq!(
+            generated.features.contains(&format!("\n{name} = []\n")),
+            has_models,
+            "{name}"
+        );
+    }
 }

@@ -75,6 +75,8 @@ fn slices(code: &str) -> BTreeMap<String, String> {
                         // `impl From<Generated> for String` belongs with `Generated`.
                         syn::Item::Impl(i) => format!("type_{}", owner(i, &defined)),
                         syn::Item::Mod(m) => format!("types_mod_{}", m.ident),
+                        // A per-model name kept for a shared option set goes with that set.
+                        syn::Item::Type(t) => format!("type_{}", last_ident(&t.ty)),
                         _ => "types_misc".to_owned(),
                     };
                     add(name, item);

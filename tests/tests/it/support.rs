@@ -8,6 +8,8 @@ pub const SPEC: &str = "spec/runninghub.yaml";
 pub const GENERATED: &str = "generated-client/src/generated.rs";
 /// The generated endpoint catalog, relative to the workspace root.
 pub const CATALOG: &str = "docs/endpoints.md";
+/// The client crate's manifest, whose `[features]` table holds a generated region.
+pub const MANIFEST: &str = "generated-client/Cargo.toml";
 
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
