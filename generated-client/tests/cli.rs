@@ -374,3 +374,70 @@ async fn mock_mode_runs_the_whole_flow_without_a_key() {
     assert_eq!(task["status"], "SUCCESS");
     assert_eq!(task["savedFiles"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_csv_batch_types_its_cells_by_the_field_table() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rows.csv");
+    std::fs::write(
+        &csv,
+        "prompt,style,aspectRatio,resolution,duration,audio\n\
+         \"a kite, red\",general,16:9,720p,5,true\n\
+         a boat,anime,9:16,1080p,8,false\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let run = cli(
+        Some(&sim),
+        &[
+            "batch",
+            csv,
+            "--endpoint",
+            "vidu/text-to-video-q3-turbo",
+            "--no-journal",
+            "--rate",
+            "0",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "two items and a summary: {}", run.stdout);
+    assert_eq!(lines[2]["summary"]["succeeded"], 2);
+    let mut bodies = sim.task_bodies();
+    bodies.sort_by_key(|b| b["prompt"].as_str().unwrap().to_owned());
+    assert_eq!(bodies[0]["prompt"], "a boat");
+    assert_eq!(bodies[0]["duration"], "8", "LIST fields stay strings");
+    assert_eq!(bodies[0]["audio"], false, "booleans become JSON booleans");
+    assert_eq!(bodies[1]["prompt"], "a kite, red");
+    assert_eq!(bodies[1]["audio"], true);
+
+    // A bad cell is reported with its line, and nothing is sent.
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "prompt,audio\nfine,true\nnot fine,maybe\n",
+    )
+    .unwrap();
+    let before = sim.counts().submits;
+    let bad = dir.path().join("bad.csv");
+    let run = cli(
+        Some(&sim),
+        &[
+            "batch",
+            bad.to_str().unwrap(),
+            "--endpoint",
+            "vidu/text-to-video-q3-turbo",
+            "--no-journal",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("bad.csv:3"), "{}", run.stderr);
+    assert_eq!(sim.counts().submits, before);
+}
