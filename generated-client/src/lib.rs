@@ -56,6 +56,7 @@
 //! regeneration.
 
 mod client;
+mod decode;
 mod download;
 mod error;
 #[rustfmt::skip]

@@ -7,6 +7,7 @@ mod codegen_fixtures;
 mod decoders;
 mod freshness;
 mod guard;
+mod lean_deserialize;
 mod lifecycle;
 mod no_panic;
 mod real_spec_slices;
