@@ -3,7 +3,9 @@
 //! 1. Codegen: load + check + generate + format, for the real spec and synthetic specs of
 //!    N task endpoints (copies of real entries), against raw progenitor on the same spec.
 //! 2. Compile cost: `cargo check` and `cargo build` (debug) of the generated crate alone,
-//!    dependencies already built, for the same N, against raw progenitor's output.
+//!    dependencies already built, for the same N, against raw progenitor's output; and the
+//!    build with one model family only (cargo features), the synthetic endpoints being
+//!    grouped into families of realistic size.
 //! 3. Many tasks: N tasks in flight through one client against the simulator running in
 //!    another process: wall time, requests, the client's peak RSS and CPU time.
 //!
@@ -215,6 +217,68 @@ fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, Op
     Ok((elapsed, rss))
 }
 
+/// Model families of a synthetic spec for the compile-cost figures: its task endpoints in
+/// spec order, grouped `FAMILY_SIZE` at a time (`family-00`, `family-01`, …), about the size
+/// of a real model family, each a mix of the real templates.
+const FAMILY_SIZE: usize = 20;
+
+/// `spec` with its task endpoints regrouped into families of `size` (see [`FAMILY_SIZE`]).
+fn with_families(spec: &str, size: usize) -> Result<String> {
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(spec)?;
+    let tasks = task_paths(&doc);
+    let mut families: Vec<String> = Vec::new();
+    for (k, path) in tasks.iter().enumerate() {
+        let family = format!("family-{:02}", k / size);
+        doc["paths"][path.as_str()]["post"]["tags"] =
+            serde_yaml::Value::Sequence(vec![family.clone().into()]);
+        if !families.contains(&family) {
+            families.push(family);
+        }
+    }
+    let mut tags: Vec<serde_yaml::Value> = doc["tags"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| {
+            // Keep the tags of the operations that are not task endpoints (query, upload).
+            let name = t["name"].as_str().unwrap_or_default();
+            doc["paths"].as_mapping().is_some_and(|paths| {
+                paths.values().any(|item| {
+                    item["post"]["tags"]
+                        .as_sequence()
+                        .is_some_and(|ts| ts.iter().any(|x| x.as_str() == Some(name)))
+                })
+            })
+        })
+        .collect();
+    for f in &families {
+        let mut tag = serde_yaml::Mapping::new();
+        tag.insert("name".into(), f.clone().into());
+        tag.insert(
+            "description".into(),
+            format!("Synthetic family {f}.").into(),
+        );
+        tags.push(serde_yaml::Value::Mapping(tag));
+    }
+    doc["tags"] = serde_yaml::Value::Sequence(tags);
+    Ok(serde_yaml::to_string(&doc)?)
+}
+
+/// The generated client, and its manifest with the features of that spec, written into the
+/// scratch workspace.
+fn write_client(scratch: &Path, manifest: &str, spec: &str) -> Result<()> {
+    let generated = codegen::generate("bench.yaml", spec).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(
+        scratch.join("generated-client/src/generated.rs"),
+        &generated.code,
+    )?;
+    let manifest =
+        codegen::splice_manifest(manifest, &generated.features).map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(scratch.join("generated-client/Cargo.toml"), manifest)?;
+    Ok(())
+}
+
 fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
     let scratch = std::env::temp_dir().join(format!("rh-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
@@ -244,7 +308,6 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
         .filter(|section| !section.starts_with("example]]") && !section.starts_with("test]]"))
         .collect::<Vec<_>>()
         .join("\n[[");
-    std::fs::write(scratch.join("generated-client/Cargo.toml"), client_manifest)?;
     std::fs::create_dir_all(scratch.join("raw-client/src"))?;
     std::fs::write(
         scratch.join("raw-client/Cargo.toml"),
@@ -252,34 +315,27 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
          [dependencies]\nprogenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     )?;
     let target = root.join("target/bench");
-    let lib = scratch.join("generated-client/src/generated.rs");
     let raw_lib = scratch.join("raw-client/src/lib.rs");
 
     // Build the dependencies once (not timed).
-    std::fs::write(
-        &lib,
-        codegen::generate("bench.yaml", spec)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .code,
-    )?;
+    write_client(&scratch, &client_manifest, spec)?;
     std::fs::write(&raw_lib, "#![allow(warnings)]\n")?;
     eprintln!("bench: building dependencies once (not timed)...");
     timed_cargo(&scratch, &target, &["build", "--quiet", "--workspace"])?;
 
     println!(
-        "| endpoints | ours: check | ours: build | ours: peak rustc RSS | raw progenitor: check | raw: build | raw: peak RSS |"
+        "Synthetic endpoints are grouped into model families of {FAMILY_SIZE} (cargo features); \
+         \"one family\" builds the crate with only the first one (`--no-default-features --features family-00`).\n"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| endpoints | ours: check | ours: build | ours: peak rustc RSS | ours, one family: build | raw progenitor: check | raw: build | raw: peak RSS | build, ours / raw |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut firsts: Option<(usize, Duration, Duration)> = None;
     let mut last = None;
     for &n in sizes {
-        let text = synthetic(spec, n)?;
-        std::fs::write(
-            &lib,
-            codegen::generate("bench.yaml", &text)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .code,
-        )?;
+        let text = with_families(&synthetic(spec, n)?, FAMILY_SIZE)?;
+        write_client(&scratch, &client_manifest, &text)?;
         let raw = codegen::generate_raw_progenitor("bench.yaml", &text)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&raw_lib, format!("#![allow(warnings)]\n{raw}"))?;
@@ -287,6 +343,19 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
             timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "runninghub"])?;
         let (ours_build, ours_rss) =
             timed_cargo(&scratch, &target, &["build", "--quiet", "-p", "runninghub"])?;
+        let (one_family, _) = timed_cargo(
+            &scratch,
+            &target,
+            &[
+                "build",
+                "--quiet",
+                "-p",
+                "runninghub",
+                "--no-default-features",
+                "--features",
+                "family-00",
+            ],
+        )?;
         let (raw_check, _) =
             timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "raw-client"])?;
         let (raw_build, raw_rss) =
@@ -294,13 +363,16 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
         let mb =
             |kb: Option<u64>| kb.map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
         println!(
-            "| {n} | {:.1} s | {:.1} s | {} | {:.1} s | {:.1} s | {} |",
+            "| {n} | {:.1} s | {:.1} s | {} | {:.1} s ({} endpoints) | {:.1} s | {:.1} s | {} | {:.2} |",
             ours_check.as_secs_f64(),
             ours_build.as_secs_f64(),
             mb(ours_rss),
+            one_family.as_secs_f64(),
+            n.min(FAMILY_SIZE),
             raw_check.as_secs_f64(),
             raw_build.as_secs_f64(),
-            mb(raw_rss)
+            mb(raw_rss),
+            ours_build.as_secs_f64() / raw_build.as_secs_f64()
         );
         if firsts.is_none() {
             firsts = Some((n, ours_build, raw_build));
