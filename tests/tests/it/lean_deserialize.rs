@@ -1,5 +1,5 @@
 //! The generated request types decode JSON exactly as `#[derive(Deserialize)]` would: the
-//! generator replaces the derive with a leaner impl (it halves the crate's build time), so
+//! generator replaces the derive with a leaner impl (about half the derive's compile cost), so
 //! each outcome, error message and error path is compared with a derived mirror of the same
 //! struct, on the spec's example and on arbitrary mutations of it. One deliberate difference:
 //! the derive also accepts a struct written as a JSON array of its field values; the
