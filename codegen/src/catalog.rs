@@ -48,11 +48,21 @@ pub(crate) fn render(
         tasks.len(),
         if tasks.len() == 1 { "" } else { "s" }
     );
-    let _ = writeln!(out, "| family | endpoints |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "Each family is a cargo feature of the crate, all enabled by default; with \
+         `default-features = false`, enable only the families you call.\n"
+    );
+    let _ = writeln!(out, "| family | cargo feature | endpoints |\n|---|---|---|");
     for f in &families {
         let n = by_family(f).len();
         if n > 0 {
-            let _ = writeln!(out, "| [{f}](#{}) | {n} |", anchor(f));
+            let _ = writeln!(
+                out,
+                "| [{f}](#{}) | `{}` | {n} |",
+                anchor(f),
+                crate::features::feature_name(f)
+            );
         }
     }
     for f in &families {

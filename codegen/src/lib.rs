@@ -11,13 +11,15 @@
 //! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs
 //!    and repeated inline enums hoisted into shared option sets (`options`);
 //! 4. progenitor, contained by `catch_unwind` as a last line of defence;
-//! 5. our additions (validators, operation markers, checked methods), named after what
-//!    progenitor actually generated;
+//! 5. our additions (validators, operation markers, checked methods, lean `Deserialize`
+//!    impls), named after what progenitor actually generated, and the cargo feature each
+//!    item needs (`features`);
 //! 6. prettyplease, behind a header naming the command, the spec and its SHA-256.
 //!
 //! The output is a pure function of the spec text: byte-for-byte deterministic.
 
 mod catalog;
+mod deserialize;
 mod emit;
 mod error;
 mod features;
@@ -67,6 +69,7 @@ pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
     let shared = options::hoist(&mut for_progenitor);
 
     let mut file = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
+    deserialize::lean_impls(&mut file);
     let index = emit::Index::new(&file);
     let gates = features::Gates::new(&file, &operations);
     emit::add_aliases(&mut file, &index, &shared, &gates);

@@ -9,7 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Request body of the Alibaba HappyHorse 1.0 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "alibaba-happyhorse")]
     pub struct AlibabaHappyhorse10ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -53,6 +53,99 @@ From 0 to 2147483647.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "alibaba-happyhorse")]
+    impl<'de> ::serde::Deserialize<'de> for AlibabaHappyhorse10ReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AlibabaHappyhorse10ReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct AlibabaHappyhorse10ReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    AlibabaHappyhorse10ReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<
+                            AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio,
+                        >,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        AlibabaHappyhorse10ReferenceToVideoRequestDuration,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "seed" => {
+                                crate::decode::field(&mut map, &mut field5, "seed")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(AlibabaHappyhorse10ReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: crate::decode::required(field2, "imageUrls")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        seed: field5.flatten(),
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "AlibabaHappyhorse10ReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "prompt",
+                        "resolution",
+                        "seed",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Width-to-height ratio of the output video.
 
@@ -239,7 +332,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Alibaba Wan 2.6 Flash reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoFlashRequest {
         /**Whether the video is generated with sound.
@@ -302,8 +395,117 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for AlibabaWan26ReferenceToVideoFlashRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AlibabaWan26ReferenceToVideoFlashRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct AlibabaWan26ReferenceToVideoFlashRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    AlibabaWan26ReferenceToVideoFlashRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration2To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<ShotTypeSingleMulti>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Size> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "negativePrompt" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "negativePrompt",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "shotType" => {
+                                crate::decode::field(&mut map, &mut field5, "shotType")?
+                            }
+                            "size" => {
+                                crate::decode::field(&mut map, &mut field6, "size")?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field7, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field8, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(AlibabaWan26ReferenceToVideoFlashRequest {
+                        audio: crate::decode::required(field0, "audio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: field2.unwrap_or_default(),
+                        negative_prompt: field3.flatten(),
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        shot_type: field5.flatten(),
+                        size: crate::decode::required(field6, "size")?,
+                        video_urls: field7.unwrap_or_default(),
+                        webhook_url: field8.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "AlibabaWan26ReferenceToVideoFlashRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "imageUrls",
+                        "negativePrompt",
+                        "prompt",
+                        "shotType",
+                        "size",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Alibaba Wan 2.6 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan26ReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
@@ -362,8 +564,111 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for AlibabaWan26ReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AlibabaWan26ReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct AlibabaWan26ReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    AlibabaWan26ReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<Duration2To10> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<ShotTypeSingleMulti>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Size> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field0, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field1, "imageUrls")?
+                            }
+                            "negativePrompt" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "negativePrompt",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "shotType" => {
+                                crate::decode::field(&mut map, &mut field4, "shotType")?
+                            }
+                            "size" => {
+                                crate::decode::field(&mut map, &mut field5, "size")?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field6, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(AlibabaWan26ReferenceToVideoRequest {
+                        duration: crate::decode::required(field0, "duration")?,
+                        image_urls: field1.unwrap_or_default(),
+                        negative_prompt: field2.flatten(),
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        shot_type: field4.flatten(),
+                        size: crate::decode::required(field5, "size")?,
+                        video_urls: field6.unwrap_or_default(),
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "AlibabaWan26ReferenceToVideoRequest",
+                    &[
+                        "duration",
+                        "imageUrls",
+                        "negativePrompt",
+                        "prompt",
+                        "shotType",
+                        "size",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Alibaba Wan 2.7 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "alibaba-wan")]
     pub struct AlibabaWan27ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -442,6 +747,131 @@ At most 5 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for AlibabaWan27ReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AlibabaWan27ReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct AlibabaWan27ReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    AlibabaWan27ReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        AspectRatio16x9Or9x16Or1x1Or4x3Or3x4,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<Duration2To10> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        AlibabaWan27ReferenceToVideoRequestResolution,
+                    > = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field10: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audioUrl" => {
+                                crate::decode::field(&mut map, &mut field1, "audioUrl")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "negativePrompt" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "negativePrompt",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "promptExtend" => {
+                                crate::decode::field(&mut map, &mut field6, "promptExtend")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field7, "resolution")?
+                            }
+                            "seed" => {
+                                crate::decode::field(&mut map, &mut field8, "seed")?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field9, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field10, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(AlibabaWan27ReferenceToVideoRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        audio_url: field1.flatten(),
+                        duration: crate::decode::required(field2, "duration")?,
+                        image_urls: field3.unwrap_or_default(),
+                        negative_prompt: field4.flatten(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        prompt_extend: field6.flatten(),
+                        resolution: crate::decode::required(field7, "resolution")?,
+                        seed: field8.flatten(),
+                        video_urls: field9.unwrap_or_default(),
+                        webhook_url: field10.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "AlibabaWan27ReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "audioUrl",
+                        "duration",
+                        "imageUrls",
+                        "negativePrompt",
+                        "prompt",
+                        "promptExtend",
+                        "resolution",
+                        "seed",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Output resolution, named by the height of the frame in pixels and written with
 an upper-case `P` for this model.
@@ -929,7 +1359,7 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Seedance 2.0 Fast multimodal video (global) model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalFastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
@@ -1028,6 +1458,152 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for BytedanceSeedance20GlobalFastMultimodalVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = BytedanceSeedance20GlobalFastMultimodalVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str(
+                        "struct BytedanceSeedance20GlobalFastMultimodalVideoRequest",
+                    )
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    BytedanceSeedance20GlobalFastMultimodalVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<ConversionSlots>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<Duration4To15> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<Ratio>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field10: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field11: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audioUrls" => {
+                                crate::decode::field(&mut map, &mut field0, "audioUrls")?
+                            }
+                            "conversionSlots" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field1,
+                                    "conversionSlots",
+                                )?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "generateAudio" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "generateAudio",
+                                )?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field4, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "ratio" => {
+                                crate::decode::field(&mut map, &mut field6, "ratio")?
+                            }
+                            "realPersonMode" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field7,
+                                    "realPersonMode",
+                                )?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field8, "resolution")?
+                            }
+                            "returnLastFrame" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field9,
+                                    "returnLastFrame",
+                                )?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field10, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field11, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(BytedanceSeedance20GlobalFastMultimodalVideoRequest {
+                        audio_urls: field0.unwrap_or_default(),
+                        conversion_slots: field1.flatten(),
+                        duration: crate::decode::required(field2, "duration")?,
+                        generate_audio: field3.flatten(),
+                        image_urls: field4.unwrap_or_default(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        ratio: field6.flatten(),
+                        real_person_mode: field7.flatten(),
+                        resolution: crate::decode::required(field8, "resolution")?,
+                        return_last_frame: field9.flatten(),
+                        video_urls: field10.unwrap_or_default(),
+                        webhook_url: field11.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "BytedanceSeedance20GlobalFastMultimodalVideoRequest",
+                    &[
+                        "audioUrls",
+                        "conversionSlots",
+                        "duration",
+                        "generateAudio",
+                        "imageUrls",
+                        "prompt",
+                        "ratio",
+                        "realPersonMode",
+                        "resolution",
+                        "returnLastFrame",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     /**Output resolution. `480p` and `720p` are produced by the model directly;
 `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
 
@@ -1108,7 +1684,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Seedance 2.0 multimodal video (global) model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "seedance")]
     pub struct BytedanceSeedance20GlobalMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
@@ -1206,6 +1782,150 @@ At most 3 items.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for BytedanceSeedance20GlobalMultimodalVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = BytedanceSeedance20GlobalMultimodalVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct BytedanceSeedance20GlobalMultimodalVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    BytedanceSeedance20GlobalMultimodalVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<ConversionSlots>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<Duration4To15> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<Ratio>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        Resolution480p720pNative1080p1080p2k4k,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field10: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field11: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audioUrls" => {
+                                crate::decode::field(&mut map, &mut field0, "audioUrls")?
+                            }
+                            "conversionSlots" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field1,
+                                    "conversionSlots",
+                                )?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "generateAudio" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "generateAudio",
+                                )?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field4, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "ratio" => {
+                                crate::decode::field(&mut map, &mut field6, "ratio")?
+                            }
+                            "realPersonMode" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field7,
+                                    "realPersonMode",
+                                )?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field8, "resolution")?
+                            }
+                            "returnLastFrame" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field9,
+                                    "returnLastFrame",
+                                )?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field10, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field11, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(BytedanceSeedance20GlobalMultimodalVideoRequest {
+                        audio_urls: field0.unwrap_or_default(),
+                        conversion_slots: field1.flatten(),
+                        duration: crate::decode::required(field2, "duration")?,
+                        generate_audio: field3.flatten(),
+                        image_urls: field4.unwrap_or_default(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        ratio: field6.flatten(),
+                        real_person_mode: field7.flatten(),
+                        resolution: crate::decode::required(field8, "resolution")?,
+                        return_last_frame: field9.flatten(),
+                        video_urls: field10.unwrap_or_default(),
+                        webhook_url: field11.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "BytedanceSeedance20GlobalMultimodalVideoRequest",
+                    &[
+                        "audioUrls",
+                        "conversionSlots",
+                        "duration",
+                        "generateAudio",
+                        "imageUrls",
+                        "prompt",
+                        "ratio",
+                        "realPersonMode",
+                        "resolution",
+                        "returnLastFrame",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     ///One of `all`, `image1`, `image2`, `image3`, `image4`, `image5`, `image6`, `image7`, `image8`, `image9`, `video1`, `video2` or `video3`: the values of a `conversionSlots` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
@@ -1792,7 +2512,7 @@ At most 3 items.*/
         }
     }
     ///Request body of the Kling O1 Standard reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "kling")]
     pub struct KlingVideoO1StdRefrenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -1839,6 +2559,112 @@ URI) of an MP4 video of at most 10 MB.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for KlingVideoO1StdRefrenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = KlingVideoO1StdRefrenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct KlingVideoO1StdRefrenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    KlingVideoO1StdRefrenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        KlingVideoO1StdRefrenceToVideoRequestAspectRatio,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        KlingVideoO1StdRefrenceToVideoRequestDuration,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        KlingVideoO1StdRefrenceToVideoRequestMode,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "keepOriginalSound" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "keepOriginalSound",
+                                )?
+                            }
+                            "mode" => {
+                                crate::decode::field(&mut map, &mut field4, "mode")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "videoUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "videoUrl")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(KlingVideoO1StdRefrenceToVideoRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: field2.unwrap_or_default(),
+                        keep_original_sound: crate::decode::required(
+                            field3,
+                            "keepOriginalSound",
+                        )?,
+                        mode: crate::decode::required(field4, "mode")?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        video_url: crate::decode::required(field6, "videoUrl")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "KlingVideoO1StdRefrenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "keepOriginalSound",
+                        "mode",
+                        "prompt",
+                        "videoUrl",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Width-to-height ratio of the output video.
 
@@ -2037,7 +2863,7 @@ RunningHub documents `"std"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Kling O3 4K reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "kling")]
     pub struct KlingVideoO34kReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -2112,8 +2938,115 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for KlingVideoO34kReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = KlingVideoO34kReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct KlingVideoO34kReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    KlingVideoO34kReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<ShotTypeCustomizeIntelligence>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "keepOriginalSound" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "keepOriginalSound",
+                                )?
+                            }
+                            "multiShot" => {
+                                crate::decode::field(&mut map, &mut field4, "multiShot")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "shotType" => {
+                                crate::decode::field(&mut map, &mut field6, "shotType")?
+                            }
+                            "sound" => {
+                                crate::decode::field(&mut map, &mut field7, "sound")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field8, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(KlingVideoO34kReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: field2.unwrap_or_default(),
+                        keep_original_sound: field3.flatten(),
+                        multi_shot: field4.flatten(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        shot_type: field6.flatten(),
+                        sound: field7.flatten(),
+                        webhook_url: field8.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "KlingVideoO34kReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "keepOriginalSound",
+                        "multiShot",
+                        "prompt",
+                        "shotType",
+                        "sound",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Kling O3 Pro reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "kling")]
     pub struct KlingVideoO3ProReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -2185,8 +3118,126 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for KlingVideoO3ProReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = KlingVideoO3ProReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct KlingVideoO3ProReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    KlingVideoO3ProReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<ShotTypeCustomizeIntelligence>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "keepOriginalSound" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "keepOriginalSound",
+                                )?
+                            }
+                            "multiShot" => {
+                                crate::decode::field(&mut map, &mut field4, "multiShot")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "shotType" => {
+                                crate::decode::field(&mut map, &mut field6, "shotType")?
+                            }
+                            "sound" => {
+                                crate::decode::field(&mut map, &mut field7, "sound")?
+                            }
+                            "videoUrl" => {
+                                crate::decode::field(&mut map, &mut field8, "videoUrl")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field9, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(KlingVideoO3ProReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: field2.unwrap_or_default(),
+                        keep_original_sound: crate::decode::required(
+                            field3,
+                            "keepOriginalSound",
+                        )?,
+                        multi_shot: field4.flatten(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        shot_type: field6.flatten(),
+                        sound: field7.flatten(),
+                        video_url: field8.flatten(),
+                        webhook_url: field9.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "KlingVideoO3ProReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "keepOriginalSound",
+                        "multiShot",
+                        "prompt",
+                        "shotType",
+                        "sound",
+                        "videoUrl",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Kling O3 Standard reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "kling")]
     pub struct KlingVideoO3StdReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -2258,6 +3309,124 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for KlingVideoO3StdReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = KlingVideoO3StdReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct KlingVideoO3StdReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    KlingVideoO3StdReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or1x1>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<ShotTypeCustomizeIntelligence>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "keepOriginalSound" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "keepOriginalSound",
+                                )?
+                            }
+                            "multiShot" => {
+                                crate::decode::field(&mut map, &mut field4, "multiShot")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "shotType" => {
+                                crate::decode::field(&mut map, &mut field6, "shotType")?
+                            }
+                            "sound" => {
+                                crate::decode::field(&mut map, &mut field7, "sound")?
+                            }
+                            "videoUrl" => {
+                                crate::decode::field(&mut map, &mut field8, "videoUrl")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field9, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(KlingVideoO3StdReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: field2.unwrap_or_default(),
+                        keep_original_sound: crate::decode::required(
+                            field3,
+                            "keepOriginalSound",
+                        )?,
+                        multi_shot: field4.flatten(),
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        shot_type: field6.flatten(),
+                        sound: field7.flatten(),
+                        video_url: field8.flatten(),
+                        webhook_url: field9.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "KlingVideoO3StdReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "keepOriginalSound",
+                        "multiShot",
+                        "prompt",
+                        "shotType",
+                        "sound",
+                        "videoUrl",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///One of `auto`, `small`, `medium` or `large`: the values of a `movementAmplitude` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
         ::serde::Deserialize,
@@ -2327,7 +3496,7 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         }
     }
     ///Request body of the PixVerse C1 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "pixverse")]
     pub struct PixverseC1ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -2370,6 +3539,99 @@ From -1 to 2147483647.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "pixverse")]
+    impl<'de> ::serde::Deserialize<'de> for PixverseC1ReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PixverseC1ReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct PixverseC1ReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PixverseC1ReferenceToVideoRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<
+                            PixverseC1ReferenceToVideoRequestAspectRatio,
+                        >,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution360p540p720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "generateAudioSwitch" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "generateAudioSwitch",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "seed" => {
+                                crate::decode::field(&mut map, &mut field5, "seed")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(PixverseC1ReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        generate_audio_switch: crate::decode::required(
+                            field2,
+                            "generateAudioSwitch",
+                        )?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        seed: field5.flatten(),
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "PixverseC1ReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "generateAudioSwitch",
+                        "prompt",
+                        "resolution",
+                        "seed",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Width-to-height ratio of the output video.
 
@@ -2459,7 +3721,7 @@ RunningHub's default: `"1:1"`, applied by the server when the field is omitted; 
         }
     }
     ///Names the task to look up.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     pub struct QueryTaskRequest {
         /**The task id returned by the submit: a 19-digit number carried as a string,
 which must never be converted to a floating-point number.
@@ -2467,10 +3729,46 @@ which must never be converted to a floating-point number.
         #[serde(rename = "taskId")]
         pub task_id: ::std::string::String,
     }
+    impl<'de> ::serde::Deserialize<'de> for QueryTaskRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = QueryTaskRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct QueryTaskRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<QueryTaskRequest, A::Error> {
+                    let mut field0: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "taskId" => {
+                                crate::decode::field(&mut map, &mut field0, "taskId")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(QueryTaskRequest {
+                        task_id: crate::decode::required(field0, "taskId")?,
+                    })
+                }
+            }
+            deserializer.deserialize_struct("QueryTaskRequest", &["taskId"], Visitor)
+        }
+    }
     /**The envelope the queue status endpoint answers with. `code` 0 (or 200) means
 success; the message arrives under `message` or `msg`.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     pub struct QueueStatusResponse {
         ///0 or 200 on success, otherwise an error code.
         pub code: i64,
@@ -2484,8 +3782,68 @@ success; the message arrives under `message` or `msg`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for QueueStatusResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = QueueStatusResponse;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct QueueStatusResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<QueueStatusResponse, A::Error> {
+                    let mut field0: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<QueueStatusResponseData>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                crate::decode::field(&mut map, &mut field0, "code")?
+                            }
+                            "data" => {
+                                crate::decode::field(&mut map, &mut field1, "data")?
+                            }
+                            "message" => {
+                                crate::decode::field(&mut map, &mut field2, "message")?
+                            }
+                            "msg" => crate::decode::field(&mut map, &mut field3, "msg")?,
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(QueueStatusResponse {
+                        code: crate::decode::required(field0, "code")?,
+                        data: field1.flatten(),
+                        message: field2.flatten(),
+                        msg: field3.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "QueueStatusResponse",
+                    &["code", "data", "message", "msg"],
+                    Visitor,
+                )
+        }
+    }
     ///The queue, on success.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     pub struct QueueStatusResponseData {
         ///Tasks the account may run at once.
         #[serde(
@@ -2505,6 +3863,61 @@ success; the message arrives under `message` or `msg`.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub running_count: ::std::option::Option<i64>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for QueueStatusResponseData {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = QueueStatusResponseData;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct QueueStatusResponseData")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<QueueStatusResponseData, A::Error> {
+                    let mut field0: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "concurrentLimit" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field0,
+                                    "concurrentLimit",
+                                )?
+                            }
+                            "queuedCount" => {
+                                crate::decode::field(&mut map, &mut field1, "queuedCount")?
+                            }
+                            "runningCount" => {
+                                crate::decode::field(&mut map, &mut field2, "runningCount")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(QueueStatusResponseData {
+                        concurrent_limit: field0.flatten(),
+                        queued_count: field1.flatten(),
+                        running_count: field2.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "QueueStatusResponseData",
+                    &["concurrentLimit", "queuedCount", "runningCount"],
+                    Visitor,
+                )
+        }
     }
     ///One of `adaptive`, `16:9`, `4:3`, `1:1`, `3:4`, `9:16` or `21:9`: the values of a `ratio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
     #[derive(
@@ -2917,7 +4330,7 @@ success; the message arrives under `message` or `msg`.
     }
     /**Request body of the RH Art Video G reference-to-video (official channel) model.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "rhart-video")]
     pub struct RhartVideoGOfficialReferenceToVideoRequest {
         /**Length of the video in seconds, sent as a string: `"6"` or `"10"`.
@@ -2944,6 +4357,77 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "rhart-video")]
+    impl<'de> ::serde::Deserialize<'de> for RhartVideoGOfficialReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RhartVideoGOfficialReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct RhartVideoGOfficialReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    RhartVideoGOfficialReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        RhartVideoGOfficialReferenceToVideoRequestDuration,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<Resolution720p480p> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field0, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field1, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field2, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field3, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field4, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(RhartVideoGOfficialReferenceToVideoRequest {
+                        duration: crate::decode::required(field0, "duration")?,
+                        image_urls: crate::decode::required(field1, "imageUrls")?,
+                        prompt: crate::decode::required(field2, "prompt")?,
+                        resolution: crate::decode::required(field3, "resolution")?,
+                        webhook_url: field4.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "RhartVideoGOfficialReferenceToVideoRequest",
+                    &["duration", "imageUrls", "prompt", "resolution", "webhookUrl"],
+                    Visitor,
+                )
+        }
     }
     /**Length of the video in seconds, sent as a string: `"6"` or `"10"`.
 
@@ -3010,7 +4494,7 @@ RunningHub documents `"6"` as the default, but the field is required.*/
         }
     }
     ///Request body of the SparkVideo 2.0 Fast multimodal video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20FastMultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
@@ -3093,8 +4577,132 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "sparkvideo")]
+    impl<'de> ::serde::Deserialize<'de>
+    for RhartVideoSparkvideo20FastMultimodalVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RhartVideoSparkvideo20FastMultimodalVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str(
+                        "struct RhartVideoSparkvideo20FastMultimodalVideoRequest",
+                    )
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    RhartVideoSparkvideo20FastMultimodalVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration4To15> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<Ratio>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        Resolution480p720pNative1080p1080p2k4k,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audioUrls" => {
+                                crate::decode::field(&mut map, &mut field0, "audioUrls")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "generateAudio" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "generateAudio",
+                                )?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "ratio" => {
+                                crate::decode::field(&mut map, &mut field5, "ratio")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "returnLastFrame" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field7,
+                                    "returnLastFrame",
+                                )?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field8, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field9, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(RhartVideoSparkvideo20FastMultimodalVideoRequest {
+                        audio_urls: field0.unwrap_or_default(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        generate_audio: field2.flatten(),
+                        image_urls: field3.unwrap_or_default(),
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        ratio: field5.flatten(),
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        return_last_frame: field7.flatten(),
+                        video_urls: field8.unwrap_or_default(),
+                        webhook_url: field9.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "RhartVideoSparkvideo20FastMultimodalVideoRequest",
+                    &[
+                        "audioUrls",
+                        "duration",
+                        "generateAudio",
+                        "imageUrls",
+                        "prompt",
+                        "ratio",
+                        "resolution",
+                        "returnLastFrame",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the SparkVideo 2.0 multimodal video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "sparkvideo")]
     pub struct RhartVideoSparkvideo20MultimodalVideoRequest {
         /**Optional reference audio: up to 3 URLs (an upload's download URL, a public URL
@@ -3177,10 +4785,132 @@ At most 3 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "sparkvideo")]
+    impl<'de> ::serde::Deserialize<'de>
+    for RhartVideoSparkvideo20MultimodalVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RhartVideoSparkvideo20MultimodalVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct RhartVideoSparkvideo20MultimodalVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    RhartVideoSparkvideo20MultimodalVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration4To15> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<Ratio>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        Resolution480p720pNative1080p1080p2k4k,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audioUrls" => {
+                                crate::decode::field(&mut map, &mut field0, "audioUrls")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "generateAudio" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "generateAudio",
+                                )?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "ratio" => {
+                                crate::decode::field(&mut map, &mut field5, "ratio")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "returnLastFrame" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field7,
+                                    "returnLastFrame",
+                                )?
+                            }
+                            "videoUrls" => {
+                                crate::decode::field(&mut map, &mut field8, "videoUrls")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field9, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(RhartVideoSparkvideo20MultimodalVideoRequest {
+                        audio_urls: field0.unwrap_or_default(),
+                        duration: crate::decode::required(field1, "duration")?,
+                        generate_audio: field2.flatten(),
+                        image_urls: field3.unwrap_or_default(),
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        ratio: field5.flatten(),
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        return_last_frame: field7.flatten(),
+                        video_urls: field8.unwrap_or_default(),
+                        webhook_url: field9.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "RhartVideoSparkvideo20MultimodalVideoRequest",
+                    &[
+                        "audioUrls",
+                        "duration",
+                        "generateAudio",
+                        "imageUrls",
+                        "prompt",
+                        "ratio",
+                        "resolution",
+                        "returnLastFrame",
+                        "videoUrls",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     /**Request body of the RH Art Video V3.1 Pro reference-to-video (official channel)
 model.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "rhart-video")]
     pub struct RhartVideoV31ProOfficialReferenceToVideoRequest {
         /**Whether the video is generated with sound.
@@ -3220,6 +4950,109 @@ registry gives no range.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "rhart-video")]
+    impl<'de> ::serde::Deserialize<'de>
+    for RhartVideoV31ProOfficialReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RhartVideoV31ProOfficialReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct RhartVideoV31ProOfficialReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    RhartVideoV31ProOfficialReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        RhartVideoV31ProOfficialReferenceToVideoRequestResolution,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "generateAudio" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field0,
+                                    "generateAudio",
+                                )?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field1, "imageUrls")?
+                            }
+                            "negativePrompt" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "negativePrompt",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "seed" => {
+                                crate::decode::field(&mut map, &mut field5, "seed")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(RhartVideoV31ProOfficialReferenceToVideoRequest {
+                        generate_audio: crate::decode::required(
+                            field0,
+                            "generateAudio",
+                        )?,
+                        image_urls: crate::decode::required(field1, "imageUrls")?,
+                        negative_prompt: field2.flatten(),
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        seed: field5.flatten(),
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "RhartVideoV31ProOfficialReferenceToVideoRequest",
+                    &[
+                        "generateAudio",
+                        "imageUrls",
+                        "negativePrompt",
+                        "prompt",
+                        "resolution",
+                        "seed",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Output resolution, named by the height of the frame in pixels; `4k` is the
 highest.
@@ -3293,7 +5126,7 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Seedance 1.0 Lite reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "seedance")]
     pub struct SeedanceV1LiteReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -3331,6 +5164,99 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de> for SeedanceV1LiteReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SeedanceV1LiteReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct SeedanceV1LiteReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    SeedanceV1LiteReferenceToVideoRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<
+                        SeedanceV1LiteReferenceToVideoRequestAspectRatio,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        SeedanceV1LiteReferenceToVideoRequestCameraFixed,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        SeedanceV1LiteReferenceToVideoRequestDuration,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution720p480p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "cameraFixed" => {
+                                crate::decode::field(&mut map, &mut field1, "cameraFixed")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(SeedanceV1LiteReferenceToVideoRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        camera_fixed: crate::decode::required(field1, "cameraFixed")?,
+                        duration: crate::decode::required(field2, "duration")?,
+                        image_urls: crate::decode::required(field3, "imageUrls")?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "SeedanceV1LiteReferenceToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "cameraFixed",
+                        "duration",
+                        "imageUrls",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Width-to-height ratio of the output video.
 
@@ -3791,7 +5717,7 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         }
     }
     ///Request body of the SkyReels V3 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "skyreels")]
     pub struct SkyreelsV3ReferenceToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -3826,8 +5752,76 @@ At most 2048 characters.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "skyreels")]
+    impl<'de> ::serde::Deserialize<'de> for SkyreelsV3ReferenceToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SkyreelsV3ReferenceToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct SkyreelsV3ReferenceToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SkyreelsV3ReferenceToVideoRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field4, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(SkyreelsV3ReferenceToVideoRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: field1.flatten(),
+                        image_urls: crate::decode::required(field2, "imageUrls")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        webhook_url: field4.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "SkyreelsV3ReferenceToVideoRequest",
+                    &["aspectRatio", "duration", "imageUrls", "prompt", "webhookUrl"],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the SkyReels V4 omni-reference video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "skyreels")]
     pub struct SkyreelsV4OmniReferenceRequest {
         /**Width-to-height ratio of the output video. The registry says it is ignored when
@@ -3875,6 +5869,96 @@ RunningHub documents `false` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "skyreels")]
+    impl<'de> ::serde::Deserialize<'de> for SkyreelsV4OmniReferenceRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SkyreelsV4OmniReferenceRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct SkyreelsV4OmniReferenceRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SkyreelsV4OmniReferenceRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or1x1Or4x3Or3x4>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<SkyreelsV4OmniReferenceRequestResolution>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field2, "prompt")?
+                            }
+                            "promptOptimizer" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "promptOptimizer",
+                                )?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "sound" => {
+                                crate::decode::field(&mut map, &mut field5, "sound")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(SkyreelsV4OmniReferenceRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: field1.flatten(),
+                        prompt: crate::decode::required(field2, "prompt")?,
+                        prompt_optimizer: field3.flatten(),
+                        resolution: field4.flatten(),
+                        sound: crate::decode::required(field5, "sound")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "SkyreelsV4OmniReferenceRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "prompt",
+                        "promptOptimizer",
+                        "resolution",
+                        "sound",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Output resolution, named by the height of the frame in pixels.
 
@@ -4007,7 +6091,7 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
 Fields other than `taskId` and `status` may be missing or null, and fields not
 listed here may appear; all of that is accepted.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     pub struct Task {
         ///An identifier of the worker session; usually empty.
         #[serde(
@@ -4071,8 +6155,133 @@ precision, so the items are kept as raw JSON.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub usage: ::std::option::Option<TaskUsage>,
     }
+    impl<'de> ::serde::Deserialize<'de> for Task {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Task;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct Task")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Task, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<TaskResult>>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field8: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field9: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                    > = ::std::option::Option::None;
+                    let mut field10: ::std::option::Option<
+                        ::std::option::Option<TaskUsage>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "clientId" => {
+                                crate::decode::field(&mut map, &mut field0, "clientId")?
+                            }
+                            "errorCode" => {
+                                crate::decode::field(&mut map, &mut field1, "errorCode")?
+                            }
+                            "errorMessage" => {
+                                crate::decode::field(&mut map, &mut field2, "errorMessage")?
+                            }
+                            "failedReason" => {
+                                crate::decode::field(&mut map, &mut field3, "failedReason")?
+                            }
+                            "parentTaskId" => {
+                                crate::decode::field(&mut map, &mut field4, "parentTaskId")?
+                            }
+                            "promptTips" => {
+                                crate::decode::field(&mut map, &mut field5, "promptTips")?
+                            }
+                            "results" => {
+                                crate::decode::field(&mut map, &mut field6, "results")?
+                            }
+                            "status" => {
+                                crate::decode::field(&mut map, &mut field7, "status")?
+                            }
+                            "taskId" => {
+                                crate::decode::field(&mut map, &mut field8, "taskId")?
+                            }
+                            "taskUsageList" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field9,
+                                    "taskUsageList",
+                                )?
+                            }
+                            "usage" => {
+                                crate::decode::field(&mut map, &mut field10, "usage")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(Task {
+                        client_id: field0.flatten(),
+                        error_code: field1.flatten(),
+                        error_message: field2.flatten(),
+                        failed_reason: field3.flatten(),
+                        parent_task_id: field4.flatten(),
+                        prompt_tips: field5.flatten(),
+                        results: field6.flatten(),
+                        status: crate::decode::required(field7, "status")?,
+                        task_id: crate::decode::required(field8, "taskId")?,
+                        task_usage_list: field9.flatten(),
+                        usage: field10.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "Task",
+                    &[
+                        "clientId",
+                        "errorCode",
+                        "errorMessage",
+                        "failedReason",
+                        "parentTaskId",
+                        "promptTips",
+                        "results",
+                        "status",
+                        "taskId",
+                        "taskUsageList",
+                        "usage",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///One output of a finished task.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     pub struct TaskResult {
         ///The workflow node that produced the output.
         #[serde(
@@ -4093,8 +6302,70 @@ precision, so the items are kept as raw JSON.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for TaskResult {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = TaskResult;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct TaskResult")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<TaskResult, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "nodeId" => {
+                                crate::decode::field(&mut map, &mut field0, "nodeId")?
+                            }
+                            "outputType" => {
+                                crate::decode::field(&mut map, &mut field1, "outputType")?
+                            }
+                            "text" => {
+                                crate::decode::field(&mut map, &mut field2, "text")?
+                            }
+                            "url" => crate::decode::field(&mut map, &mut field3, "url")?,
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(TaskResult {
+                        node_id: field0.flatten(),
+                        output_type: field1.flatten(),
+                        text: field2.flatten(),
+                        url: field3.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "TaskResult",
+                    &["nodeId", "outputType", "text", "url"],
+                    Visitor,
+                )
+        }
+    }
     ///What the task cost and how long it ran, once known.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     pub struct TaskUsage {
         ///RunningHub coins charged, as a decimal string.
         #[serde(
@@ -4121,10 +6392,83 @@ precision, so the items are kept as raw JSON.
         )]
         pub third_party_consume_money: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for TaskUsage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = TaskUsage;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct TaskUsage")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<TaskUsage, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "consumeCoins" => {
+                                crate::decode::field(&mut map, &mut field0, "consumeCoins")?
+                            }
+                            "consumeMoney" => {
+                                crate::decode::field(&mut map, &mut field1, "consumeMoney")?
+                            }
+                            "taskCostTime" => {
+                                crate::decode::field(&mut map, &mut field2, "taskCostTime")?
+                            }
+                            "thirdPartyConsumeMoney" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "thirdPartyConsumeMoney",
+                                )?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(TaskUsage {
+                        consume_coins: field0.flatten(),
+                        consume_money: field1.flatten(),
+                        task_cost_time: field2.flatten(),
+                        third_party_consume_money: field3.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "TaskUsage",
+                    &[
+                        "consumeCoins",
+                        "consumeMoney",
+                        "taskCostTime",
+                        "thirdPartyConsumeMoney",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     /**The envelope the upload endpoint answers with. `code` 0 (or 200) means success;
 the message arrives under `message` or `msg`.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     pub struct UploadResponse {
         ///0 or 200 on success, otherwise an error code.
         pub code: i64,
@@ -4138,8 +6482,68 @@ the message arrives under `message` or `msg`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub msg: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for UploadResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UploadResponse;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct UploadResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UploadResponse, A::Error> {
+                    let mut field0: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<UploadResponseData>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                crate::decode::field(&mut map, &mut field0, "code")?
+                            }
+                            "data" => {
+                                crate::decode::field(&mut map, &mut field1, "data")?
+                            }
+                            "message" => {
+                                crate::decode::field(&mut map, &mut field2, "message")?
+                            }
+                            "msg" => crate::decode::field(&mut map, &mut field3, "msg")?,
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(UploadResponse {
+                        code: crate::decode::required(field0, "code")?,
+                        data: field1.flatten(),
+                        message: field2.flatten(),
+                        msg: field3.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "UploadResponse",
+                    &["code", "data", "message", "msg"],
+                    Visitor,
+                )
+        }
+    }
     ///The stored file, on success.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Serialize, Clone, Debug, Default)]
     pub struct UploadResponseData {
         ///The URL to put into a model request's media field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4157,8 +6561,72 @@ the message arrives under `message` or `msg`.
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for UploadResponseData {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UploadResponseData;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct UploadResponseData")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UploadResponseData, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "download_url" => {
+                                crate::decode::field(&mut map, &mut field0, "download_url")?
+                            }
+                            "fileName" => {
+                                crate::decode::field(&mut map, &mut field1, "fileName")?
+                            }
+                            "size" => {
+                                crate::decode::field(&mut map, &mut field2, "size")?
+                            }
+                            "type" => {
+                                crate::decode::field(&mut map, &mut field3, "type")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(UploadResponseData {
+                        download_url: field0.flatten(),
+                        file_name: field1.flatten(),
+                        size: field2.flatten(),
+                        type_: field3.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "UploadResponseData",
+                    &["download_url", "fileName", "size", "type"],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Pro Fast image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
@@ -4195,8 +6663,95 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ2ProFastRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ2ProFastRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ2ProFastRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ2ProFastRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ2ProFastRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field3,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ2ProFastRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "imageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Pro image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
@@ -4233,8 +6788,95 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ2ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ2ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ2ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ2ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ2ProRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field3,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ2ProRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "imageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Turbo image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
@@ -4271,8 +6913,95 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ2TurboRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ2TurboRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ2TurboRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ2TurboRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ2TurboRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field3,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ2TurboRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "imageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro Fast image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4311,8 +7040,90 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ3ProFastRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ3ProFastRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ3ProFastRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ3ProFastRequest, A::Error> {
+                    let mut field0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<Duration1To16>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<Resolution720p1080p>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field5, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ3ProFastRequest {
+                        audio: field0.flatten(),
+                        duration: field1.flatten(),
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        prompt: field3.flatten(),
+                        resolution: field4.flatten(),
+                        webhook_url: field5.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ3ProFastRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "imageUrl",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4346,6 +7157,84 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ3ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ3ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ3ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ3ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ViduImageToVideoQ3ProRequestResolution,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field5, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ3ProRequest {
+                        audio: crate::decode::required(field0, "audio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        webhook_url: field5.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ3ProRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "imageUrl",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Output resolution, named by the height of the frame in pixels; `2k` is the
 highest setting, above 1080p.
@@ -4424,7 +7313,7 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         }
     }
     ///Request body of the Vidu Q3 Turbo image-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduImageToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4458,8 +7347,84 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ3TurboRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduImageToVideoQ3TurboRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduImageToVideoQ3TurboRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduImageToVideoQ3TurboRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrl" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrl")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field5, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduImageToVideoQ3TurboRequest {
+                        audio: crate::decode::required(field0, "audio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_url: crate::decode::required(field2, "imageUrl")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        webhook_url: field5.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduImageToVideoQ3TurboRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "imageUrl",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Pro reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2ProRequest {
         /**Width-to-height ratio of the output video.
@@ -4517,8 +7482,112 @@ At most 2 items.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduReferenceToVideoQ2ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduReferenceToVideoQ2ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduReferenceToVideoQ2ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduReferenceToVideoQ2ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<Duration1To10>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::option::Option<MovementAmplitude>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<Resolution540p720p1080p>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "videos" => {
+                                crate::decode::field(&mut map, &mut field6, "videos")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduReferenceToVideoQ2ProRequest {
+                        aspect_ratio: field0.flatten(),
+                        duration: field1.flatten(),
+                        image_urls: field2.unwrap_or_default(),
+                        movement_amplitude: field3.flatten(),
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: field5.flatten(),
+                        videos: field6.unwrap_or_default(),
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduReferenceToVideoQ2ProRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "videos",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ2Request {
         /**Width-to-height ratio of the output video.
@@ -4558,8 +7627,101 @@ RunningHub documents `"1080p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduReferenceToVideoQ2Request {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduReferenceToVideoQ2Request;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduReferenceToVideoQ2Request")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduReferenceToVideoQ2Request, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        AspectRatio16x9Or9x16Or4x3Or3x4Or1x1,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field2, "imageUrls")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field3,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduReferenceToVideoQ2Request {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        image_urls: crate::decode::required(field2, "imageUrls")?,
+                        movement_amplitude: crate::decode::required(
+                            field3,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduReferenceToVideoQ2Request",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "imageUrls",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Mix reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3MixRequest {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
@@ -4610,8 +7772,96 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduReferenceToVideoQ3MixRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduReferenceToVideoQ3MixRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduReferenceToVideoQ3MixRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduReferenceToVideoQ3MixRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<Audio>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field1, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduReferenceToVideoQ3MixRequest {
+                        aspect_ratio: field0.flatten(),
+                        audio: field1.flatten(),
+                        duration: crate::decode::required(field2, "duration")?,
+                        image_urls: crate::decode::required(field3, "imageUrls")?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduReferenceToVideoQ3MixRequest",
+                    &[
+                        "aspectRatio",
+                        "audio",
+                        "duration",
+                        "imageUrls",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 reference-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduReferenceToVideoQ3Request {
         /**Width-to-height ratio of the output; `auto` lets the model pick one that suits
@@ -4661,8 +7911,96 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduReferenceToVideoQ3Request {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduReferenceToVideoQ3Request;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduReferenceToVideoQ3Request")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduReferenceToVideoQ3Request, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<Audio>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<
+                        ::std::vec::Vec<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field1, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "imageUrls" => {
+                                crate::decode::field(&mut map, &mut field3, "imageUrls")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduReferenceToVideoQ3Request {
+                        aspect_ratio: field0.flatten(),
+                        audio: field1.flatten(),
+                        duration: crate::decode::required(field2, "duration")?,
+                        image_urls: crate::decode::required(field3, "imageUrls")?,
+                        prompt: crate::decode::required(field4, "prompt")?,
+                        resolution: crate::decode::required(field5, "resolution")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduReferenceToVideoQ3Request",
+                    &[
+                        "aspectRatio",
+                        "audio",
+                        "duration",
+                        "imageUrls",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Pro Fast start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProFastRequest {
         /**Whether the model adds background music to the video.
@@ -4704,8 +8042,111 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ2ProFastRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ2ProFastRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ2ProFastRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    ViduStartEndToVideoQ2ProFastRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To8> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Resolution720p1080p> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ2ProFastRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field4,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ2ProFastRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Pro start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2ProRequest {
         /**Whether the model adds background music to the video.
@@ -4747,8 +8188,108 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ2ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ2ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ2ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduStartEndToVideoQ2ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To8> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ2ProRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field4,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ2ProRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 Turbo start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ2TurboRequest {
         /**Whether the model adds background music to the video.
@@ -4790,8 +8331,108 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ2TurboRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ2TurboRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ2TurboRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduStartEndToVideoQ2TurboRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To8> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bgm" => crate::decode::field(&mut map, &mut field0, "bgm")?,
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ2TurboRequest {
+                        bgm: crate::decode::required(field0, "bgm")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field4,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ2TurboRequest",
+                    &[
+                        "bgm",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro Fast start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProFastRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4835,8 +8476,106 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ3ProFastRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ3ProFastRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ3ProFastRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<
+                    ViduStartEndToVideoQ3ProFastRequest,
+                    A::Error,
+                > {
+                    let mut field0: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<
+                        ::std::option::Option<Duration1To16>,
+                    > = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<Resolution720p1080p>,
+                    > = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field4, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field5, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ3ProFastRequest {
+                        audio: field0.flatten(),
+                        duration: field1.flatten(),
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        prompt: field4.flatten(),
+                        resolution: field5.flatten(),
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ3ProFastRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3ProRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4881,8 +8620,110 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ3ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ3ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ3ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduStartEndToVideoQ3ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ3ProRequest {
+                        audio: crate::decode::required(field0, "audio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field4,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ3ProRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Turbo start-and-end-frame video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduStartEndToVideoQ3TurboRequest {
         /**Whether the video comes with sound generated in sync with the picture (dialogue,
@@ -4927,8 +8768,110 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduStartEndToVideoQ3TurboRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduStartEndToVideoQ3TurboRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduStartEndToVideoQ3TurboRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduStartEndToVideoQ3TurboRequest, A::Error> {
+                    let mut field0: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field7: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field0, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "firstImageUrl" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "firstImageUrl",
+                                )?
+                            }
+                            "lastImageUrl" => {
+                                crate::decode::field(&mut map, &mut field3, "lastImageUrl")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field4,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field5, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field6, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field7, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduStartEndToVideoQ3TurboRequest {
+                        audio: crate::decode::required(field0, "audio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        first_image_url: crate::decode::required(
+                            field2,
+                            "firstImageUrl",
+                        )?,
+                        last_image_url: crate::decode::required(field3, "lastImageUrl")?,
+                        movement_amplitude: crate::decode::required(
+                            field4,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field5, "prompt")?,
+                        resolution: crate::decode::required(field6, "resolution")?,
+                        webhook_url: field7.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduStartEndToVideoQ3TurboRequest",
+                    &[
+                        "audio",
+                        "duration",
+                        "firstImageUrl",
+                        "lastImageUrl",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro Fast text-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProFastRequest {
         /**Width-to-height ratio of the output video.
@@ -4968,8 +8911,90 @@ RunningHub's default: `"720p"`, applied by the server when the field is omitted;
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduTextToVideoQ3ProFastRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduTextToVideoQ3ProFastRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduTextToVideoQ3ProFastRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduTextToVideoQ3ProFastRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        ::std::option::Option<AspectRatio16x9Or9x16Or4x3Or3x4Or1x1>,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<::std::option::Option<bool>> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<
+                        ::std::option::Option<Duration1To16>,
+                    > = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<
+                        ::std::option::Option<Resolution720p1080p>,
+                    > = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field1, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field5, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduTextToVideoQ3ProFastRequest {
+                        aspect_ratio: field0.flatten(),
+                        audio: field1.flatten(),
+                        duration: field2.flatten(),
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: field4.flatten(),
+                        webhook_url: field5.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduTextToVideoQ3ProFastRequest",
+                    &[
+                        "aspectRatio",
+                        "audio",
+                        "duration",
+                        "prompt",
+                        "resolution",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Pro text-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3ProRequest {
         /**Width-to-height ratio of the output video.
@@ -5008,8 +9033,92 @@ RunningHub documents `"general"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduTextToVideoQ3ProRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduTextToVideoQ3ProRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduTextToVideoQ3ProRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduTextToVideoQ3ProRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution360p540p720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Style> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field1, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "style" => {
+                                crate::decode::field(&mut map, &mut field5, "style")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduTextToVideoQ3ProRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        audio: crate::decode::required(field1, "audio")?,
+                        duration: crate::decode::required(field2, "duration")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        style: crate::decode::required(field5, "style")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduTextToVideoQ3ProRequest",
+                    &[
+                        "aspectRatio",
+                        "audio",
+                        "duration",
+                        "prompt",
+                        "resolution",
+                        "style",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q3 Turbo text-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoQ3TurboRequest {
         /**Width-to-height ratio of the output video.
@@ -5048,8 +9157,92 @@ RunningHub documents `"general"` as the default, but the field is required.*/
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
     }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduTextToVideoQ3TurboRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduTextToVideoQ3TurboRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduTextToVideoQ3TurboRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduTextToVideoQ3TurboRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<bool> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<Duration1To16> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Style> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "audio" => {
+                                crate::decode::field(&mut map, &mut field1, "audio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field2, "duration")?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "style" => {
+                                crate::decode::field(&mut map, &mut field5, "style")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduTextToVideoQ3TurboRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        audio: crate::decode::required(field1, "audio")?,
+                        duration: crate::decode::required(field2, "duration")?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        style: crate::decode::required(field5, "style")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduTextToVideoQ3TurboRequest",
+                    &[
+                        "aspectRatio",
+                        "audio",
+                        "duration",
+                        "prompt",
+                        "resolution",
+                        "style",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
+    }
     ///Request body of the Vidu Q2 text-to-video model.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[cfg(feature = "vidu")]
     pub struct ViduTextToVideoRequest {
         /**Width-to-height ratio of the output video.
@@ -5086,6 +9279,97 @@ RunningHub documents `"general"` as the default, but the field is required.*/
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub webhook_url: ::std::option::Option<WebhookUrl>,
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduTextToVideoRequest {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ViduTextToVideoRequest;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct ViduTextToVideoRequest")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ViduTextToVideoRequest, A::Error> {
+                    let mut field0: ::std::option::Option<
+                        AspectRatio4x3Or3x4Or16x9Or9x16Or1x1,
+                    > = ::std::option::Option::None;
+                    let mut field1: ::std::option::Option<Duration1To10> = ::std::option::Option::None;
+                    let mut field2: ::std::option::Option<MovementAmplitude> = ::std::option::Option::None;
+                    let mut field3: ::std::option::Option<::std::string::String> = ::std::option::Option::None;
+                    let mut field4: ::std::option::Option<Resolution540p720p1080p> = ::std::option::Option::None;
+                    let mut field5: ::std::option::Option<Style> = ::std::option::Option::None;
+                    let mut field6: ::std::option::Option<
+                        ::std::option::Option<WebhookUrl>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<crate::decode::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "aspectRatio" => {
+                                crate::decode::field(&mut map, &mut field0, "aspectRatio")?
+                            }
+                            "duration" => {
+                                crate::decode::field(&mut map, &mut field1, "duration")?
+                            }
+                            "movementAmplitude" => {
+                                crate::decode::field(
+                                    &mut map,
+                                    &mut field2,
+                                    "movementAmplitude",
+                                )?
+                            }
+                            "prompt" => {
+                                crate::decode::field(&mut map, &mut field3, "prompt")?
+                            }
+                            "resolution" => {
+                                crate::decode::field(&mut map, &mut field4, "resolution")?
+                            }
+                            "style" => {
+                                crate::decode::field(&mut map, &mut field5, "style")?
+                            }
+                            "webhookUrl" => {
+                                crate::decode::field(&mut map, &mut field6, "webhookUrl")?
+                            }
+                            _ => crate::decode::skip(&mut map)?,
+                        }
+                    }
+                    ::std::result::Result::Ok(ViduTextToVideoRequest {
+                        aspect_ratio: crate::decode::required(field0, "aspectRatio")?,
+                        duration: crate::decode::required(field1, "duration")?,
+                        movement_amplitude: crate::decode::required(
+                            field2,
+                            "movementAmplitude",
+                        )?,
+                        prompt: crate::decode::required(field3, "prompt")?,
+                        resolution: crate::decode::required(field4, "resolution")?,
+                        style: crate::decode::required(field5, "style")?,
+                        webhook_url: field6.flatten(),
+                    })
+                }
+            }
+            deserializer
+                .deserialize_struct(
+                    "ViduTextToVideoRequest",
+                    &[
+                        "aspectRatio",
+                        "duration",
+                        "movementAmplitude",
+                        "prompt",
+                        "resolution",
+                        "style",
+                        "webhookUrl",
+                    ],
+                    Visitor,
+                )
+        }
     }
     /**Optional URL that RunningHub calls with a `POST` when the task ends. The body is
 `{"event": "TASK_END", "taskId": …, "eventData": …}`, where `eventData` is the task

@@ -58,6 +58,7 @@
 mod account;
 pub mod batch;
 mod client;
+mod decode;
 mod download;
 mod error;
 #[rustfmt::skip]

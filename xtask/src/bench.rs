@@ -3,7 +3,9 @@
 //! 1. Codegen: load + check + generate + format, for the real spec and synthetic specs of
 //!    N task endpoints (copies of real entries), against raw progenitor on the same spec.
 //! 2. Compile cost: `cargo check` and `cargo build` (debug) of the generated crate alone,
-//!    dependencies already built, for the same N, against raw progenitor's output.
+//!    dependencies already built, for the same N, against raw progenitor's output; and the
+//!    build with one model family only (cargo features), the synthetic endpoints being
+//!    grouped into families of realistic size.
 //! 3. Many tasks: N tasks in flight through one client against the simulator running in
 //!    another process: wall time, requests, the client's peak RSS and CPU time.
 //! 4. A batch of N tasks with 50 in flight, with its journal (`bench_batch`).
@@ -204,14 +206,25 @@ fn synthetic(spec: &str, n: usize) -> Result<String> {
     Ok(serde_yaml::to_string(&doc)?)
 }
 
-/// Times a cargo command in `dir`, and reads the peak RSS of its largest process from
-/// GNU time when it is installed.
-fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, Option<u64>)> {
+/// One timed cargo run.
+#[derive(Debug, Clone, Copy)]
+struct Timed {
+    wall: Duration,
+    /// User + system time of cargo and every process it ran, from GNU time: much less
+    /// disturbed than wall time by other work on the machine.
+    cpu: Option<Duration>,
+    /// Peak RSS of the largest process, in KiB, from GNU time.
+    rss_kb: Option<u64>,
+}
+
+/// Times a cargo command in `dir`, and reads the CPU time and the peak RSS of its largest
+/// process from GNU time when it is installed.
+fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<Timed> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let gnu_time = Path::new("/usr/bin/time").exists();
     let mut cmd = if gnu_time {
         let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "peak-rss-kb=%M"]).arg(&cargo);
+        c.args(["-f", "peak-rss-kb=%M cpu-s=%U+%S"]).arg(&cargo);
         c
     } else {
         Command::new(&cargo)
@@ -224,17 +237,115 @@ fn timed_cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(Duration, Op
         .stdout(Stdio::null());
     let t = Instant::now();
     let out = cmd.output().context("running cargo")?;
-    let elapsed = t.elapsed();
+    let wall = t.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         bail!("cargo {} failed:\n{stderr}", args.join(" "));
     }
-    let rss = stderr
+    let line = stderr
         .lines()
         .rev()
-        .find_map(|l| l.strip_prefix("peak-rss-kb="))
-        .and_then(|v| v.trim().parse().ok());
-    Ok((elapsed, rss))
+        .find(|l| l.starts_with("peak-rss-kb="))
+        .unwrap_or_default();
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .map(str::to_owned)
+    };
+    let rss_kb = field("peak-rss-kb=").and_then(|v| v.parse().ok());
+    let cpu = field("cpu-s=").and_then(|v| {
+        let (user, sys) = v.split_once('+')?;
+        let secs = user.parse::<f64>().ok()? + sys.parse::<f64>().ok()?;
+        Some(Duration::from_secs_f64(secs))
+    });
+    Ok(Timed { wall, cpu, rss_kb })
+}
+
+/// Builds from scratch `runs` times (touching `touch` first, so that cargo rebuilds the
+/// crate) and keeps the run of median wall time, with the highest peak RSS seen.
+fn median_build(
+    dir: &Path,
+    target: &Path,
+    touch: &Path,
+    runs: usize,
+    args: &[&str],
+) -> Result<Timed> {
+    let mut all = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let text = std::fs::read(touch)?;
+        std::fs::write(touch, text)?;
+        all.push(timed_cargo(dir, target, args)?);
+    }
+    let peak = all.iter().filter_map(|t| t.rss_kb).max();
+    all.sort_by_key(|t| t.wall);
+    let mut median = all[all.len() / 2];
+    median.rss_kb = peak;
+    Ok(median)
+}
+
+/// Model families of a synthetic spec for the compile-cost figures: its task endpoints in
+/// spec order, grouped `FAMILY_SIZE` at a time (`family-00`, `family-01`, …), about the size
+/// of a real model family, each a mix of the real templates.
+const FAMILY_SIZE: usize = 20;
+
+/// Builds per figure of the compile-cost table (the median is kept).
+const BUILD_RUNS: usize = 3;
+
+/// `spec` with its task endpoints regrouped into families of `size` (see [`FAMILY_SIZE`]).
+fn with_families(spec: &str, size: usize) -> Result<String> {
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(spec)?;
+    let tasks = task_paths(&doc);
+    let mut families: Vec<String> = Vec::new();
+    for (k, path) in tasks.iter().enumerate() {
+        let family = format!("family-{:02}", k / size);
+        doc["paths"][path.as_str()]["post"]["tags"] =
+            serde_yaml::Value::Sequence(vec![family.clone().into()]);
+        if !families.contains(&family) {
+            families.push(family);
+        }
+    }
+    let mut tags: Vec<serde_yaml::Value> = doc["tags"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| {
+            // Keep the tags of the operations that are not task endpoints (query, upload).
+            let name = t["name"].as_str().unwrap_or_default();
+            doc["paths"].as_mapping().is_some_and(|paths| {
+                paths.values().any(|item| {
+                    item["post"]["tags"]
+                        .as_sequence()
+                        .is_some_and(|ts| ts.iter().any(|x| x.as_str() == Some(name)))
+                })
+            })
+        })
+        .collect();
+    for f in &families {
+        let mut tag = serde_yaml::Mapping::new();
+        tag.insert("name".into(), f.clone().into());
+        tag.insert(
+            "description".into(),
+            format!("Synthetic family {f}.").into(),
+        );
+        tags.push(serde_yaml::Value::Mapping(tag));
+    }
+    doc["tags"] = serde_yaml::Value::Sequence(tags);
+    Ok(serde_yaml::to_string(&doc)?)
+}
+
+/// The generated client, and its manifest with the features of that spec, written into the
+/// scratch workspace.
+fn write_client(scratch: &Path, manifest: &str, spec: &str) -> Result<()> {
+    let generated = codegen::generate("bench.yaml", spec).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(
+        scratch.join("generated-client/src/generated.rs"),
+        &generated.code,
+    )?;
+    let manifest =
+        codegen::splice_manifest(manifest, &generated.features).map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(scratch.join("generated-client/Cargo.toml"), manifest)?;
+    Ok(())
 }
 
 fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
@@ -266,7 +377,6 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
         .filter(|section| !section.starts_with("example]]") && !section.starts_with("test]]"))
         .collect::<Vec<_>>()
         .join("\n[[");
-    std::fs::write(scratch.join("generated-client/Cargo.toml"), client_manifest)?;
     std::fs::create_dir_all(scratch.join("raw-client/src"))?;
     std::fs::write(
         scratch.join("raw-client/Cargo.toml"),
@@ -274,69 +384,98 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
          [dependencies]\nprogenitor-client.workspace = true\nreqwest.workspace = true\nserde.workspace = true\nserde_json.workspace = true\n",
     )?;
     let target = root.join("target/bench");
-    let lib = scratch.join("generated-client/src/generated.rs");
     let raw_lib = scratch.join("raw-client/src/lib.rs");
 
     // Build the dependencies once (not timed).
-    std::fs::write(
-        &lib,
-        codegen::generate("bench.yaml", spec)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .code,
-    )?;
+    write_client(&scratch, &client_manifest, spec)?;
     std::fs::write(&raw_lib, "#![allow(warnings)]\n")?;
     eprintln!("bench: building dependencies once (not timed)...");
     timed_cargo(&scratch, &target, &["build", "--quiet", "--workspace"])?;
 
     println!(
-        "| endpoints | ours: check | ours: build | ours: peak rustc RSS | raw progenitor: check | raw: build | raw: peak RSS |"
+        "Synthetic endpoints are grouped into model families of {FAMILY_SIZE} (cargo features); \
+         \"one family\" builds the crate with only the first one (`--no-default-features --features family-00`). \
+         Builds are the median of {BUILD_RUNS} (wall time, with CPU time: user + system of cargo and rustc); \
+         the ratio is of CPU times, which other work on the machine disturbs much less.\n"
     );
-    println!("|---|---|---|---|---|---|---|");
-    let mut firsts: Option<(usize, Duration, Duration)> = None;
+    println!(
+        "| endpoints | ours: check | ours: build | ours: peak rustc RSS | ours, one family: build | raw progenitor: check | raw: build | raw: peak RSS | build, ours / raw |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let secs = |t: &Timed| match t.cpu {
+        Some(cpu) => format!(
+            "{:.1} s ({:.1} s CPU)",
+            t.wall.as_secs_f64(),
+            cpu.as_secs_f64()
+        ),
+        None => format!("{:.1} s", t.wall.as_secs_f64()),
+    };
+    // CPU time where GNU time gives it, wall time otherwise.
+    let cost = |t: &Timed| t.cpu.unwrap_or(t.wall).as_secs_f64();
+    let mb = |kb: Option<u64>| kb.map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
+    let ours_lib = scratch.join("generated-client/src/lib.rs");
+    let mut firsts: Option<(usize, f64, f64)> = None;
     let mut last = None;
     for &n in sizes {
-        let text = synthetic(spec, n)?;
-        std::fs::write(
-            &lib,
-            codegen::generate("bench.yaml", &text)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .code,
-        )?;
+        let text = with_families(&synthetic(spec, n)?, FAMILY_SIZE)?;
+        write_client(&scratch, &client_manifest, &text)?;
         let raw = codegen::generate_raw_progenitor("bench.yaml", &text)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&raw_lib, format!("#![allow(warnings)]\n{raw}"))?;
-        let (ours_check, _) =
-            timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "runninghub"])?;
-        let (ours_build, ours_rss) =
-            timed_cargo(&scratch, &target, &["build", "--quiet", "-p", "runninghub"])?;
-        let (raw_check, _) =
-            timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "raw-client"])?;
-        let (raw_build, raw_rss) =
-            timed_cargo(&scratch, &target, &["build", "--quiet", "-p", "raw-client"])?;
-        let mb =
-            |kb: Option<u64>| kb.map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
+        let ours_check = timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "runninghub"])?;
+        let ours_build = median_build(
+            &scratch,
+            &target,
+            &ours_lib,
+            BUILD_RUNS,
+            &["build", "--quiet", "-p", "runninghub"],
+        )?;
+        let one_family = median_build(
+            &scratch,
+            &target,
+            &ours_lib,
+            BUILD_RUNS,
+            &[
+                "build",
+                "--quiet",
+                "-p",
+                "runninghub",
+                "--no-default-features",
+                "--features",
+                "family-00",
+            ],
+        )?;
+        let raw_check = timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "raw-client"])?;
+        let raw_build = median_build(
+            &scratch,
+            &target,
+            &raw_lib,
+            BUILD_RUNS,
+            &["build", "--quiet", "-p", "raw-client"],
+        )?;
         println!(
-            "| {n} | {:.1} s | {:.1} s | {} | {:.1} s | {:.1} s | {} |",
-            ours_check.as_secs_f64(),
-            ours_build.as_secs_f64(),
-            mb(ours_rss),
-            raw_check.as_secs_f64(),
-            raw_build.as_secs_f64(),
-            mb(raw_rss)
+            "| {n} | {:.1} s | {} | {} | {} ({} endpoints) | {:.1} s | {} | {} | {:.2} |",
+            ours_check.wall.as_secs_f64(),
+            secs(&ours_build),
+            mb(ours_build.rss_kb),
+            secs(&one_family),
+            n.min(FAMILY_SIZE),
+            raw_check.wall.as_secs_f64(),
+            secs(&raw_build),
+            mb(raw_build.rss_kb),
+            cost(&ours_build) / cost(&raw_build)
         );
         if firsts.is_none() {
-            firsts = Some((n, ours_build, raw_build));
+            firsts = Some((n, cost(&ours_build), cost(&raw_build)));
         }
-        last = Some((n, ours_build, raw_build));
+        last = Some((n, cost(&ours_build), cost(&raw_build)));
     }
     if let (Some((n0, o0, r0)), Some((n1, o1, r1))) = (firsts, last)
         && n1 > n0
     {
-        let per = |a: Duration, b: Duration| {
-            (b.as_secs_f64() - a.as_secs_f64()) * 1000.0 / (n1 - n0) as f64
-        };
+        let per = |a: f64, b: f64| (b - a) * 1000.0 / (n1 - n0) as f64;
         println!(
-            "\nmarginal build cost per endpoint: ours {:.0} ms, raw progenitor {:.0} ms",
+            "\nmarginal build cost per endpoint (CPU time): ours {:.0} ms, raw progenitor {:.0} ms",
             per(o0, o1),
             per(r0, r1)
         );

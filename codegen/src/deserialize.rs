@@ -1,0 +1,196 @@
+//! Lean `Deserialize` impls for the generated structs.
+//!
+//! `#[derive(Deserialize)]` expands, per struct, into a field-name enum with its own visitor,
+//! a sequence visitor and a map visitor; for a catalog of hundreds of request types that
+//! expansion was about half of the generated crate's build time. The structs typify emits
+//! only need the map form (JSON objects), so each plain struct gets instead one small impl
+//! whose visitor reads the object's keys and hands each value to shared generic helpers
+//! (`crate::decode`, hand-written).
+//!
+//! Behaviour is that of the derive for JSON objects: fields by their (renamed) JSON name,
+//! unknown fields ignored, `null` or a missing field is `None` for an `Option`, a missing
+//! `#[serde(default)]` field is its default, any other missing field is serde's
+//! `missing field` error, a repeated field serde's `duplicate field` error, and errors keep
+//! their path (the value is decoded by the map access, as the derive does it). Only
+//! structs whose serde attributes are limited to `rename`, `default` and
+//! `skip_serializing_if` are converted; any other keeps its derive.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Replaces `#[derive(Deserialize)]` of every plain struct in `mod types` with a lean impl.
+pub(crate) fn lean_impls(file: &mut syn::File) {
+    let Some(items) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for mut item in std::mem::take(items) {
+        let lean = match &mut item {
+            syn::Item::Struct(s) => lean_impl(s),
+            _ => None,
+        };
+        out.push(item);
+        if let Some(tokens) = lean
+            && let Ok(imp) = syn::parse2::<syn::Item>(tokens)
+        {
+            out.push(imp);
+        }
+    }
+    *items = out;
+}
+
+struct FieldPlan {
+    ident: syn::Ident,
+    json: String,
+    ty: syn::Type,
+    missing: Missing,
+}
+
+enum Missing {
+    /// An `Option`: `None`.
+    None,
+    /// `#[serde(default)]`: `Default::default()`.
+    Default,
+    /// Serde's `missing field` error.
+    Error,
+}
+
+/// The impl for one struct (removing `Deserialize` from its derives), or `None` to keep
+/// the derive.
+fn lean_impl(s: &mut syn::ItemStruct) -> Option<TokenStream> {
+    if !s.generics.params.is_empty() || s.attrs.iter().any(|a| a.path().is_ident("serde")) {
+        return None;
+    }
+    let syn::Fields::Named(named) = &s.fields else {
+        return None;
+    };
+    let mut plans = Vec::new();
+    for f in &named.named {
+        let ident = f.ident.clone()?;
+        let mut json = ident.to_string().trim_start_matches("r#").to_owned();
+        let mut default = false;
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let mut plain = true;
+            let parsed = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let lit: syn::LitStr = meta.value()?.parse()?;
+                    json = lit.value();
+                } else if meta.path.is_ident("default") && !meta.input.peek(syn::Token![=]) {
+                    default = true;
+                } else if meta.path.is_ident("skip_serializing_if") {
+                    let _: syn::LitStr = meta.value()?.parse()?;
+                } else {
+                    plain = false;
+                    if meta.input.peek(syn::Token![=]) {
+                        let _: syn::Expr = meta.value()?.parse()?;
+                    }
+                }
+                Ok(())
+            });
+            if parsed.is_err() || !plain {
+                return None;
+            }
+        }
+        let missing = if is_option(&f.ty) {
+            Missing::None
+        } else if default {
+            Missing::Default
+        } else {
+            Missing::Error
+        };
+        plans.push(FieldPlan {
+            ident,
+            json,
+            ty: f.ty.clone(),
+            missing,
+        });
+    }
+    if !remove_derive(&mut s.attrs) {
+        return None;
+    }
+
+    let name = &s.ident;
+    let name_str = name.to_string();
+    let expecting = format!("struct {name_str}");
+    let slots: Vec<syn::Ident> = (0..plans.len())
+        .map(|i| syn::Ident::new(&format!("field{i}"), proc_macro2::Span::call_site()))
+        .collect();
+    let decls = plans.iter().zip(&slots).map(|(p, slot)| {
+        let ty = &p.ty;
+        quote! { let mut #slot: ::std::option::Option<#ty> = ::std::option::Option::None; }
+    });
+    let arms = plans.iter().zip(&slots).map(|(p, slot)| {
+        let json = &p.json;
+        quote! { #json => crate::decode::field(&mut map, &mut #slot, #json)?, }
+    });
+    let inits = plans.iter().zip(&slots).map(|(p, slot)| {
+        let (ident, json) = (&p.ident, &p.json);
+        match p.missing {
+            Missing::None => quote! { #ident: #slot.flatten(), },
+            Missing::Default => quote! { #ident: #slot.unwrap_or_default(), },
+            Missing::Error => quote! { #ident: crate::decode::required(#slot, #json)?, },
+        }
+    });
+    let names = plans.iter().map(|p| &p.json);
+    Some(quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+                    fn expecting(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<#name, A::Error> {
+                        #(#decls)*
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<crate::decode::Key<'de>>()?
+                        {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => crate::decode::skip(&mut map)?,
+                            }
+                        }
+                        ::std::result::Result::Ok(#name { #(#inits)* })
+                    }
+                }
+                deserializer.deserialize_struct(#name_str, &[#(#names),*], Visitor)
+            }
+        }
+    })
+}
+
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// Removes `Deserialize` from the struct's derives; `false` if it was not derived.
+fn remove_derive(attrs: &mut [syn::Attribute]) -> bool {
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        let Ok(paths) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        let is_de = |p: &syn::Path| p.segments.last().is_some_and(|s| s.ident == "Deserialize");
+        if !paths.iter().any(is_de) {
+            continue;
+        }
+        let kept = paths.iter().filter(|p| !is_de(p));
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+        return true;
+    }
+    false
+}
