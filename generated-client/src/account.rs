@@ -1,6 +1,6 @@
 //! The account's limits and load.
 
-use crate::client::{Client, http_error};
+use crate::client::{Client, read_json};
 use crate::error::{Error, ErrorCode};
 use crate::generated::handwritten_paths;
 use crate::types;
@@ -31,16 +31,7 @@ impl Client {
             .send()
             .await
             .map_err(Error::Transport)?;
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(http_error(response).await);
-        }
-        let bytes = response.bytes().await.map_err(Error::Transport)?;
-        let envelope: types::QueueStatusResponse =
-            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                status: 200,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-                source,
-            })?;
+        let envelope: types::QueueStatusResponse = read_json(response).await?;
         if envelope.code != 0 && envelope.code != 200 {
             return Err(Error::Api {
                 code: ErrorCode::parse(&envelope.code.to_string()),

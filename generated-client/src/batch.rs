@@ -44,6 +44,7 @@
 use crate::client::{Client, refused_for_now};
 use crate::error::{Error, ErrorCode};
 use crate::journal::{Entry, Journal, State, fingerprint};
+use crate::operation::OperationInfo;
 use crate::retry::RetryPolicy;
 use crate::task::Output;
 use crate::types;
@@ -533,10 +534,7 @@ async fn one(shared: &Shared, index: usize, input: BatchInput, state: State) -> 
             }
         }
     };
-    let operation = crate::operations::OPERATIONS
-        .iter()
-        .find(|op| op.operation_id == input.operation)
-        .map(|op| op.operation_id);
+    let operation = OperationInfo::task(&input.operation).map(|op| op.operation_id);
     let options = shared.options.wait.clone();
     let waited = match task {
         Ok(task) => {
@@ -619,10 +617,7 @@ async fn submit(
         from_journal: false,
     };
     // Invalid inputs are refused before the journal says anything was sent.
-    let checked = match crate::operations::OPERATIONS
-        .iter()
-        .find(|op| op.operation_id == input.operation && op.role == crate::operation::Role::Task)
-    {
+    let checked = match OperationInfo::task(&input.operation) {
         Some(op) => match crate::operation::check_json_body(op.operation_id, input.body.clone()) {
             Some(Ok(_)) => Ok(()),
             Some(Err(e)) => Err(Error::Validation(e)),

@@ -337,10 +337,7 @@ impl Client {
         body: serde_json::Value,
     ) -> Result<types::Task, Error> {
         let unknown = || Error::UnknownOperation(operation_id.to_owned());
-        let op = crate::operations::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == operation_id && op.role == crate::operation::Role::Task)
-            .ok_or_else(unknown)?;
+        let op = crate::operation::OperationInfo::task(operation_id).ok_or_else(unknown)?;
         let body =
             crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
         self.submit_erased(op.operation_id, &|| {
@@ -456,6 +453,22 @@ async fn answer_to_task(
         }),
         Err(other) => Err(Error::InvalidRequest(other.to_string())),
     }
+}
+
+/// Reads a JSON answer of a hand-written endpoint: a status other than 200 is
+/// [`Error::Http`], a body that is not a `T` is [`Error::Decode`] with the body kept.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, Error> {
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(http_error(response).await);
+    }
+    let bytes = response.bytes().await.map_err(Error::Transport)?;
+    serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+        status: 200,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        source,
+    })
 }
 
 /// An answer with an unexpected status, its body and `Retry-After` kept.

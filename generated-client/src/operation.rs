@@ -97,6 +97,13 @@ impl OperationInfo {
         self.path.strip_prefix("/openapi/v2/").unwrap_or(self.path)
     }
 
+    /// The model endpoint (task operation) whose `operationId` is exactly `operation_id`.
+    pub fn task(operation_id: &str) -> Option<&'static OperationInfo> {
+        crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == operation_id && op.role == Role::Task)
+    }
+
     /// The task operation named by its endpoint (`vidu/...`, with or without the
     /// `/openapi/v2/` prefix) or by its operation id.
     pub fn find(name: &str) -> Option<&'static OperationInfo> {

@@ -1,7 +1,7 @@
 //! Uploading local media (multipart, which progenitor cannot generate; the spec describes
 //! the operation and marks it hand-written) and putting local files into requests.
 
-use crate::client::{Client, http_error};
+use crate::client::{Client, read_json};
 use crate::error::{Error, ErrorCode};
 use crate::generated::handwritten_paths;
 use crate::types;
@@ -198,16 +198,7 @@ impl Client {
             .send()
             .await
             .map_err(Error::Transport)?;
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(http_error(response).await);
-        }
-        let bytes = response.bytes().await.map_err(Error::Transport)?;
-        let envelope: types::UploadResponse =
-            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                status: 200,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-                source,
-            })?;
+        let envelope: types::UploadResponse = read_json(response).await?;
         let message = envelope.message.or(envelope.msg).unwrap_or_default();
         if envelope.code != 0 && envelope.code != 200 {
             return Err(Error::Api {

@@ -230,10 +230,7 @@ impl Client {
         operation: &str,
         options: WaitOptions,
     ) -> Result<FinishedTask, Error> {
-        let operation = crate::operations::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == operation)
-            .map(|op| op.operation_id);
+        let operation = crate::operation::OperationInfo::task(operation).map(|op| op.operation_id);
         self.wait_inner(task.task_id.clone(), Some(task), options, operation)
             .await
     }

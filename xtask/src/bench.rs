@@ -498,49 +498,83 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn many_tasks(root: &Path, n: usize) -> Result<()> {
+/// `cargo build --quiet --release -p runninghub` with `args` (features, targets).
+pub(crate) fn build_release(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "runninghub",
+        .args(["build", "--quiet", "--release", "-p", "runninghub"])
+        .args(args)
+        .status()?;
+    if !status.success() {
+        bail!(
+            "cargo build --release -p runninghub {} failed",
+            args.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// `runninghub simulate` in another process (the release binary, built already); stopped
+/// when dropped.
+pub(crate) struct SimProcess {
+    child: std::process::Child,
+    // Kept open until the simulator is stopped: it prints more lines, and a closed stdout
+    // would end it.
+    _out: std::io::BufReader<std::process::ChildStdout>,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl SimProcess {
+    /// Starts it on a free port with `args` added (such as `--lifecycle 2`).
+    pub(crate) fn start(root: &Path, args: &[&str]) -> Result<SimProcess> {
+        let mut child = Command::new(root.join("target/release/runninghub"))
+            .args(["simulate", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut out = std::io::BufReader::new(child.stdout.take().context("stdout")?);
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut out, &mut first)?;
+        let url = first
+            .split_whitespace()
+            .last()
+            .context("the simulator printed no URL")?
+            .to_owned();
+        Ok(SimProcess {
+            child,
+            _out: out,
+            url,
+        })
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn many_tasks(root: &Path, n: usize) -> Result<()> {
+    build_release(
+        root,
+        &[
             "--features",
             "cli",
             "--bin",
             "runninghub",
             "--example",
             "many_tasks",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building the simulator and the many_tasks example failed");
-    }
-    let release = root.join("target/release");
-    let mut sim = Command::new(release.join("runninghub"))
-        .args(["simulate", "--port", "0", "--lifecycle", "2"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut first = String::new();
-    // Keep the reader (and so the pipe) open until the simulator is stopped: it prints more
-    // lines, and a closed stdout would end it.
-    let mut sim_out = std::io::BufReader::new(sim.stdout.take().context("stdout")?);
-    std::io::BufRead::read_line(&mut sim_out, &mut first)?;
-    let url = first
-        .split_whitespace()
-        .last()
-        .context("the simulator printed no URL")?
-        .to_owned();
-    let out = Command::new(release.join("examples/many_tasks"))
-        .args([&url, &n.to_string()])
+        ],
+    )?;
+    let sim = SimProcess::start(root, &["--lifecycle", "2"])?;
+    let out = Command::new(root.join("target/release/examples/many_tasks"))
+        .args([&sim.url, &n.to_string()])
         .output();
-    let _ = sim.kill();
-    let _ = sim.wait();
-    drop(sim_out);
+    drop(sim);
     let out = out?;
     if !out.status.success() {
         bail!(

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const LIMIT: usize = 50;
 /// Seconds per simulated task.
@@ -17,24 +17,7 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
         "\n## A batch of {n} tasks, {LIMIT} in flight (`runninghub batch` with its journal; \
          simulator in another process enforcing a limit of {LIMIT}, {TASK_SECONDS} s per task)\n"
     );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "runninghub",
-            "--features",
-            "cli",
-            "--bin",
-            "runninghub",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building the runninghub binary failed");
-    }
+    crate::bench::build_release(root, &["--features", "cli", "--bin", "runninghub"])?;
     let bin = root.join("target/release/runninghub");
     let dir = root.join("target/bench/batch");
     let _ = std::fs::remove_dir_all(&dir);
@@ -50,27 +33,16 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
         .collect();
     std::fs::write(&inputs, lines.join("\n") + "\n")?;
 
-    let mut sim = Command::new(&bin)
-        .args([
-            "simulate",
-            "--port",
-            "0",
+    let sim = crate::bench::SimProcess::start(
+        root,
+        &[
             "--lifecycle",
             TASK_SECONDS,
             "--max-in-flight",
             &LIMIT.to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let mut sim_out = std::io::BufReader::new(sim.stdout.take().context("stdout")?);
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut sim_out, &mut first)?;
-    let url = first
-        .split_whitespace()
-        .last()
-        .context("the simulator printed no URL")?
-        .to_owned();
+        ],
+    )?;
+    let url = sim.url.clone();
     let started = std::time::Instant::now();
     let out = Command::new("/usr/bin/time")
         .args(["-f", "%M %U %S"])
@@ -88,9 +60,7 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
         .output();
     let wall = started.elapsed().as_secs_f64();
     let counts: Option<serde_json::Value> = reqwest_counts(&url);
-    let _ = sim.kill();
-    let _ = sim.wait();
-    drop(sim_out);
+    drop(sim);
     let out = out?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {

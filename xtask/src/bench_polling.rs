@@ -19,24 +19,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         "\n## Polling: detection lag and queries per task (same-model batches of {tasks}, \
          {IN_FLIGHT} in flight, tasks ±15 %, simulated time ×{SCALE})\n"
     );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "runninghub",
-            "--features",
-            "test-util",
-            "--example",
-            "polling",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building the polling example failed");
-    }
+    crate::bench::build_release(root, &["--features", "test-util", "--example", "polling"])?;
     let out = Command::new(root.join("target/release/examples/polling"))
         .args([SCALE.to_string(), tasks.to_string(), IN_FLIGHT.to_string()])
         .output()
