@@ -31,9 +31,23 @@ pub(crate) struct Index {
     bodies: BTreeMap<String, String>,
 }
 
+/// A field of a generated struct. Kept as text so that an `Index` can be shared with the
+/// thread that emits the additions (syntax trees cannot cross threads).
 struct Field {
-    ident: Ident,
-    ty: syn::Type,
+    /// The Rust name (`r#type` for a keyword).
+    ident: String,
+    /// The Rust type, as tokens printed by `quote`.
+    ty: String,
+}
+
+impl Field {
+    fn ident(&self) -> Result<Ident, String> {
+        syn::parse_str(&self.ident).map_err(|e| format!("field name `{}`: {e}", self.ident))
+    }
+
+    fn ty(&self) -> Result<syn::Type, String> {
+        syn::parse_str(&self.ty).map_err(|e| format!("field type `{}`: {e}", self.ty))
+    }
 }
 
 impl Index {
@@ -60,11 +74,12 @@ impl Index {
                                 let json = serde_rename(&f.attrs).unwrap_or_else(|| {
                                     ident.to_string().trim_start_matches("r#").to_owned()
                                 });
+                                let ty = &f.ty;
                                 fields.insert(
                                     json,
                                     Field {
-                                        ident,
-                                        ty: f.ty.clone(),
+                                        ident: ident.to_string(),
+                                        ty: quote!(#ty).to_string(),
                                     },
                                 );
                             }
@@ -157,7 +172,8 @@ pub(crate) fn add_aliases(
     let mut aliases = Vec::new();
     for (struct_name, fields) in &index.structs {
         for (json, field) in fields {
-            let ty = unwrap_generic(&field.ty, "Option").unwrap_or(&field.ty);
+            let Ok(field_ty) = field.ty() else { continue };
+            let ty = unwrap_generic(&field_ty, "Option").unwrap_or(&field_ty);
             let (ty, item) = match unwrap_generic(ty, "Vec") {
                 Some(inner) => (inner, "Item"),
                 None => (ty, ""),
@@ -170,7 +186,7 @@ pub(crate) fn add_aliases(
             if !taken.insert(alias.clone()) {
                 continue;
             }
-            let field_ident = field.ident.to_string();
+            let field_ident = &field.ident;
             let doc = if item.is_empty() {
                 format!(
                     "The type of [`{struct_name}::{field_ident}`]: the shared option set [`{target}`]."
@@ -454,57 +470,23 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
     let SchemaKind::Type(Type::Object(obj)) = &schema.schema_kind else {
         return Vec::new();
     };
-    let opt_f64 = |v: Option<f64>| match v {
-        Some(v) => quote!(::std::option::Option::Some(#v)),
-        None => quote!(::std::option::Option::None),
-    };
-    let opt_u64 = |v: Option<usize>| match v {
-        Some(v) => {
-            let v = v as u64;
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
     obj.properties
         .iter()
         .map(|(name, prop)| {
             let prop = unbox(prop);
             let resolved = resolve_schema(spec, &prop).cloned();
             let required = obj.required.contains(name);
-            let (
-                mut kind,
-                mut allowed,
-                mut min,
-                mut max,
-                mut min_items,
-                mut max_items,
-                mut min_len,
-                mut max_len,
-            ) = (
-                quote!(Other),
-                Vec::new(),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-            );
+            let (mut kind, mut allowed, mut min, mut max) = (quote!(Other), Vec::new(), None, None);
+            let (mut min_items, mut max_items, mut min_len, mut max_len) = (None, None, None, None);
             let description = resolved
                 .as_ref()
                 .and_then(|s| s.schema_data.description.clone())
                 .unwrap_or_default();
             let description = crate::model::first_paragraph(&description);
-            let default = match resolved
+            let default = resolved
                 .as_ref()
-                .and_then(|s| s.schema_data.default.clone())
-            {
-                Some(d) => {
-                    let d = d.to_string();
-                    quote!(::std::option::Option::Some(#d))
-                }
-                None => quote!(::std::option::Option::None),
-            };
+                .and_then(|s| s.schema_data.default.as_ref())
+                .map(|d| d.to_string());
             match resolved.as_ref().map(|s| &s.schema_kind) {
                 Some(SchemaKind::Type(Type::String(t))) => {
                     kind = quote!(String);
@@ -542,25 +524,42 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
                 }
                 _ => {}
             }
-            let (min, max) = (opt_f64(min), opt_f64(max));
-            let (min_items, max_items) = (opt_u64(min_items), opt_u64(max_items));
-            let (min_len, max_len) = (opt_u64(min_len), opt_u64(max_len));
-            quote! {
-                crate::operation::FieldInfo {
-                    name: #name,
-                    kind: crate::operation::FieldKind::#kind,
-                    required: #required,
-                    default: #default,
-                    allowed: &[#(#allowed),*],
-                    minimum: #min,
-                    maximum: #max,
-                    min_items: #min_items,
-                    max_items: #max_items,
-                    min_length: #min_len,
-                    max_length: #max_len,
-                    description: #description,
-                },
+            // Only what the spec documents is written: `FieldInfo::new` starts from none.
+            let mut entry = quote! {
+                crate::operation::FieldInfo::new(#name, crate::operation::FieldKind::#kind)
+            };
+            if required {
+                entry.extend(quote!(.required()));
             }
+            if let Some(d) = default {
+                entry.extend(quote!(.with_default(#d)));
+            }
+            if !allowed.is_empty() {
+                entry.extend(quote!(.with_allowed(&[#(#allowed),*])));
+            }
+            let floats = [("with_minimum", min), ("with_maximum", max)];
+            for (method, value) in floats {
+                if let Some(v) = value {
+                    let method = ident(method);
+                    entry.extend(quote!(.#method(#v)));
+                }
+            }
+            let counts = [
+                ("with_min_items", min_items),
+                ("with_max_items", max_items),
+                ("with_min_length", min_len),
+                ("with_max_length", max_len),
+            ];
+            for (method, value) in counts {
+                if let Some(v) = value {
+                    let (method, v) = (ident(method), v as u64);
+                    entry.extend(quote!(.#method(#v)));
+                }
+            }
+            if !description.is_empty() {
+                entry.extend(quote!(.with_description(#description)));
+            }
+            quote!(#entry,)
         })
         .collect()
 }
@@ -636,15 +635,16 @@ impl<'a> Validators<'a> {
             let field = fields
                 .get(json)
                 .ok_or_else(|| format!("struct `{name}` has no field for property `{json}`"))?;
-            let (inner, optional) = match unwrap_generic(&field.ty, "Option") {
+            let field_ty = field.ty()?;
+            let (inner, optional) = match unwrap_generic(&field_ty, "Option") {
                 Some(t) => (t.clone(), true),
-                None => (field.ty.clone(), false),
+                None => (field_ty.clone(), false),
             };
             let body = self.value_checks(&unbox(prop), &inner)?;
             if body.is_empty() {
                 continue;
             }
-            let f = &field.ident;
+            let f = field.ident()?;
             checks.push(if optional {
                 quote! {
                     if let ::std::option::Option::Some(value) = &self.#f {

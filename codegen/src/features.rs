@@ -20,6 +20,7 @@ use crate::model::{Operation, Role};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
+use syn::visit::Visit;
 
 /// Feature names the hand-written part of the crate's manifest uses (or that cargo gives a
 /// meaning): no family may take them.
@@ -196,7 +197,7 @@ impl Gates {
                 other => defined_name(other),
             };
             if let Some(owner) = owner {
-                let mentioned = mentions(&quote!(#item), &names);
+                let mentioned = mentions(&names, |m| m.visit_item(item));
                 deps.entry(owner).or_default().extend(mentioned);
             }
         }
@@ -205,7 +206,7 @@ impl Gates {
         let mut by_feature: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut core_roots: BTreeSet<String> = BTreeSet::new();
         for f in client_methods(file) {
-            let mentioned = mentions(&quote!(#f), &names);
+            let mentioned = mentions(&names, |m| m.visit_impl_item_fn(f));
             match ops.get(&f.sig.ident.to_string()) {
                 Some(feature) => by_feature
                     .entry(feature.clone())
@@ -310,12 +311,11 @@ impl Gates {
 /// The type an impl in `mod types` belongs to: its self type, or else the first type of
 /// the module its trait mentions (`impl From<X> for String`).
 fn impl_owner(imp: &syn::ItemImpl, names: &BTreeSet<String>) -> Option<String> {
-    let self_ty = &imp.self_ty;
-    let mut owner = mentions(&quote!(#self_ty), names);
+    let mut owner = mentions(names, |m| m.visit_type(&imp.self_ty));
     if owner.is_empty()
         && let Some((path, _)) = &imp.trait_
     {
-        owner = mentions(&quote!(#path), names);
+        owner = mentions(names, |m| m.visit_path(path));
     }
     owner.into_iter().next()
 }
@@ -355,25 +355,57 @@ pub(crate) fn defined_name(item: &syn::Item) -> Option<String> {
     }
 }
 
-/// The names among `names` that `tokens` mention.
-fn mentions(tokens: &TokenStream, names: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![tokens.clone()];
-    while let Some(ts) = stack.pop() {
-        for tt in ts {
+/// The names among `names` that a piece of syntax mentions, found by `visit`.
+fn mentions(names: &BTreeSet<String>, visit: impl FnOnce(&mut Mentions<'_>)) -> BTreeSet<String> {
+    let mut m = Mentions {
+        names,
+        out: BTreeSet::new(),
+    };
+    visit(&mut m);
+    m.out
+}
+
+/// Collects every identifier of a syntax tree that is one of `names`, including those
+/// inside the unparsed tokens of macro calls and attributes: the same identifiers as a scan
+/// of the item's tokens, without turning the tree back into tokens.
+struct Mentions<'n> {
+    names: &'n BTreeSet<String>,
+    out: BTreeSet<String>,
+}
+
+impl Mentions<'_> {
+    fn ident(&mut self, i: &proc_macro2::Ident) {
+        let s = i.to_string();
+        if self.names.contains(&s) {
+            self.out.insert(s);
+        }
+    }
+
+    fn tokens(&mut self, tokens: &TokenStream) {
+        for tt in tokens.clone() {
             match tt {
-                TokenTree::Ident(i) => {
-                    let s = i.to_string();
-                    if names.contains(&s) {
-                        out.insert(s);
-                    }
-                }
-                TokenTree::Group(g) => stack.push(g.stream()),
+                TokenTree::Ident(i) => self.ident(&i),
+                TokenTree::Group(g) => self.tokens(&g.stream()),
                 _ => {}
             }
         }
     }
-    out
+}
+
+impl<'ast> Visit<'ast> for Mentions<'_> {
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.ident(i);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        syn::visit::visit_macro(self, m);
+        self.tokens(&m.tokens);
+    }
+
+    fn visit_meta_list(&mut self, m: &'ast syn::MetaList) {
+        syn::visit::visit_meta_list(self, m);
+        self.tokens(&m.tokens);
+    }
 }
 
 fn parse_attrs(tokens: TokenStream) -> Vec<syn::Attribute> {

@@ -37,6 +37,7 @@ pub use preflight::{HANDWRITTEN_EXTENSION, ROLE_EXTENSION, TASK_SCHEMA_REF};
 
 use sha2::{Digest, Sha256};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
 
 /// The command that regenerates the client, named in the generated file's header.
 pub const REGENERATE_COMMAND: &str = "cargo xtask codegen";
@@ -62,52 +63,121 @@ pub struct Generated {
 ///
 /// Never panics: every problem, including a panic inside progenitor, is an [`Error`].
 pub fn generate(spec_name: &str, spec_text: &str) -> Result<Generated, Error> {
-    let loaded = load::load(spec_name, spec_text)?;
-    let (spec, source) = (loaded.spec, loaded.source);
-    let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
-    let mut for_progenitor = transform::for_progenitor(&spec, &operations);
-    let shared = options::hoist(&mut for_progenitor);
+    generate_timed(spec_name, spec_text).map(|(generated, _)| generated)
+}
 
-    let mut file = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
-    deserialize::lean_impls(&mut file);
-    let index = emit::Index::new(&file);
-    let gates = features::Gates::new(&file, &operations);
-    emit::add_aliases(&mut file, &index, &shared, &gates);
-    gates.apply(&mut file);
-    let features = features::features(&spec, &operations).map_err(|message| Error::Generator {
+/// Where the wall time of one generation went, phase by phase, in pipeline order.
+///
+/// The additions (validators, markers, checked methods, field tables) are emitted, parsed
+/// and formatted on a second thread while the main thread formats progenitor's part, so
+/// the phases of the two threads overlap: `additions (2nd thread)` is that thread's own
+/// time and `join` how long the main thread then waited for it.
+#[derive(Debug, Clone, Default)]
+pub struct Phases(pub Vec<(&'static str, Duration)>);
+
+struct Laps {
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            last: Instant::now(),
+            phases: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.phases.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+/// [`generate`], with the time of each phase.
+pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Phases), Error> {
+    let mut laps = Laps::new();
+    let generator_error = |message: String| Error::Generator {
         spec: spec_name.to_owned(),
         message,
-    })?;
-    let generated_ops: Vec<_> = operations
-        .iter()
-        .filter(|o| !o.handwritten)
-        .cloned()
-        .collect();
-    let additions = emit::additions(&spec, &operations, &index, &gates).map_err(|message| {
-        Error::Generator {
-            spec: spec_name.to_owned(),
-            message,
-        }
-    })?;
-    let additions: syn::File =
-        syn::parse2(additions).map_err(|e| Error::Unparsable(e.to_string()))?;
-    file.items.extend(additions.items);
+    };
+    let loaded = load::load(spec_name, spec_text)?;
+    let (spec, source) = (loaded.spec, loaded.source);
+    laps.lap("load");
+    let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
+    laps.lap("pre-flight");
+    let mut for_progenitor = transform::for_progenitor(&spec, &operations);
+    let shared = options::hoist(&mut for_progenitor);
+    laps.lap("transform");
 
-    let body = prettyplease::unparse(&file);
+    let tokens = run_progenitor(spec_name, &settings::progenitor_settings(), &for_progenitor)?;
+    drop(for_progenitor);
+    laps.lap("progenitor");
+    let mut file = parse_file(tokens)?;
+    laps.lap("parse");
+    let index = emit::Index::new(&file);
+    let gates = features::Gates::new(&file, &operations);
+    let features = features::features(&spec, &operations).map_err(generator_error)?;
+    laps.lap("index, gates");
+
+    // Syntax trees cannot cross threads, so the second thread builds its own from the
+    // spec and the index (plain data) and hands back text.
+    let (body, additions) = std::thread::scope(|scope| {
+        let additions = scope.spawn(|| {
+            let started = Instant::now();
+            let tokens =
+                emit::additions(&spec, &operations, &index, &gates).map_err(generator_error)?;
+            let file = parse_file(tokens)?;
+            let text = prettyplease::unparse(&file);
+            drop(file);
+            Ok::<_, Error>((text, started.elapsed()))
+        });
+        // Lean impls add no dependency between types (they mention what the fields do), so
+        // the index and gates read before them stay right.
+        deserialize::lean_impls(&mut file);
+        laps.lap("lean Deserialize");
+        emit::add_aliases(&mut file, &index, &shared, &gates);
+        gates.apply(&mut file);
+        laps.lap("aliases, gates applied");
+        let body = prettyplease::unparse(&file);
+        laps.lap("format");
+        drop(file);
+        laps.lap("drop");
+        let additions = additions.join().map_err(|panic| Error::GeneratorPanic {
+            spec: spec_name.to_owned(),
+            message: panic_message(&*panic),
+        });
+        laps.lap("join");
+        (body, additions)
+    });
+    let (additions, additions_time) = additions??;
+
     let header = header(spec_name, spec_text);
-    let code = format!("{header}\n{body}");
+    // prettyplease prints a file item by item, so formatting the two parts apart and
+    // joining the text is the same as formatting them together.
+    let code = format!("{header}\n{body}{additions}");
     let catalog = catalog::render(&spec, &operations, index.bodies(), &header);
-    Ok(Generated {
+    let generated = Generated {
         code,
         catalog,
         features: features::manifest_region(spec_name, &features),
-        operations: generated_ops.iter().map(OperationSummary::from).collect(),
+        operations: operations
+            .iter()
+            .filter(|o| !o.handwritten)
+            .map(OperationSummary::from)
+            .collect(),
         handwritten: operations
             .iter()
             .filter(|o| o.handwritten)
             .map(OperationSummary::from)
             .collect(),
-    })
+    };
+    laps.lap("catalog");
+    let mut phases = laps.phases;
+    let join = phases.iter().position(|(p, _)| *p == "join").unwrap_or(0);
+    phases.insert(join, ("additions (2nd thread)", additions_time));
+    Ok((generated, Phases(phases)))
 }
 
 /// The header of a generated file: the command, the spec and the spec's SHA-256.
@@ -136,29 +206,35 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 pub fn generate_raw_progenitor(spec_name: &str, spec_text: &str) -> Result<String, Error> {
     let loaded = load::load(spec_name, spec_text)?;
     let mut spec = loaded.spec;
+    let handwritten = |op: &Option<openapiv3::Operation>| {
+        op.as_ref().is_some_and(|op| {
+            op.extensions.get(HANDWRITTEN_EXTENSION) == Some(&serde_json::Value::Bool(true))
+        })
+    };
     for item in spec.paths.paths.values_mut() {
-        if let openapiv3::ReferenceOr::Item(item) = item
-            && item.post.as_ref().is_some_and(|op| {
-                op.extensions.get(HANDWRITTEN_EXTENSION) == Some(&serde_json::Value::Bool(true))
-            })
-        {
-            item.post = None;
+        if let openapiv3::ReferenceOr::Item(item) = item {
+            if handwritten(&item.post) {
+                item.post = None;
+            }
+            if handwritten(&item.get) {
+                item.get = None;
+            }
         }
     }
     spec.paths.paths.retain(|_, item| match item {
         openapiv3::ReferenceOr::Item(item) => item.iter().next().is_some(),
         openapiv3::ReferenceOr::Reference { .. } => true,
     });
-    let file = run_progenitor(spec_name, &progenitor::GenerationSettings::default(), &spec)?;
-    Ok(prettyplease::unparse(&file))
+    let tokens = run_progenitor(spec_name, &progenitor::GenerationSettings::default(), &spec)?;
+    Ok(prettyplease::unparse(&parse_file(tokens)?))
 }
 
-/// Runs progenitor with a panic contained, and parses its output.
+/// Runs progenitor with a panic contained.
 fn run_progenitor(
     spec_name: &str,
     settings: &progenitor::GenerationSettings,
     spec: &openapiv3::OpenAPI,
-) -> Result<syn::File, Error> {
+) -> Result<proc_macro2::TokenStream, Error> {
     let tokens = catch_unwind(AssertUnwindSafe(|| {
         progenitor::Generator::new(settings).generate_tokens(spec)
     }))
@@ -170,5 +246,9 @@ fn run_progenitor(
         spec: spec_name.to_owned(),
         message: e.to_string(),
     })?;
+    Ok(tokens)
+}
+
+fn parse_file(tokens: proc_macro2::TokenStream) -> Result<syn::File, Error> {
     syn::parse2(tokens).map_err(|e| Error::Unparsable(e.to_string()))
 }

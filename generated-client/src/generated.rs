@@ -14056,104 +14056,69 @@ pub mod operations {
             summary: "Vidu Q2 Pro image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14166,104 +14131,69 @@ pub mod operations {
             summary: "Vidu Q2 Pro Fast image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14276,104 +14206,69 @@ pub mod operations {
             summary: "Vidu Q2 Turbo image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14386,107 +14281,78 @@ pub mod operations {
             summary: "Vidu Q3 Pro image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["360p", "540p", "720p", "1080p", "2k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels; `2k` is the highest setting, above 1080p.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["360p", "540p", "720p", "1080p", "2k"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels; `2k` is the highest setting, above 1080p.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14499,107 +14365,74 @@ pub mod operations {
             summary: "Vidu Q3 Pro Fast image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_max_length(2000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14612,107 +14445,78 @@ pub mod operations {
             summary: "Vidu Q3 Turbo image-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What should happen in the video (motion, camera work, atmosphere), in Chinese or English; it can also describe spoken lines, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14725,104 +14529,70 @@ pub mod operations {
             summary: "Vidu Q2 reference-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What the video should show, in Chinese or English: the subjects of the reference images, their action and the camera work.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"3:4\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1080p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What the video should show, in Chinese or English: the subjects of the reference images, their action and the camera work.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"3:4\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1080p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14835,118 +14605,72 @@ pub mod operations {
             summary: "Vidu Q2 Pro reference-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2000u64),
-                    description: "What the video should show, in Chinese or English, referring to the inputs by position: RunningHub's sample writes `@图1` for the first image and `@视频1` for the first video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videos",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(2u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos: up to 2 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4, AVI or MOV video of at most 100 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2000u64)
+                    .with_description(
+                        "What the video should show, in Chinese or English, referring to the inputs by position: RunningHub's sample writes `@图1` for the first image and `@视频1` for the first video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videos",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(2u64)
+                    .with_description(
+                        "Optional reference videos: up to 2 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4, AVI or MOV video of at most 100 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -14959,104 +14683,69 @@ pub mod operations {
             summary: "Vidu Q3 reference-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(5000u64),
-                    description: "What the video should show, in Chinese or English. Reference images by position with `@Picture1`, `@Picture2`, … (or `@图1`).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images whose subjects the video keeps consistent. Each is a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at least 128×128 pixels, an aspect ratio no wider than 4:1 and at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(3f64),
-                    maximum: ::std::option::Option::Some(16f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution (height of the frame in pixels).",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "1:1", "auto"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `auto` lets the model pick one that suits the reference images.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"true\""),
-                    allowed: &["true", "false"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video carries synchronised dialogue and sound effects (`\"true\"`) or is silent (`\"false\"`). Sent as a string, not a JSON boolean: this endpoint differs from the other Vidu Q3 endpoints here.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(5000u64)
+                    .with_description(
+                        "What the video should show, in Chinese or English. Reference images by position with `@Picture1`, `@Picture2`, … (or `@图1`).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Reference images whose subjects the video keeps consistent. Each is a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at least 128×128 pixels, an aspect ratio no wider than 4:1 and at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(3f64)
+                    .with_maximum(16f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution (height of the frame in pixels).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "1:1", "auto"])
+                    .with_description(
+                        "Width-to-height ratio of the output; `auto` lets the model pick one that suits the reference images.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"true\"")
+                    .with_allowed(&["true", "false"])
+                    .with_description(
+                        "Whether the video carries synchronised dialogue and sound effects (`\"true\"`) or is silent (`\"false\"`). Sent as a string, not a JSON boolean: this endpoint differs from the other Vidu Q3 endpoints here.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15069,104 +14758,69 @@ pub mod operations {
             summary: "Vidu Q3 Mix reference-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(5000u64),
-                    description: "What the video should show, in Chinese or English; it may be a sequence of numbered shots. Reference images by position with `@Picture1`, `@Picture2`, … (or `@图1`).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at least 128×128 pixels, an aspect ratio no wider than 4:1 and at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(1f64),
-                    maximum: ::std::option::Option::Some(16f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "1:1", "auto"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `auto` lets the model pick one that suits the reference images.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"true\""),
-                    allowed: &["true", "false"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video carries synchronised dialogue and sound effects (`\"true\"`) or is silent (`\"false\"`). Sent as a string, like the `audio` of `vidu_reference_to_video_q3` and unlike the other Vidu Q3 endpoints.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(5000u64)
+                    .with_description(
+                        "What the video should show, in Chinese or English; it may be a sequence of numbered shots. Reference images by position with `@Picture1`, `@Picture2`, … (or `@图1`).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Reference images whose subjects the video keeps consistent: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at least 128×128 pixels, an aspect ratio no wider than 4:1 and at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(1f64)
+                    .with_maximum(16f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "1:1", "auto"])
+                    .with_description(
+                        "Width-to-height ratio of the output; `auto` lets the model pick one that suits the reference images.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"true\"")
+                    .with_allowed(&["true", "false"])
+                    .with_description(
+                        "Whether the video carries synchronised dialogue and sound effects (`\"true\"`) or is silent (`\"false\"`). Sent as a string, like the `audio` of `vidu_reference_to_video_q3` and unlike the other Vidu Q3 endpoints.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15179,118 +14833,77 @@ pub mod operations {
             summary: "Vidu Q2 Pro start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15303,118 +14916,77 @@ pub mod operations {
             summary: "Vidu Q2 Pro Fast start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15427,118 +14999,77 @@ pub mod operations {
             summary: "Vidu Q2 Turbo start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "bgm",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the model adds background music to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "bgm",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the model adds background music to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15551,135 +15082,96 @@ pub mod operations {
             summary: "Vidu Q3 Pro start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15692,121 +15184,82 @@ pub mod operations {
             summary: "Vidu Q3 Pro Fast start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(5000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_max_length(5000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG, PNG or WebP image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15819,135 +15272,96 @@ pub mod operations {
             summary: "Vidu Q3 Turbo start-and-end-frame video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "firstImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "lastImageUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What happens between the first and the last frame (action, camera work, atmosphere), in Chinese or English; it can also describe speech, sound effects and music, which are rendered when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "firstImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video starts from (its first frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "lastImageUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The image the video ends on (its last frame): a URL (an upload's download URL, a public URL or a `data:` URI) of a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -15960,104 +15374,70 @@ pub mod operations {
             summary: "Vidu Q2 text-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English.",
-                },
-                crate::operation::FieldInfo {
-                    name: "style",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"general\""),
-                    allowed: &["general", "anime"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["4:3", "3:4", "16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "movementAmplitude",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"auto\""),
-                    allowed: &["auto", "small", "medium", "large"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "style",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"general\"")
+                    .with_allowed(&["general", "anime"])
+                    .with_description(
+                        "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["4:3", "3:4", "16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "movementAmplitude",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"auto\"")
+                    .with_allowed(&["auto", "small", "medium", "large"])
+                    .with_description(
+                        "How strongly the subjects and the camera move: `auto` leaves it to the model; `small`, `medium` and `large` ask for increasingly strong motion.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16070,121 +15450,88 @@ pub mod operations {
             summary: "Vidu Q3 Pro text-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "style",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"general\""),
-                    allowed: &["general", "anime"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["4:3", "3:4", "16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["360p", "540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "style",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"general\"")
+                    .with_allowed(&["general", "anime"])
+                    .with_description(
+                        "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["4:3", "3:4", "16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["360p", "540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16197,107 +15544,74 @@ pub mod operations {
             summary: "Vidu Q3 Pro Fast text-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2000u64),
-                    description: "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2000u64)
+                    .with_description(
+                        "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16310,121 +15624,88 @@ pub mod operations {
             summary: "Vidu Q3 Turbo text-to-video",
             family: "vidu",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(4000u64),
-                    description: "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
-                },
-                crate::operation::FieldInfo {
-                    name: "style",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"general\""),
-                    allowed: &["general", "anime"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["4:3", "3:4", "16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "1",
-                        "2",
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                        "16",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(4000u64)
+                    .with_description(
+                        "What the video should show: subjects, action, setting, camera work and mood, in Chinese or English. It can lay out several shots and quote lines of dialogue, which are spoken when `audio` is on.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "style",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"general\"")
+                    .with_allowed(&["general", "anime"])
+                    .with_description(
+                        "Visual style: `general` for realistic, general-purpose footage, `anime` for an animated look.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["4:3", "3:4", "16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "1",
+                            "2",
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                            "16",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video comes with sound generated in sync with the picture (dialogue, sound effects, music) or is silent. A JSON boolean, unlike the string `audio` of `vidu_reference_to_video_q3`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16437,118 +15718,84 @@ pub mod operations {
             summary: "Alibaba HappyHorse 1.0 reference-to-video",
             family: "alibaba-happyhorse",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2500u64),
-                    description: "What the video should show and how the reference images relate, referring to them by position (image 1, image 2, …).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(9u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images: 1 to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, BMP or WebP image of at most 10 MB. A short side of at least 400 pixels and aspect ratios that match each other and the output are recommended.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1080p\""),
-                    allowed: &["720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "3:4", "4:3", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "3",
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "seed",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(0f64),
-                    maximum: ::std::option::Option::Some(2147483647f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Random seed, for more repeatable results; leave it out for a random one.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2500u64)
+                    .with_description(
+                        "What the video should show and how the reference images relate, referring to them by position (image 1, image 2, …).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(9u64)
+                    .with_description(
+                        "Reference images: 1 to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, BMP or WebP image of at most 10 MB. A short side of at least 400 pixels and aspect ratios that match each other and the output are recommended.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1080p\"")
+                    .with_allowed(&["720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "3:4", "4:3", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "3",
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "seed",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_minimum(0f64)
+                    .with_maximum(2147483647f64)
+                    .with_description(
+                        "Random seed, for more repeatable results; leave it out for a random one.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16561,129 +15808,86 @@ pub mod operations {
             summary: "Alibaba Wan 2.6 reference-to-video",
             family: "alibaba-wan",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should show, naming the reference subjects `character1`, `character2`, … in reference order (videos first, then images).",
-                },
-                crate::operation::FieldInfo {
-                    name: "negativePrompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should avoid: unwanted content, styles or artefacts.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos for consistent subjects: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB. They are numbered before the images, and videos and images together may not exceed five (the client does not check that sum).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(5u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images for consistent subjects: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB. They are numbered after the videos, and videos and images together may not exceed five (the client does not check that sum).",
-                },
-                crate::operation::FieldInfo {
-                    name: "size",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1920*1080\""),
-                    allowed: &[
-                        "1280*720",
-                        "720*1280",
-                        "960*960",
-                        "1088*832",
-                        "832*1088",
-                        "1920*1080",
-                        "1080*1920",
-                        "1440*1440",
-                        "1632*1248",
-                        "1248*1632",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "shotType",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"single\""),
-                    allowed: &["single", "multi"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "`single` for one continuous shot, `multi` for a video cut into several shots.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "What the video should show, naming the reference subjects `character1`, `character2`, … in reference order (videos first, then images).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "negativePrompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "What the video should avoid: unwanted content, styles or artefacts.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos for consistent subjects: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB. They are numbered before the images, and videos and images together may not exceed five (the client does not check that sum).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(5u64)
+                    .with_description(
+                        "Optional reference images for consistent subjects: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB. They are numbered after the videos, and videos and images together may not exceed five (the client does not check that sum).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "size",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1920*1080\"")
+                    .with_allowed(
+                        &[
+                            "1280*720",
+                            "720*1280",
+                            "960*960",
+                            "1088*832",
+                            "832*1088",
+                            "1920*1080",
+                            "1080*1920",
+                            "1440*1440",
+                            "1632*1248",
+                            "1248*1632",
+                        ],
+                    )
+                    .with_description(
+                        "Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "shotType",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"single\"")
+                    .with_allowed(&["single", "multi"])
+                    .with_description(
+                        "`single` for one continuous shot, `multi` for a video cut into several shots.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16696,143 +15900,93 @@ pub mod operations {
             summary: "Alibaba Wan 2.6 Flash reference-to-video",
             family: "alibaba-wan",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should show, naming the reference subjects `character1`, `character2`, … in reference order (videos first, then images).",
-                },
-                crate::operation::FieldInfo {
-                    name: "negativePrompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should avoid: unwanted content, styles or artefacts.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos for consistent subjects: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB. They are numbered before the images, and videos and images together may not exceed five (the client does not check that sum).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(5u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images for consistent subjects: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB. They are numbered after the videos, and videos and images together may not exceed five (the client does not check that sum).",
-                },
-                crate::operation::FieldInfo {
-                    name: "size",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1920*1080\""),
-                    allowed: &[
-                        "1280*720",
-                        "720*1280",
-                        "960*960",
-                        "1088*832",
-                        "832*1088",
-                        "1920*1080",
-                        "1080*1920",
-                        "1440*1440",
-                        "1632*1248",
-                        "1248*1632",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "shotType",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"single\""),
-                    allowed: &["single", "multi"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "`single` for one continuous shot, `multi` for a video cut into several shots.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "What the video should show, naming the reference subjects `character1`, `character2`, … in reference order (videos first, then images).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "negativePrompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "What the video should avoid: unwanted content, styles or artefacts.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos for consistent subjects: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB. They are numbered before the images, and videos and images together may not exceed five (the client does not check that sum).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(5u64)
+                    .with_description(
+                        "Optional reference images for consistent subjects: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB. They are numbered after the videos, and videos and images together may not exceed five (the client does not check that sum).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "size",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1920*1080\"")
+                    .with_allowed(
+                        &[
+                            "1280*720",
+                            "720*1280",
+                            "960*960",
+                            "1088*832",
+                            "832*1088",
+                            "1920*1080",
+                            "1080*1920",
+                            "1440*1440",
+                            "1632*1248",
+                            "1248*1632",
+                        ],
+                    )
+                    .with_description(
+                        "Output size in pixels, written `width*height`; `1920*1080` is landscape 1080p.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "shotType",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"single\"")
+                    .with_allowed(&["single", "multi"])
+                    .with_description(
+                        "`single` for one continuous shot, `multi` for a video cut into several shots.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -16845,160 +15999,98 @@ pub mod operations {
             summary: "Alibaba Wan 2.7 reference-to-video",
             family: "alibaba-wan",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(5000u64),
-                    description: "What the video should show, referring to the references by number (video 1, image 1, …).",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(5u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(5u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, WebP or BMP image of at most 20 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audioUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional audio that sets the sound, such as the music, of the main subject of the reference images or videos: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP3 or WAV file of at most 15 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "negativePrompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(500u64),
-                    description: "What the video should avoid: unwanted content, styles or artefacts.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1080P\""),
-                    allowed: &["720P", "1080P"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels and written with an upper-case `P` for this model.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["2", "3", "4", "5", "6", "7", "8", "9", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1", "4:3", "3:4"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "promptExtend",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether a language model rewrites the prompt before generation; this helps most with short prompts but makes the task take longer.",
-                },
-                crate::operation::FieldInfo {
-                    name: "seed",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(0f64),
-                    maximum: ::std::option::Option::Some(2147483647f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Random seed, for more repeatable results (the same seed can still give somewhat different videos); leave it out for a random one.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(5000u64)
+                    .with_description(
+                        "What the video should show, referring to the references by number (video 1, image 1, …).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(5u64)
+                    .with_description(
+                        "Optional reference videos: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 or MOV video of at most 100 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(5u64)
+                    .with_description(
+                        "Optional reference images: up to 5 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, WebP or BMP image of at most 20 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audioUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional audio that sets the sound, such as the music, of the main subject of the reference images or videos: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP3 or WAV file of at most 15 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "negativePrompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_max_length(500u64)
+                    .with_description(
+                        "What the video should avoid: unwanted content, styles or artefacts.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1080P\"")
+                    .with_allowed(&["720P", "1080P"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels and written with an upper-case `P` for this model.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["2", "3", "4", "5", "6", "7", "8", "9", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1", "4:3", "3:4"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "promptExtend",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether a language model rewrites the prompt before generation; this helps most with short prompts but makes the task take longer.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "seed",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_minimum(0f64)
+                    .with_maximum(2147483647f64)
+                    .with_description(
+                        "Random seed, for more repeatable results (the same seed can still give somewhat different videos); leave it out for a random one.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17011,118 +16103,75 @@ pub mod operations {
             summary: "Kling O1 Standard reference-to-video",
             family: "kling",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "mode",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"std\""),
-                    allowed: &["std", "pro"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Quality tier: `std` (standard) or `pro`. The endpoint's name says standard, yet the registry offers both.",
-                },
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2000u64),
-                    description: "What the video should show and how the references combine, for example which subject from the images joins the scene of the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"9:16\""),
-                    allowed: &["1:1", "9:16", "16:9"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["5", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 20 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 10 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "keepOriginalSound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the output keeps the audio of the reference video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "mode",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"std\"")
+                    .with_allowed(&["std", "pro"])
+                    .with_description(
+                        "Quality tier: `std` (standard) or `pro`. The endpoint's name says standard, yet the registry offers both.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2000u64)
+                    .with_description(
+                        "What the video should show and how the references combine, for example which subject from the images joins the scene of the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"9:16\"")
+                    .with_allowed(&["1:1", "9:16", "16:9"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(&["5", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 20 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 10 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "keepOriginalSound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the output keeps the audio of the reference video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17135,132 +16184,79 @@ pub mod operations {
             summary: "Kling O3 4K reference-to-video",
             family: "kling",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2500u64),
-                    description: "What the video should show: scene, subjects and action. The registry says it is ignored when `multiShot` is true, but it must be sent all the same.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB. The registry's text lowers the limit to four when a reference video is given, but this endpoint has no reference-video field.",
-                },
-                crate::operation::FieldInfo {
-                    name: "keepOriginalSound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the original audio of a reference video is kept. The registry describes it so, but gives this endpoint no reference-video field.",
-                },
-                crate::operation::FieldInfo {
-                    name: "sound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether AI-generated audio is added to the video. The registry's text says this applies only without a reference video, which this endpoint has no field for.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(3f64),
-                    maximum: ::std::option::Option::Some(15f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "shotType",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"customize\""),
-                    allowed: &["customize", "intelligence"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry's text says it is needed whenever `multiShot` is true.",
-                },
-                crate::operation::FieldInfo {
-                    name: "multiShot",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is made of several shots instead of one. The registry's text says that when it is true the prompt is ignored (and mentions a `multiPrompt` field this endpoint does not have), and when it is false `shotType` is ignored.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2500u64)
+                    .with_description(
+                        "What the video should show: scene, subjects and action. The registry says it is ignored when `multiShot` is true, but it must be sent all the same.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB. The registry's text lowers the limit to four when a reference video is given, but this endpoint has no reference-video field.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "keepOriginalSound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether the original audio of a reference video is kept. The registry describes it so, but gives this endpoint no reference-video field.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "sound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether AI-generated audio is added to the video. The registry's text says this applies only without a reference video, which this endpoint has no field for.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(3f64)
+                    .with_maximum(15f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "shotType",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"customize\"")
+                    .with_allowed(&["customize", "intelligence"])
+                    .with_description(
+                        "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry's text says it is needed whenever `multiShot` is true.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "multiShot",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the video is made of several shots instead of one. The registry's text says that when it is true the prompt is ignored (and mentions a `multiPrompt` field this endpoint does not have), and when it is false `shotType` is ignored.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17273,146 +16269,86 @@ pub mod operations {
             summary: "Kling O3 Pro reference-to-video",
             family: "kling",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2500u64),
-                    description: "What the video should show: subjects, action and camera work, referring to the reference images and video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 50 MB and no longer than 10 seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "keepOriginalSound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the output keeps the audio of the reference video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "sound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether AI-generated audio is added to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(3f64),
-                    maximum: ::std::option::Option::Some(15f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "multiShot",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is made of several shots instead of one.",
-                },
-                crate::operation::FieldInfo {
-                    name: "shotType",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &["customize", "intelligence"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry documents no default.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2500u64)
+                    .with_description(
+                        "What the video should show: subjects, action and camera work, referring to the reference images and video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 50 MB and no longer than 10 seconds.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "keepOriginalSound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the output keeps the audio of the reference video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "sound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether AI-generated audio is added to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(3f64)
+                    .with_maximum(15f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "multiShot",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the video is made of several shots instead of one.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "shotType",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_allowed(&["customize", "intelligence"])
+                    .with_description(
+                        "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry documents no default.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17425,146 +16361,86 @@ pub mod operations {
             summary: "Kling O3 Standard reference-to-video",
             family: "kling",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2500u64),
-                    description: "What the video should show: subjects, action and camera work, referring to the reference images and video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 50 MB and no longer than 10 seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "keepOriginalSound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the output keeps the audio of the reference video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "sound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether AI-generated audio is added to the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(3f64),
-                    maximum: ::std::option::Option::Some(15f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "multiShot",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is made of several shots instead of one.",
-                },
-                crate::operation::FieldInfo {
-                    name: "shotType",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &["customize", "intelligence"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry documents no default.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2500u64)
+                    .with_description(
+                        "What the video should show: subjects, action and camera work, referring to the reference images and video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional reference video: a URL (an upload's download URL, a public URL or a `data:` URI) of an MP4 video of at most 50 MB and no longer than 10 seconds.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Optional reference images: up to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "keepOriginalSound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the output keeps the audio of the reference video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "sound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether AI-generated audio is added to the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(3f64)
+                    .with_maximum(15f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "multiShot",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the video is made of several shots instead of one.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "shotType",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_allowed(&["customize", "intelligence"])
+                    .with_description(
+                        "How the shots are planned when `multiShot` is true: `customize` (as you describe them) or `intelligence` (left to the model). The registry documents no default.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17577,113 +16453,67 @@ pub mod operations {
             summary: "PixVerse C1 reference-to-video",
             family: "pixverse",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should show, naming its subjects with `@` tags (the registry's sample uses `@woman1` for a person and `@b1` for a background).",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"1:1\""),
-                    allowed: &[
-                        "16:9",
-                        "4:3",
-                        "1:1",
-                        "3:4",
-                        "9:16",
-                        "2:3",
-                        "3:2",
-                        "21:9",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["360p", "540p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: true,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(1f64),
-                    maximum: ::std::option::Option::Some(15f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudioSwitch",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with synchronised sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "seed",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(-1f64),
-                    maximum: ::std::option::Option::Some(2147483647f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Random seed, for reproducible results; leave it out for a random one. The registry allows -1 as well, presumably also meaning random.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "What the video should show, naming its subjects with `@` tags (the registry's sample uses `@woman1` for a person and `@b1` for a background).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"1:1\"")
+                    .with_allowed(
+                        &["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"],
+                    )
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["360p", "540p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .required()
+                    .with_default("5")
+                    .with_minimum(1f64)
+                    .with_maximum(15f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "generateAudioSwitch",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("true")
+                    .with_description(
+                        "Whether the video is generated with synchronised sound.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "seed",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_minimum(-1f64)
+                    .with_maximum(2147483647f64)
+                    .with_description(
+                        "Random seed, for reproducible results; leave it out for a random one. The registry allows -1 as well, presumably also meaning random.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17696,76 +16526,52 @@ pub mod operations {
             summary: "RH Art Video G reference-to-video (official channel)",
             family: "rhart-video",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(7u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 10 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2048u64),
-                    description: "The action, camera movement and changes of scene you want, referring to the reference images by position (image 1, image 2, …).",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"6\""),
-                    allowed: &["6", "10"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string: `\"6\"` or `\"10\"`.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "480p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(7u64)
+                    .with_description(
+                        "Reference images: 1 to 7 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 10 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2048u64)
+                    .with_description(
+                        "The action, camera movement and changes of scene you want, referring to the reference images by position (image 1, image 2, …).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"6\"")
+                    .with_allowed(&["6", "10"])
+                    .with_description(
+                        "Length of the video in seconds, sent as a string: `\"6\"` or `\"10\"`.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "480p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17778,104 +16584,63 @@ pub mod operations {
             summary: "RH Art Video V3.1 Pro reference-to-video (official channel)",
             family: "rhart-video",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(8000u64),
-                    description: "What the video should show and how the reference images are used, for example the first as the background and the others as characters.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images: 1 to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "negativePrompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "What the video should avoid: unwanted content, styles or artefacts.",
-                },
-                crate::operation::FieldInfo {
-                    name: "seed",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Random seed, for more repeatable results; leave it out for a random one. The registry gives no range.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"1080p\""),
-                    allowed: &["720p", "1080p", "4k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels; `4k` is the highest.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(8000u64)
+                    .with_description(
+                        "What the video should show and how the reference images are used, for example the first as the background and the others as characters.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Reference images: 1 to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "negativePrompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "What the video should avoid: unwanted content, styles or artefacts.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "seed",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_description(
+                        "Random seed, for more repeatable results; leave it out for a random one. The registry gives no range.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"1080p\"")
+                    .with_allowed(&["720p", "1080p", "4k"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels; `4k` is the highest.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "generateAudio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("false")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -17888,201 +16653,139 @@ pub mod operations {
             summary: "Seedance 2.0 multimodal video (global)",
             family: "seedance",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(20480u64),
-                    description: "What the video should show, citing the references as `@Image 1`, `@Video 1` and so on (for example: replace the person in `@Video 1` with the one in `@Image 1`).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["480p", "720p", "native1080p", "1080p", "2k", "4k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution. `480p`, `720p` and `native1080p` are produced by the model directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(9u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audioUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "ratio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"adaptive\""),
-                    allowed: &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
-                },
-                crate::operation::FieldInfo {
-                    name: "realPersonMode",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Real-person mode, which the registry names without explaining. Together with `conversionSlots` it appears to let references that show real people be used, by converting them into assets first (compare error code 1505, real-person content prohibited).",
-                },
-                crate::operation::FieldInfo {
-                    name: "conversionSlots",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"all\""),
-                    allowed: &[
-                        "all",
-                        "image1",
-                        "image2",
-                        "image3",
-                        "image4",
-                        "image5",
-                        "image6",
-                        "image7",
-                        "image8",
-                        "image9",
-                        "video1",
-                        "video2",
-                        "video3",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Which reference slots real-person mode converts into assets: `all` for every image and video slot, or one slot such as `image1` or `video2`. The registry's text calls this a multiple choice, but its options make it a single value, which is what is accepted here.",
-                },
-                crate::operation::FieldInfo {
-                    name: "returnLastFrame",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(20480u64)
+                    .with_description(
+                        "What the video should show, citing the references as `@Image 1`, `@Video 1` and so on (for example: replace the person in `@Video 1` with the one in `@Image 1`).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["480p", "720p", "native1080p", "1080p", "2k", "4k"])
+                    .with_description(
+                        "Output resolution. `480p`, `720p` and `native1080p` are produced by the model directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(9u64)
+                    .with_description(
+                        "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audioUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "generateAudio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "ratio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"adaptive\"")
+                    .with_allowed(
+                        &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
+                    )
+                    .with_description(
+                        "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "realPersonMode",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Real-person mode, which the registry names without explaining. Together with `conversionSlots` it appears to let references that show real people be used, by converting them into assets first (compare error code 1505, real-person content prohibited).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "conversionSlots",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"all\"")
+                    .with_allowed(
+                        &[
+                            "all",
+                            "image1",
+                            "image2",
+                            "image3",
+                            "image4",
+                            "image5",
+                            "image6",
+                            "image7",
+                            "image8",
+                            "image9",
+                            "video1",
+                            "video2",
+                            "video3",
+                        ],
+                    )
+                    .with_description(
+                        "Which reference slots real-person mode converts into assets: `all` for every image and video slot, or one slot such as `image1` or `video2`. The registry's text calls this a multiple choice, but its options make it a single value, which is what is accepted here.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "returnLastFrame",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18095,201 +16798,139 @@ pub mod operations {
             summary: "Seedance 2.0 Fast multimodal video (global)",
             family: "seedance",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(20480u64),
-                    description: "What the video should show, citing the references as `@Image 1`, `@Video 1` and so on (for example: replace the person in `@Video 1` with the one in `@Image 1`).",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["480p", "720p", "1080p", "2k", "4k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution. `480p` and `720p` are produced by the model directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(9u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audioUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "ratio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"adaptive\""),
-                    allowed: &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
-                },
-                crate::operation::FieldInfo {
-                    name: "realPersonMode",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Real-person mode, which the registry names without explaining. Together with `conversionSlots` it appears to let references that show real people be used, by converting them into assets first (compare error code 1505, real-person content prohibited).",
-                },
-                crate::operation::FieldInfo {
-                    name: "conversionSlots",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"all\""),
-                    allowed: &[
-                        "all",
-                        "image1",
-                        "image2",
-                        "image3",
-                        "image4",
-                        "image5",
-                        "image6",
-                        "image7",
-                        "image8",
-                        "image9",
-                        "video1",
-                        "video2",
-                        "video3",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Which reference slots real-person mode converts into assets: `all` for every image and video slot, or one slot such as `image1` or `video2`. The registry's text calls this a multiple choice, but its options make it a single value, which is what is accepted here.",
-                },
-                crate::operation::FieldInfo {
-                    name: "returnLastFrame",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(20480u64)
+                    .with_description(
+                        "What the video should show, citing the references as `@Image 1`, `@Video 1` and so on (for example: replace the person in `@Video 1` with the one in `@Image 1`).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["480p", "720p", "1080p", "2k", "4k"])
+                    .with_description(
+                        "Output resolution. `480p` and `720p` are produced by the model directly; `1080p`, `2k` and `4k` are generated at 720p and then upscaled.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(9u64)
+                    .with_description(
+                        "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audioUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "generateAudio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "ratio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"adaptive\"")
+                    .with_allowed(
+                        &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
+                    )
+                    .with_description(
+                        "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "realPersonMode",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Real-person mode, which the registry names without explaining. Together with `conversionSlots` it appears to let references that show real people be used, by converting them into assets first (compare error code 1505, real-person content prohibited).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "conversionSlots",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"all\"")
+                    .with_allowed(
+                        &[
+                            "all",
+                            "image1",
+                            "image2",
+                            "image3",
+                            "image4",
+                            "image5",
+                            "image6",
+                            "image7",
+                            "image8",
+                            "image9",
+                            "video1",
+                            "video2",
+                            "video3",
+                        ],
+                    )
+                    .with_description(
+                        "Which reference slots real-person mode converts into assets: `all` for every image and video slot, or one slot such as `image1` or `video2`. The registry's text calls this a multiple choice, but its options make it a single value, which is what is accepted here.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "returnLastFrame",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18302,104 +16943,72 @@ pub mod operations {
             summary: "Seedance 1.0 Lite reference-to-video",
             family: "seedance",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(5000u64),
-                    description: "What the video should show, referring to the subjects of the reference images.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(4u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images whose subjects the video keeps consistent: 1 to 4 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
-                },
-                crate::operation::FieldInfo {
-                    name: "cameraFixed",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"false\""),
-                    allowed: &["false", "true"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the camera stays still (`\"true\"`) or may move (`\"false\"`). Sent as a string, not a JSON boolean.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["720p", "480p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "4:3", "3:4", "21:9", "1:1"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(5000u64)
+                    .with_description(
+                        "What the video should show, referring to the subjects of the reference images.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(4u64)
+                    .with_description(
+                        "Reference images whose subjects the video keeps consistent: 1 to 4 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG or PNG image of at most 10 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string (`\"5\"` is five seconds).",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "cameraFixed",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"false\"")
+                    .with_allowed(&["false", "true"])
+                    .with_description(
+                        "Whether the camera stays still (`\"true\"`) or may move (`\"false\"`). Sent as a string, not a JSON boolean.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["720p", "480p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "4:3", "3:4", "21:9", "1:1"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18412,76 +17021,47 @@ pub mod operations {
             summary: "SkyReels V3 reference-to-video",
             family: "skyreels",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2048u64),
-                    description: "What the video should show: the subjects' action and the camera movement.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::Some(1u64),
-                    max_items: ::std::option::Option::Some(4u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Reference images whose subjects the video keeps: 1 to 4 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, GIF or BMP image of at most 10 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(1f64),
-                    maximum: ::std::option::Option::Some(5f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1", "4:3", "3:4"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2048u64)
+                    .with_description(
+                        "What the video should show: the subjects' action and the camera movement.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .required()
+                    .with_min_items(1u64)
+                    .with_max_items(4u64)
+                    .with_description(
+                        "Reference images whose subjects the video keeps: 1 to 4 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG, GIF or BMP image of at most 10 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_default("5")
+                    .with_minimum(1f64)
+                    .with_maximum(5f64)
+                    .with_description("Length of the video in seconds."),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1", "4:3", "3:4"])
+                    .with_description("Width-to-height ratio of the output video."),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18494,104 +17074,67 @@ pub mod operations {
             summary: "SkyReels V4 omni-reference video",
             family: "skyreels",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(2500u64),
-                    description: "What the video should show; reference images or videos can be cited with `@` tags.",
-                },
-                crate::operation::FieldInfo {
-                    name: "aspectRatio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"16:9\""),
-                    allowed: &["16:9", "9:16", "1:1", "4:3", "3:4"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output video. The registry says it is ignored when reference videos are given, which this spec has no field for.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::Integer,
-                    required: false,
-                    default: ::std::option::Option::Some("5"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::Some(3f64),
-                    maximum: ::std::option::Option::Some(15f64),
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds. The registry says a reference video would override it (with at most 10 seconds); this spec has no field for one.",
-                },
-                crate::operation::FieldInfo {
-                    name: "sound",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: true,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether sound effects are generated. The registry notes that a fast mode does not support them, but gives this endpoint no mode field.",
-                },
-                crate::operation::FieldInfo {
-                    name: "promptOptimizer",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the service optimises the prompt before generation.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"1080p\""),
-                    allowed: &["480p", "720p", "1080p"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution, named by the height of the frame in pixels.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(2500u64)
+                    .with_description(
+                        "What the video should show; reference images or videos can be cited with `@` tags.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "aspectRatio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"16:9\"")
+                    .with_allowed(&["16:9", "9:16", "1:1", "4:3", "3:4"])
+                    .with_description(
+                        "Width-to-height ratio of the output video. The registry says it is ignored when reference videos are given, which this spec has no field for.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::Integer,
+                    )
+                    .with_default("5")
+                    .with_minimum(3f64)
+                    .with_maximum(15f64)
+                    .with_description(
+                        "Length of the video in seconds. The registry says a reference video would override it (with at most 10 seconds); this spec has no field for one.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "sound",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .required()
+                    .with_default("false")
+                    .with_description(
+                        "Whether sound effects are generated. The registry notes that a fast mode does not support them, but gives this endpoint no mode field.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "promptOptimizer",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description(
+                        "Whether the service optimises the prompt before generation.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"1080p\"")
+                    .with_allowed(&["480p", "720p", "1080p"])
+                    .with_description(
+                        "Output resolution, named by the height of the frame in pixels.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18604,159 +17147,106 @@ pub mod operations {
             summary: "SparkVideo 2.0 multimodal video",
             family: "sparkvideo",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(20480u64),
-                    description: "What the video should show and how to use the references, for example: replace the person in the video with the one in the image and extend the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["480p", "720p", "native1080p", "1080p", "2k", "4k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution. Going by the registry's note on the Seedance 2.0 global endpoints, `480p`, `720p` and `native1080p` are produced by the model directly, and `1080p`, `2k` and `4k` are generated at 720p and upscaled.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string. The registry's text also mentions an automatic length chosen by the model (written `-1` in the Fast edition's text), but its options list has no such value, so only the listed values are accepted here.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(9u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos, to draw on, edit or extend: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audioUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all. Audio needs at least one reference image or video beside it.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "ratio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"adaptive\""),
-                    allowed: &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
-                },
-                crate::operation::FieldInfo {
-                    name: "returnLastFrame",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(20480u64)
+                    .with_description(
+                        "What the video should show and how to use the references, for example: replace the person in the video with the one in the image and extend the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["480p", "720p", "native1080p", "1080p", "2k", "4k"])
+                    .with_description(
+                        "Output resolution. Going by the registry's note on the Seedance 2.0 global endpoints, `480p`, `720p` and `native1080p` are produced by the model directly, and `1080p`, `2k` and `4k` are generated at 720p and upscaled.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string. The registry's text also mentions an automatic length chosen by the model (written `-1` in the Fast edition's text), but its options list has no such value, so only the listed values are accepted here.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(9u64)
+                    .with_description(
+                        "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos, to draw on, edit or extend: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audioUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all. Audio needs at least one reference image or video beside it.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "generateAudio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "ratio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"adaptive\"")
+                    .with_allowed(
+                        &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
+                    )
+                    .with_description(
+                        "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "returnLastFrame",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18769,159 +17259,106 @@ pub mod operations {
             summary: "SparkVideo 2.0 Fast multimodal video",
             family: "sparkvideo",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "prompt",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::Some(20480u64),
-                    description: "What the video should show and how to use the references, for example: replace the person in the video with the one in the image and extend the video.",
-                },
-                crate::operation::FieldInfo {
-                    name: "resolution",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"720p\""),
-                    allowed: &["480p", "720p", "native1080p", "1080p", "2k", "4k"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Output resolution. Going by the registry's note on the Seedance 2.0 global endpoints, `480p`, `720p` and `native1080p` are produced by the model directly, and `1080p`, `2k` and `4k` are generated at 720p and upscaled.",
-                },
-                crate::operation::FieldInfo {
-                    name: "duration",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::Some("\"5\""),
-                    allowed: &[
-                        "4",
-                        "5",
-                        "6",
-                        "7",
-                        "8",
-                        "9",
-                        "10",
-                        "11",
-                        "12",
-                        "13",
-                        "14",
-                        "15",
-                    ],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Length of the video in seconds, sent as a string. The registry's text also mentions an automatic length chosen by the model (written `-1` in the Fast edition's text), but its options list has no such value, so only the listed values are accepted here.",
-                },
-                crate::operation::FieldInfo {
-                    name: "imageUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(9u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
-                },
-                crate::operation::FieldInfo {
-                    name: "videoUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference videos, to draw on, edit or extend: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all.",
-                },
-                crate::operation::FieldInfo {
-                    name: "audioUrls",
-                    kind: crate::operation::FieldKind::StringList,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::Some(3u64),
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 15 MB lasting 2 to 15 seconds, and 15 seconds at most in all. Audio needs at least one reference image or video beside it.",
-                },
-                crate::operation::FieldInfo {
-                    name: "generateAudio",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("true"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the video is generated with sound.",
-                },
-                crate::operation::FieldInfo {
-                    name: "ratio",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::Some("\"adaptive\""),
-                    allowed: &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
-                },
-                crate::operation::FieldInfo {
-                    name: "returnLastFrame",
-                    kind: crate::operation::FieldKind::Boolean,
-                    required: false,
-                    default: ::std::option::Option::Some("false"),
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
-                },
-                crate::operation::FieldInfo {
-                    name: "webhookUrl",
-                    kind: crate::operation::FieldKind::String,
-                    required: false,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
-                },
+                crate::operation::FieldInfo::new(
+                        "prompt",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_max_length(20480u64)
+                    .with_description(
+                        "What the video should show and how to use the references, for example: replace the person in the video with the one in the image and extend the video.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "resolution",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"720p\"")
+                    .with_allowed(&["480p", "720p", "native1080p", "1080p", "2k", "4k"])
+                    .with_description(
+                        "Output resolution. Going by the registry's note on the Seedance 2.0 global endpoints, `480p`, `720p` and `native1080p` are produced by the model directly, and `1080p`, `2k` and `4k` are generated at 720p and upscaled.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "duration",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_default("\"5\"")
+                    .with_allowed(
+                        &[
+                            "4",
+                            "5",
+                            "6",
+                            "7",
+                            "8",
+                            "9",
+                            "10",
+                            "11",
+                            "12",
+                            "13",
+                            "14",
+                            "15",
+                        ],
+                    )
+                    .with_description(
+                        "Length of the video in seconds, sent as a string. The registry's text also mentions an automatic length chosen by the model (written `-1` in the Fast edition's text), but its options list has no such value, so only the listed values are accepted here.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "imageUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(9u64)
+                    .with_description(
+                        "Optional reference images: up to 9 URLs (an upload's download URL, a public URL or a `data:` URI), each a JPEG, PNG or WebP image of at most 30 MB.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "videoUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference videos, to draw on, edit or extend: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP4 video of at most 50 MB lasting 2 to 15 seconds, and 15 seconds at most in all.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "audioUrls",
+                        crate::operation::FieldKind::StringList,
+                    )
+                    .with_max_items(3u64)
+                    .with_description(
+                        "Optional reference audio: up to 3 URLs (an upload's download URL, a public URL or a `data:` URI), each an MP3 or WAV file of at most 15 MB lasting 2 to 15 seconds, and 15 seconds at most in all. Audio needs at least one reference image or video beside it.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "generateAudio",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("true")
+                    .with_description("Whether the video is generated with sound."),
+                crate::operation::FieldInfo::new(
+                        "ratio",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_default("\"adaptive\"")
+                    .with_allowed(
+                        &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
+                    )
+                    .with_description(
+                        "Width-to-height ratio of the output; `adaptive` lets the model choose one that suits the references.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "returnLastFrame",
+                        crate::operation::FieldKind::Boolean,
+                    )
+                    .with_default("false")
+                    .with_description(
+                        "Whether the task also returns the video's last frame as an image, for example to continue the video in a later task.",
+                    ),
+                crate::operation::FieldInfo::new(
+                        "webhookUrl",
+                        crate::operation::FieldKind::String,
+                    )
+                    .with_description(
+                        "Optional URL that RunningHub calls with a `POST` when the task ends. The body is `{\"event\": \"TASK_END\", \"taskId\": …, \"eventData\": …}`, where `eventData` is the task object, sent either as a JSON string or as an object. The receiver must answer quickly; slow answers are retried.",
+                    ),
             ],
             json_table: true,
         },
@@ -18933,20 +17370,14 @@ pub mod operations {
             summary: "Query a task",
             family: "tasks",
             fields: &[
-                crate::operation::FieldInfo {
-                    name: "taskId",
-                    kind: crate::operation::FieldKind::String,
-                    required: true,
-                    default: ::std::option::Option::None,
-                    allowed: &[],
-                    minimum: ::std::option::Option::None,
-                    maximum: ::std::option::Option::None,
-                    min_items: ::std::option::Option::None,
-                    max_items: ::std::option::Option::None,
-                    min_length: ::std::option::Option::None,
-                    max_length: ::std::option::Option::None,
-                    description: "The task id returned by the submit: a 19-digit number carried as a string, which must never be converted to a floating-point number.",
-                },
+                crate::operation::FieldInfo::new(
+                        "taskId",
+                        crate::operation::FieldKind::String,
+                    )
+                    .required()
+                    .with_description(
+                        "The task id returned by the submit: a 19-digit number carried as a string, which must never be converted to a floating-point number.",
+                    ),
             ],
             json_table: true,
         },

@@ -200,9 +200,12 @@ fn repeated_enums_become_one_shared_type_and_fields_keep_their_docs() {
         assert!(code.contains(alias), "missing {alias}\n{code}");
     }
     // Field tables and the catalog are built from the spec as written.
-    assert!(code.contains("allowed: &[\"720p\", \"1080p\"]"), "{code}");
     assert!(
-        code.contains("allowed: &[\"540p\", \"720p\", \"1080p\"]"),
+        code.contains(".with_allowed(&[\"720p\", \"1080p\"])"),
+        "{code}"
+    );
+    assert!(
+        code.contains(".with_allowed(&[\"540p\", \"720p\", \"1080p\"])"),
         "{code}"
     );
     assert!(
