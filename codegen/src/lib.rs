@@ -10,7 +10,8 @@
 //!    the validator could not enforce, reported together with JSON pointers and lines;
 //! 3. transform: the copy progenitor sees, with constraints and defaults moved into docs
 //!    and repeated inline enums hoisted into shared option sets (`options`);
-//! 4. progenitor, contained by `catch_unwind` as a last line of defence;
+//! 4. progenitor, contained by `catch_unwind` as a last line of defence, with its repeated
+//!    JSON `POST` method bodies replaced by calls to one shared method (`sends`);
 //! 5. our additions (validators, operation markers, checked methods, lean `Deserialize`
 //!    impls), named after what progenitor actually generated, and the cargo feature each
 //!    item needs (`features`);
@@ -27,6 +28,7 @@ mod load;
 mod model;
 mod options;
 mod preflight;
+mod sends;
 mod settings;
 mod transform;
 
@@ -116,6 +118,8 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
     laps.lap("progenitor");
     let mut file = parse_file(tokens)?;
     laps.lap("parse");
+    let shared_sends = sends::share(&mut file);
+    laps.lap("shared sends");
     let index = emit::Index::new(&file);
     let gates = features::Gates::new(&file, &operations);
     let features = features::features(&spec, &operations).map_err(generator_error)?;
@@ -126,8 +130,11 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
     let (body, additions) = std::thread::scope(|scope| {
         let additions = scope.spawn(|| {
             let started = Instant::now();
-            let tokens =
+            let mut tokens =
                 emit::additions(&spec, &operations, &index, &gates).map_err(generator_error)?;
+            if shared_sends > 0 {
+                tokens.extend(sends::shared_method());
+            }
             let file = parse_file(tokens)?;
             let text = prettyplease::unparse(&file);
             drop(file);

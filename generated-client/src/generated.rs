@@ -9902,34 +9902,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro`
         body: &'a types::ViduImageToVideoQ2ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/image-to-video-q2-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q2_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q2_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Pro Fast image-to-video
 
@@ -9953,34 +9930,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-pro-fast`
         let url = format!(
             "{}/openapi/v2/vidu/image-to-video-q2-pro-fast", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q2_pro_fast",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q2_pro_fast",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Turbo image-to-video
 
@@ -10002,34 +9956,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q2-turbo`
         body: &'a types::ViduImageToVideoQ2TurboRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/image-to-video-q2-turbo", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q2_turbo",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q2_turbo",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Pro image-to-video
 
@@ -10051,34 +9982,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro`
         body: &'a types::ViduImageToVideoQ3ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/image-to-video-q3-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q3_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q3_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Pro Fast image-to-video
 
@@ -10102,34 +10010,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-pro-fast`
         let url = format!(
             "{}/openapi/v2/vidu/image-to-video-q3-pro-fast", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q3_pro_fast",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q3_pro_fast",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Turbo image-to-video
 
@@ -10150,34 +10035,11 @@ Sends a `POST` request to `/openapi/v2/vidu/image-to-video-q3-turbo`
         body: &'a types::ViduImageToVideoQ3TurboRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/image-to-video-q3-turbo", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_image_to_video_q3_turbo",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_image_to_video_q3_turbo",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 reference-to-video
 
@@ -10199,34 +10061,11 @@ Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2`
         body: &'a types::ViduReferenceToVideoQ2Request,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/reference-to-video-q2", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_reference_to_video_q2",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_reference_to_video_q2",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Pro reference-to-video
 
@@ -10249,34 +10088,11 @@ Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q2-pro`
         body: &'a types::ViduReferenceToVideoQ2ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/reference-to-video-q2-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_reference_to_video_q2_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_reference_to_video_q2_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 reference-to-video
 
@@ -10297,34 +10113,11 @@ Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3`
         body: &'a types::ViduReferenceToVideoQ3Request,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/reference-to-video-q3", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_reference_to_video_q3",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_reference_to_video_q3",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Mix reference-to-video
 
@@ -10347,34 +10140,11 @@ Sends a `POST` request to `/openapi/v2/vidu/reference-to-video-q3-mix`
         body: &'a types::ViduReferenceToVideoQ3MixRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/reference-to-video-q3-mix", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_reference_to_video_q3_mix",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_reference_to_video_q3_mix",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Pro start-and-end-frame video
 
@@ -10396,34 +10166,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro`
         body: &'a types::ViduStartEndToVideoQ2ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/start-end-to-video-q2-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q2_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q2_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Pro Fast start-and-end-frame video
 
@@ -10447,34 +10194,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-pro-fast`
         let url = format!(
             "{}/openapi/v2/vidu/start-end-to-video-q2-pro-fast", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q2_pro_fast",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q2_pro_fast",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 Turbo start-and-end-frame video
 
@@ -10498,34 +10222,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q2-turbo`
         let url = format!(
             "{}/openapi/v2/vidu/start-end-to-video-q2-turbo", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q2_turbo",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q2_turbo",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Pro start-and-end-frame video
 
@@ -10547,34 +10248,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro`
         body: &'a types::ViduStartEndToVideoQ3ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/start-end-to-video-q3-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q3_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q3_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Pro Fast start-and-end-frame video
 
@@ -10598,34 +10276,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-pro-fast`
         let url = format!(
             "{}/openapi/v2/vidu/start-end-to-video-q3-pro-fast", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q3_pro_fast",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q3_pro_fast",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Turbo start-and-end-frame video
 
@@ -10648,34 +10303,11 @@ Sends a `POST` request to `/openapi/v2/vidu/start-end-to-video-q3-turbo`
         let url = format!(
             "{}/openapi/v2/vidu/start-end-to-video-q3-turbo", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_start_end_to_video_q3_turbo",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_start_end_to_video_q3_turbo",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q2 text-to-video
 
@@ -10697,34 +10329,8 @@ Sends a `POST` request to `/openapi/v2/vidu/text-to-video`
         body: &'a types::ViduTextToVideoRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/text-to-video", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_text_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send_json_post(self.client.post(url).json(&body), "vidu_text_to_video")
+            .await
     }
     /**Vidu Q3 Pro text-to-video
 
@@ -10745,34 +10351,11 @@ Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro`
         body: &'a types::ViduTextToVideoQ3ProRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/text-to-video-q3-pro", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_text_to_video_q3_pro",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_text_to_video_q3_pro",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Pro Fast text-to-video
 
@@ -10793,34 +10376,11 @@ Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-pro-fast`
         body: &'a types::ViduTextToVideoQ3ProFastRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/text-to-video-q3-pro-fast", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_text_to_video_q3_pro_fast",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_text_to_video_q3_pro_fast",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Vidu Q3 Turbo text-to-video
 
@@ -10841,34 +10401,11 @@ Sends a `POST` request to `/openapi/v2/vidu/text-to-video-q3-turbo`
         body: &'a types::ViduTextToVideoQ3TurboRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/vidu/text-to-video-q3-turbo", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "vidu_text_to_video_q3_turbo",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "vidu_text_to_video_q3_turbo",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Alibaba HappyHorse 1.0 reference-to-video
 
@@ -10893,34 +10430,11 @@ Sends a `POST` request to `/openapi/v2/alibaba/happyhorse-1.0/reference-to-video
         let url = format!(
             "{}/openapi/v2/alibaba/happyhorse-1.0/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "alibaba_happyhorse_1_0_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "alibaba_happyhorse_1_0_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Alibaba Wan 2.6 reference-to-video
 
@@ -10946,34 +10460,11 @@ Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video`
         let url = format!(
             "{}/openapi/v2/alibaba/wan-2.6/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "alibaba_wan_2_6_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "alibaba_wan_2_6_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Alibaba Wan 2.6 Flash reference-to-video
 
@@ -10998,34 +10489,11 @@ Sends a `POST` request to `/openapi/v2/alibaba/wan-2.6/reference-to-video-flash`
         let url = format!(
             "{}/openapi/v2/alibaba/wan-2.6/reference-to-video-flash", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "alibaba_wan_2_6_reference_to_video_flash",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "alibaba_wan_2_6_reference_to_video_flash",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Alibaba Wan 2.7 reference-to-video
 
@@ -11051,34 +10519,11 @@ Sends a `POST` request to `/openapi/v2/alibaba/wan-2.7/reference-to-video`
         let url = format!(
             "{}/openapi/v2/alibaba/wan-2.7/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "alibaba_wan_2_7_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "alibaba_wan_2_7_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Kling O1 Standard reference-to-video
 
@@ -11103,34 +10548,11 @@ Sends a `POST` request to `/openapi/v2/kling-video-o1-std/refrence-to-video`
         let url = format!(
             "{}/openapi/v2/kling-video-o1-std/refrence-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "kling_video_o1_std_refrence_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "kling_video_o1_std_refrence_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Kling O3 4K reference-to-video
 
@@ -11155,34 +10577,11 @@ Sends a `POST` request to `/openapi/v2/kling-video-o3-4k/reference-to-video`
         let url = format!(
             "{}/openapi/v2/kling-video-o3-4k/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "kling_video_o3_4k_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "kling_video_o3_4k_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Kling O3 Pro reference-to-video
 
@@ -11207,34 +10606,11 @@ Sends a `POST` request to `/openapi/v2/kling-video-o3-pro/reference-to-video`
         let url = format!(
             "{}/openapi/v2/kling-video-o3-pro/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "kling_video_o3_pro_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "kling_video_o3_pro_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Kling O3 Standard reference-to-video
 
@@ -11259,34 +10635,11 @@ Sends a `POST` request to `/openapi/v2/kling-video-o3-std/reference-to-video`
         let url = format!(
             "{}/openapi/v2/kling-video-o3-std/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "kling_video_o3_std_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "kling_video_o3_std_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**PixVerse C1 reference-to-video
 
@@ -11310,34 +10663,11 @@ Sends a `POST` request to `/openapi/v2/pixverse-c1/reference-to-video`
         body: &'a types::PixverseC1ReferenceToVideoRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/pixverse-c1/reference-to-video", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "pixverse_c1_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "pixverse_c1_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**RH Art Video G reference-to-video (official channel)
 
@@ -11361,34 +10691,11 @@ Sends a `POST` request to `/openapi/v2/rhart-video-g-official/reference-to-video
         let url = format!(
             "{}/openapi/v2/rhart-video-g-official/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "rhart_video_g_official_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "rhart_video_g_official_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**RH Art Video V3.1 Pro reference-to-video (official channel)
 
@@ -11414,34 +10721,11 @@ Sends a `POST` request to `/openapi/v2/rhart-video-v3.1-pro-official/reference-t
             "{}/openapi/v2/rhart-video-v3.1-pro-official/reference-to-video", self
             .baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "rhart_video_v3_1_pro_official_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "rhart_video_v3_1_pro_official_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Seedance 2.0 multimodal video (global)
 
@@ -11468,34 +10752,11 @@ Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global/multimodal-
         let url = format!(
             "{}/openapi/v2/bytedance/seedance-2.0-global/multimodal-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "bytedance_seedance_2_0_global_multimodal_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "bytedance_seedance_2_0_global_multimodal_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Seedance 2.0 Fast multimodal video (global)
 
@@ -11521,34 +10782,11 @@ Sends a `POST` request to `/openapi/v2/bytedance/seedance-2.0-global-fast/multim
             "{}/openapi/v2/bytedance/seedance-2.0-global-fast/multimodal-video", self
             .baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "bytedance_seedance_2_0_global_fast_multimodal_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "bytedance_seedance_2_0_global_fast_multimodal_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Seedance 1.0 Lite reference-to-video
 
@@ -11572,34 +10810,11 @@ Sends a `POST` request to `/openapi/v2/seedance-v1-lite/reference-to-video`
         let url = format!(
             "{}/openapi/v2/seedance-v1-lite/reference-to-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "seedance_v1_lite_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "seedance_v1_lite_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**SkyReels V3 reference-to-video
 
@@ -11620,34 +10835,11 @@ Sends a `POST` request to `/openapi/v2/skyreels-v3/reference-to-video`
         body: &'a types::SkyreelsV3ReferenceToVideoRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/skyreels-v3/reference-to-video", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "skyreels_v3_reference_to_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "skyreels_v3_reference_to_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**SkyReels V4 omni-reference video
 
@@ -11670,34 +10862,11 @@ Sends a `POST` request to `/openapi/v2/skyreels-v4/omni-reference`
         body: &'a types::SkyreelsV4OmniReferenceRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/skyreels-v4/omni-reference", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "skyreels_v4_omni_reference",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "skyreels_v4_omni_reference",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**SparkVideo 2.0 multimodal video
 
@@ -11724,34 +10893,11 @@ Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0/multimodal-vid
         let url = format!(
             "{}/openapi/v2/rhart-video/sparkvideo-2.0/multimodal-video", self.baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "rhart_video_sparkvideo_2_0_multimodal_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "rhart_video_sparkvideo_2_0_multimodal_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**SparkVideo 2.0 Fast multimodal video
 
@@ -11778,34 +10924,11 @@ Sends a `POST` request to `/openapi/v2/rhart-video/sparkvideo-2.0-fast/multimoda
             "{}/openapi/v2/rhart-video/sparkvideo-2.0-fast/multimodal-video", self
             .baseurl,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+        self.send_json_post(
+                self.client.post(url).json(&body),
+                "rhart_video_sparkvideo_2_0_fast_multimodal_video",
             )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "rhart_video_sparkvideo_2_0_fast_multimodal_video",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+            .await
     }
     /**Query a task
 
@@ -11821,34 +10944,7 @@ Sends a `POST` request to `/openapi/v2/query`
         body: &'a types::QueryTaskRequest,
     ) -> Result<ResponseValue<types::Task>, Error<()>> {
         let url = format!("{}/openapi/v2/query", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "query_task",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+        self.send_json_post(self.client.post(url).json(&body), "query_task").await
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -18109,5 +17205,40 @@ pub(crate) fn typed_json_check(
     let _ = &body;
     match operation_id {
         _ => ::std::option::Option::None,
+    }
+}
+impl Client {
+    /// What every JSON `POST` operation method does once its URL and body are
+    /// set: progenitor's statements, shared instead of repeated in each method.
+    /// (Unused only when every such method is compiled out by features.)
+    #[allow(dead_code)]
+    async fn send_json_post<T: ::serde::de::DeserializeOwned>(
+        &self,
+        request: ::reqwest::RequestBuilder,
+        operation_id: &'static str,
+    ) -> Result<ResponseValue<T>, Error<()>> {
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = request
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo { operation_id };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
     }
 }

@@ -300,3 +300,19 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
         );
     }
 }
+
+#[test]
+fn every_json_post_method_of_the_real_spec_shares_one_send() {
+    let generated = codegen::generate(crate::support::SPEC, &crate::support::spec_text())
+        .expect("the real spec generates");
+    let code = &generated.code;
+    // One call per generated operation, and progenitor's statements only once, in the
+    // shared method; a progenitor upgrade that changes its template shows up here.
+    assert_eq!(
+        code.matches("self.send_json_post(").count(),
+        generated.operations.len(),
+        "every operation method should use the shared send"
+    );
+    assert_eq!(code.matches("let mut header_map").count(), 1);
+    assert_eq!(code.matches("async fn send_json_post").count(), 1);
+}
