@@ -1,4 +1,4 @@
-//! Lean `Deserialize` impls for the generated structs.
+//! Lean `Deserialize` impls for the generated structs (string enums: `unit_enums`).
 //!
 //! `#[derive(Deserialize)]` expands, per struct, into a field-name enum with its own visitor,
 //! a sequence visitor and a map visitor; for a catalog of hundreds of request types that
@@ -18,7 +18,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// Replaces `#[derive(Deserialize)]` of every plain struct in `mod types` with a lean impl.
+/// Replaces `#[derive(Deserialize)]` of every plain struct in `mod types` with a lean impl,
+/// and the serde derives of every string enum with lean impls (`unit_enums`).
 pub(crate) fn lean_impls(file: &mut syn::File) {
     let Some(items) = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
@@ -26,17 +27,19 @@ pub(crate) fn lean_impls(file: &mut syn::File) {
     }) else {
         return;
     };
+    let strings = crate::unit_enums::StringImpls::new(items);
     let mut out = Vec::with_capacity(items.len());
     for mut item in std::mem::take(items) {
         let lean = match &mut item {
             syn::Item::Struct(s) => lean_impl(s),
+            syn::Item::Enum(e) => crate::unit_enums::lean_enum(e, &strings),
             _ => None,
         };
         out.push(item);
         if let Some(tokens) = lean
-            && let Ok(imp) = syn::parse2::<syn::Item>(tokens)
+            && let Ok(impls) = syn::parse2::<syn::File>(tokens)
         {
-            out.push(imp);
+            out.extend(impls.items);
         }
     }
     *items = out;

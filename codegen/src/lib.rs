@@ -31,6 +31,7 @@ mod preflight;
 mod sends;
 mod settings;
 mod transform;
+mod unit_enums;
 
 pub use error::{Diagnostic, Error};
 pub use features::{REGION_BEGIN, REGION_END, RESERVED_FEATURES, splice_manifest};

@@ -60,3 +60,34 @@ pub(crate) fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> 
 pub(crate) fn required<T, E: Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| E::missing_field(name))
 }
+
+/// A string enum from its JSON string, through its `FromStr` (which accepts exactly the
+/// enum's JSON names): serde's `unknown variant` error for any other string, raised while
+/// the string is read so that it carries the same position as the derive's. A value that is
+/// not a string is `invalid type: …, expected enum Name` (serde_json says only
+/// `expected value` there for the derive).
+pub(crate) fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
+    deserializer: D,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<T, D::Error> {
+    struct EnumString<T> {
+        name: &'static str,
+        variants: &'static [&'static str],
+        parsed: std::marker::PhantomData<T>,
+    }
+    impl<T: std::str::FromStr> Visitor<'_> for EnumString<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "enum {}", self.name)
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<T, E> {
+            v.parse().map_err(|_| E::unknown_variant(v, self.variants))
+        }
+    }
+    deserializer.deserialize_str(EnumString {
+        name,
+        variants,
+        parsed: std::marker::PhantomData,
+    })
+}

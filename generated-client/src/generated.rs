@@ -150,30 +150,41 @@ From 0 to 2147483647.*/
     /**Width-to-height ratio of the output video.
 
 RunningHub's default: `"16:9"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
+    }
+    #[cfg(feature = "alibaba-happyhorse")]
+    impl ::serde::Serialize for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-happyhorse")]
+    impl<'de> ::serde::Deserialize<'de>
+    for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio",
+                &["16:9", "9:16", "3:4", "4:3", "1:1"],
+            )
+        }
     }
     #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestAspectRatio {
@@ -226,46 +237,57 @@ RunningHub's default: `"16:9"`, applied by the server when the field is omitted;
     /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-happyhorse")]
     pub enum AlibabaHappyhorse10ReferenceToVideoRequestDuration {
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
-        #[serde(rename = "11")]
+        ///`11`
         X11,
-        #[serde(rename = "12")]
+        ///`12`
         X12,
-        #[serde(rename = "13")]
+        ///`13`
         X13,
-        #[serde(rename = "14")]
+        ///`14`
         X14,
-        #[serde(rename = "15")]
+        ///`15`
         X15,
+    }
+    #[cfg(feature = "alibaba-happyhorse")]
+    impl ::serde::Serialize for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-happyhorse")]
+    impl<'de> ::serde::Deserialize<'de>
+    for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AlibabaHappyhorse10ReferenceToVideoRequestDuration",
+                &["3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"],
+            )
+        }
     }
     #[cfg(feature = "alibaba-happyhorse")]
     impl ::std::fmt::Display for AlibabaHappyhorse10ReferenceToVideoRequestDuration {
@@ -877,24 +899,35 @@ At most 5 items.*/
 an upper-case `P` for this model.
 
 RunningHub documents `"1080P"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-wan")]
     pub enum AlibabaWan27ReferenceToVideoRequestResolution {
-        #[serde(rename = "720P")]
+        ///`720P`
         X720p,
-        #[serde(rename = "1080P")]
+        ///`1080P`
         X1080p,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::serde::Serialize for AlibabaWan27ReferenceToVideoRequestResolution {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de>
+    for AlibabaWan27ReferenceToVideoRequestResolution {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AlibabaWan27ReferenceToVideoRequestResolution",
+                &["720P", "1080P"],
+            )
+        }
     }
     #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for AlibabaWan27ReferenceToVideoRequestResolution {
@@ -939,26 +972,36 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "kling")]
     pub enum AspectRatio16x9Or9x16Or1x1 {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
+    }
+    #[cfg(feature = "kling")]
+    impl ::serde::Serialize for AspectRatio16x9Or9x16Or1x1 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio16x9Or9x16Or1x1 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AspectRatio16x9Or9x16Or1x1",
+                &["16:9", "9:16", "1:1"],
+            )
+        }
     }
     #[cfg(feature = "kling")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1 {
@@ -1003,30 +1046,40 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `16:9`, `9:16`, `1:1`, `4:3` or `3:4`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     pub enum AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl ::serde::Serialize for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AspectRatio16x9Or9x16Or1x1Or4x3Or3x4",
+                &["16:9", "9:16", "1:1", "4:3", "3:4"],
+            )
+        }
     }
     #[cfg(any(feature = "alibaba-wan", feature = "skyreels"))]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or1x1Or4x3Or3x4 {
@@ -1076,30 +1129,40 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `16:9`, `9:16`, `4:3`, `3:4` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AspectRatio16x9Or9x16Or4x3Or3x4Or1x1",
+                &["16:9", "9:16", "4:3", "3:4", "1:1"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1 {
@@ -1149,32 +1212,42 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `16:9`, `9:16`, `4:3`, `3:4`, `1:1` or `auto`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
-        #[serde(rename = "auto")]
+        ///`auto`
         Auto,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto",
+                &["16:9", "9:16", "4:3", "3:4", "1:1", "auto"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio16x9Or9x16Or4x3Or3x4Or1x1Auto {
@@ -1226,30 +1299,40 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `4:3`, `3:4`, `16:9`, `9:16` or `1:1`: the values of a `aspectRatio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "AspectRatio4x3Or3x4Or16x9Or9x16Or1x1",
+                &["4:3", "3:4", "16:9", "9:16", "1:1"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for AspectRatio4x3Or3x4Or16x9Or9x16Or1x1 {
@@ -1299,24 +1382,30 @@ RunningHub documents `"1080P"` as the default, but the field is required.*/
         }
     }
     ///One of `true` or `false`: the values of a `audio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Audio {
-        #[serde(rename = "true")]
+        ///`true`
         True,
-        #[serde(rename = "false")]
+        ///`false`
         False,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Audio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Audio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(deserializer, "Audio", &["true", "false"])
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Audio {
@@ -1608,30 +1697,42 @@ At most 3 items.*/
 `1080p`, `2k` and `4k` are generated at 720p and then upscaled.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "seedance")]
     pub enum BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
-        #[serde(rename = "480p")]
+        ///`480p`
         X480p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
-        #[serde(rename = "2k")]
+        ///`2k`
         X2k,
-        #[serde(rename = "4k")]
+        ///`4k`
         X4k,
+    }
+    #[cfg(feature = "seedance")]
+    impl ::serde::Serialize
+    for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "BytedanceSeedance20GlobalFastMultimodalVideoRequestResolution",
+                &["480p", "720p", "1080p", "2k", "4k"],
+            )
+        }
     }
     #[cfg(feature = "seedance")]
     impl ::std::fmt::Display
@@ -1928,46 +2029,70 @@ At most 3 items.*/
         }
     }
     ///One of `all`, `image1`, `image2`, `image3`, `image4`, `image5`, `image6`, `image7`, `image8`, `image9`, `video1`, `video2` or `video3`: the values of a `conversionSlots` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "seedance")]
     pub enum ConversionSlots {
-        #[serde(rename = "all")]
+        ///`all`
         All,
-        #[serde(rename = "image1")]
+        ///`image1`
         Image1,
-        #[serde(rename = "image2")]
+        ///`image2`
         Image2,
-        #[serde(rename = "image3")]
+        ///`image3`
         Image3,
-        #[serde(rename = "image4")]
+        ///`image4`
         Image4,
-        #[serde(rename = "image5")]
+        ///`image5`
         Image5,
-        #[serde(rename = "image6")]
+        ///`image6`
         Image6,
-        #[serde(rename = "image7")]
+        ///`image7`
         Image7,
-        #[serde(rename = "image8")]
+        ///`image8`
         Image8,
-        #[serde(rename = "image9")]
+        ///`image9`
         Image9,
-        #[serde(rename = "video1")]
+        ///`video1`
         Video1,
-        #[serde(rename = "video2")]
+        ///`video2`
         Video2,
-        #[serde(rename = "video3")]
+        ///`video3`
         Video3,
+    }
+    #[cfg(feature = "seedance")]
+    impl ::serde::Serialize for ConversionSlots {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de> for ConversionSlots {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "ConversionSlots",
+                &[
+                    "all",
+                    "image1",
+                    "image2",
+                    "image3",
+                    "image4",
+                    "image5",
+                    "image6",
+                    "image7",
+                    "image8",
+                    "image9",
+                    "video1",
+                    "video2",
+                    "video3",
+                ],
+            )
+        }
     }
     #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for ConversionSlots {
@@ -2032,40 +2157,50 @@ At most 3 items.*/
         }
     }
     ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Duration1To10 {
-        #[serde(rename = "1")]
+        ///`1`
         X1,
-        #[serde(rename = "2")]
+        ///`2`
         X2,
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Duration1To10 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Duration1To10 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Duration1To10",
+                &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To10 {
@@ -2124,52 +2259,79 @@ At most 3 items.*/
         }
     }
     ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14`, `15` or `16`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Duration1To16 {
-        #[serde(rename = "1")]
+        ///`1`
         X1,
-        #[serde(rename = "2")]
+        ///`2`
         X2,
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
-        #[serde(rename = "11")]
+        ///`11`
         X11,
-        #[serde(rename = "12")]
+        ///`12`
         X12,
-        #[serde(rename = "13")]
+        ///`13`
         X13,
-        #[serde(rename = "14")]
+        ///`14`
         X14,
-        #[serde(rename = "15")]
+        ///`15`
         X15,
-        #[serde(rename = "16")]
+        ///`16`
         X16,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Duration1To16 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Duration1To16 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Duration1To16",
+                &[
+                    "1",
+                    "2",
+                    "3",
+                    "4",
+                    "5",
+                    "6",
+                    "7",
+                    "8",
+                    "9",
+                    "10",
+                    "11",
+                    "12",
+                    "13",
+                    "14",
+                    "15",
+                    "16",
+                ],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To16 {
@@ -2240,36 +2402,46 @@ At most 3 items.*/
         }
     }
     ///One of `1`, `2`, `3`, `4`, `5`, `6`, `7` or `8`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Duration1To8 {
-        #[serde(rename = "1")]
+        ///`1`
         X1,
-        #[serde(rename = "2")]
+        ///`2`
         X2,
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Duration1To8 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Duration1To8 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Duration1To8",
+                &["1", "2", "3", "4", "5", "6", "7", "8"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Duration1To8 {
@@ -2324,38 +2496,48 @@ At most 3 items.*/
         }
     }
     ///One of `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9` or `10`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-wan")]
     pub enum Duration2To10 {
-        #[serde(rename = "2")]
+        ///`2`
         X2,
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::serde::Serialize for Duration2To10 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for Duration2To10 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Duration2To10",
+                &["2", "3", "4", "5", "6", "7", "8", "9", "10"],
+            )
+        }
     }
     #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for Duration2To10 {
@@ -2412,44 +2594,54 @@ At most 3 items.*/
         }
     }
     ///One of `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `13`, `14` or `15`: the values of a `duration` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Duration4To15 {
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
-        #[serde(rename = "11")]
+        ///`11`
         X11,
-        #[serde(rename = "12")]
+        ///`12`
         X12,
-        #[serde(rename = "13")]
+        ///`13`
         X13,
-        #[serde(rename = "14")]
+        ///`14`
         X14,
-        #[serde(rename = "15")]
+        ///`15`
         X15,
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::serde::Serialize for Duration4To15 {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl<'de> ::serde::Deserialize<'de> for Duration4To15 {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Duration4To15",
+                &["4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"],
+            )
+        }
     }
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Duration4To15 {
@@ -2669,26 +2861,37 @@ URI) of an MP4 video of at most 10 MB.
     /**Width-to-height ratio of the output video.
 
 RunningHub documents `"9:16"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
+    }
+    #[cfg(feature = "kling")]
+    impl ::serde::Serialize for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de>
+    for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "KlingVideoO1StdRefrenceToVideoRequestAspectRatio",
+                &["1:1", "9:16", "16:9"],
+            )
+        }
     }
     #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestAspectRatio {
@@ -2737,24 +2940,35 @@ RunningHub documents `"9:16"` as the default, but the field is required.*/
     /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestDuration {
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
+    }
+    #[cfg(feature = "kling")]
+    impl ::serde::Serialize for KlingVideoO1StdRefrenceToVideoRequestDuration {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de>
+    for KlingVideoO1StdRefrenceToVideoRequestDuration {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "KlingVideoO1StdRefrenceToVideoRequestDuration",
+                &["5", "10"],
+            )
+        }
     }
     #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestDuration {
@@ -2802,24 +3016,34 @@ RunningHub documents `"5"` as the default, but the field is required.*/
 the registry offers both.
 
 RunningHub documents `"std"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "kling")]
     pub enum KlingVideoO1StdRefrenceToVideoRequestMode {
-        #[serde(rename = "std")]
+        ///`std`
         Std,
-        #[serde(rename = "pro")]
+        ///`pro`
         Pro,
+    }
+    #[cfg(feature = "kling")]
+    impl ::serde::Serialize for KlingVideoO1StdRefrenceToVideoRequestMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for KlingVideoO1StdRefrenceToVideoRequestMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "KlingVideoO1StdRefrenceToVideoRequestMode",
+                &["std", "pro"],
+            )
+        }
     }
     #[cfg(feature = "kling")]
     impl ::std::fmt::Display for KlingVideoO1StdRefrenceToVideoRequestMode {
@@ -3428,28 +3652,38 @@ RunningHub's default: `false`, applied by the server when the field is omitted; 
         }
     }
     ///One of `auto`, `small`, `medium` or `large`: the values of a `movementAmplitude` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum MovementAmplitude {
-        #[serde(rename = "auto")]
+        ///`auto`
         Auto,
-        #[serde(rename = "small")]
+        ///`small`
         Small,
-        #[serde(rename = "medium")]
+        ///`medium`
         Medium,
-        #[serde(rename = "large")]
+        ///`large`
         Large,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for MovementAmplitude {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for MovementAmplitude {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "MovementAmplitude",
+                &["auto", "small", "medium", "large"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for MovementAmplitude {
@@ -3636,36 +3870,47 @@ From -1 to 2147483647.*/
     /**Width-to-height ratio of the output video.
 
 RunningHub's default: `"1:1"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "pixverse")]
     pub enum PixverseC1ReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "2:3")]
+        ///`2:3`
         X23,
-        #[serde(rename = "3:2")]
+        ///`3:2`
         X32,
-        #[serde(rename = "21:9")]
+        ///`21:9`
         X219,
+    }
+    #[cfg(feature = "pixverse")]
+    impl ::serde::Serialize for PixverseC1ReferenceToVideoRequestAspectRatio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "pixverse")]
+    impl<'de> ::serde::Deserialize<'de>
+    for PixverseC1ReferenceToVideoRequestAspectRatio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "PixverseC1ReferenceToVideoRequestAspectRatio",
+                &["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"],
+            )
+        }
     }
     #[cfg(feature = "pixverse")]
     impl ::std::fmt::Display for PixverseC1ReferenceToVideoRequestAspectRatio {
@@ -3920,34 +4165,44 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `adaptive`, `16:9`, `4:3`, `1:1`, `3:4`, `9:16` or `21:9`: the values of a `ratio` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Ratio {
-        #[serde(rename = "adaptive")]
+        ///`adaptive`
         Adaptive,
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "21:9")]
+        ///`21:9`
         X219,
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::serde::Serialize for Ratio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl<'de> ::serde::Deserialize<'de> for Ratio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Ratio",
+                &["adaptive", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"],
+            )
+        }
     }
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Ratio {
@@ -4000,28 +4255,38 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `360p`, `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "pixverse", feature = "vidu"))]
     pub enum Resolution360p540p720p1080p {
-        #[serde(rename = "360p")]
+        ///`360p`
         X360p,
-        #[serde(rename = "540p")]
+        ///`540p`
         X540p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl ::serde::Serialize for Resolution360p540p720p1080p {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "pixverse", feature = "vidu"))]
+    impl<'de> ::serde::Deserialize<'de> for Resolution360p540p720p1080p {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Resolution360p540p720p1080p",
+                &["360p", "540p", "720p", "1080p"],
+            )
+        }
     }
     #[cfg(any(feature = "pixverse", feature = "vidu"))]
     impl ::std::fmt::Display for Resolution360p540p720p1080p {
@@ -4068,32 +4333,42 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `480p`, `720p`, `native1080p`, `1080p`, `2k` or `4k`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     pub enum Resolution480p720pNative1080p1080p2k4k {
-        #[serde(rename = "480p")]
+        ///`480p`
         X480p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "native1080p")]
+        ///`native1080p`
         Native1080p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
-        #[serde(rename = "2k")]
+        ///`2k`
         X2k,
-        #[serde(rename = "4k")]
+        ///`4k`
         X4k,
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl ::serde::Serialize for Resolution480p720pNative1080p1080p2k4k {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
+    impl<'de> ::serde::Deserialize<'de> for Resolution480p720pNative1080p1080p2k4k {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Resolution480p720pNative1080p1080p2k4k",
+                &["480p", "720p", "native1080p", "1080p", "2k", "4k"],
+            )
+        }
     }
     #[cfg(any(feature = "seedance", feature = "sparkvideo"))]
     impl ::std::fmt::Display for Resolution480p720pNative1080p1080p2k4k {
@@ -4145,26 +4420,36 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `540p`, `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Resolution540p720p1080p {
-        #[serde(rename = "540p")]
+        ///`540p`
         X540p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Resolution540p720p1080p {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Resolution540p720p1080p {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Resolution540p720p1080p",
+                &["540p", "720p", "1080p"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Resolution540p720p1080p {
@@ -4209,24 +4494,34 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `720p` or `1080p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     pub enum Resolution720p1080p {
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl ::serde::Serialize for Resolution720p1080p {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
+    impl<'de> ::serde::Deserialize<'de> for Resolution720p1080p {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Resolution720p1080p",
+                &["720p", "1080p"],
+            )
+        }
     }
     #[cfg(any(feature = "alibaba-happyhorse", feature = "vidu"))]
     impl ::std::fmt::Display for Resolution720p1080p {
@@ -4269,24 +4564,34 @@ success; the message arrives under `message` or `msg`.
         }
     }
     ///One of `720p` or `480p`: the values of a `resolution` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     pub enum Resolution720p480p {
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "480p")]
+        ///`480p`
         X480p,
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl ::serde::Serialize for Resolution720p480p {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(any(feature = "rhart-video", feature = "seedance"))]
+    impl<'de> ::serde::Deserialize<'de> for Resolution720p480p {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Resolution720p480p",
+                &["720p", "480p"],
+            )
+        }
     }
     #[cfg(any(feature = "rhart-video", feature = "seedance"))]
     impl ::std::fmt::Display for Resolution720p480p {
@@ -4432,24 +4737,35 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     /**Length of the video in seconds, sent as a string: `"6"` or `"10"`.
 
 RunningHub documents `"6"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "rhart-video")]
     pub enum RhartVideoGOfficialReferenceToVideoRequestDuration {
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
+    }
+    #[cfg(feature = "rhart-video")]
+    impl ::serde::Serialize for RhartVideoGOfficialReferenceToVideoRequestDuration {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "rhart-video")]
+    impl<'de> ::serde::Deserialize<'de>
+    for RhartVideoGOfficialReferenceToVideoRequestDuration {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "RhartVideoGOfficialReferenceToVideoRequestDuration",
+                &["6", "10"],
+            )
+        }
     }
     #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display for RhartVideoGOfficialReferenceToVideoRequestDuration {
@@ -5058,26 +5374,38 @@ registry gives no range.
 highest.
 
 RunningHub documents `"1080p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "rhart-video")]
     pub enum RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
-        #[serde(rename = "4k")]
+        ///`4k`
         X4k,
+    }
+    #[cfg(feature = "rhart-video")]
+    impl ::serde::Serialize
+    for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "rhart-video")]
+    impl<'de> ::serde::Deserialize<'de>
+    for RhartVideoV31ProOfficialReferenceToVideoRequestResolution {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "RhartVideoV31ProOfficialReferenceToVideoRequestResolution",
+                &["720p", "1080p", "4k"],
+            )
+        }
     }
     #[cfg(feature = "rhart-video")]
     impl ::std::fmt::Display
@@ -5261,32 +5589,43 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
     /**Width-to-height ratio of the output video.
 
 RunningHub documents `"16:9"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestAspectRatio {
-        #[serde(rename = "16:9")]
+        ///`16:9`
         X169,
-        #[serde(rename = "9:16")]
+        ///`9:16`
         X916,
-        #[serde(rename = "4:3")]
+        ///`4:3`
         X43,
-        #[serde(rename = "3:4")]
+        ///`3:4`
         X34,
-        #[serde(rename = "21:9")]
+        ///`21:9`
         X219,
-        #[serde(rename = "1:1")]
+        ///`1:1`
         X11,
+    }
+    #[cfg(feature = "seedance")]
+    impl ::serde::Serialize for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "SeedanceV1LiteReferenceToVideoRequestAspectRatio",
+                &["16:9", "9:16", "4:3", "3:4", "21:9", "1:1"],
+            )
+        }
     }
     #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestAspectRatio {
@@ -5342,24 +5681,35 @@ RunningHub documents `"16:9"` as the default, but the field is required.*/
 string, not a JSON boolean.
 
 RunningHub documents `"false"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestCameraFixed {
-        #[serde(rename = "false")]
+        ///`false`
         False,
-        #[serde(rename = "true")]
+        ///`true`
         True,
+    }
+    #[cfg(feature = "seedance")]
+    impl ::serde::Serialize for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "SeedanceV1LiteReferenceToVideoRequestCameraFixed",
+                &["false", "true"],
+            )
+        }
     }
     #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestCameraFixed {
@@ -5406,42 +5756,53 @@ RunningHub documents `"false"` as the default, but the field is required.*/
     /**Length of the video in seconds, sent as a string (`"5"` is five seconds).
 
 RunningHub documents `"5"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "seedance")]
     pub enum SeedanceV1LiteReferenceToVideoRequestDuration {
-        #[serde(rename = "2")]
+        ///`2`
         X2,
-        #[serde(rename = "3")]
+        ///`3`
         X3,
-        #[serde(rename = "4")]
+        ///`4`
         X4,
-        #[serde(rename = "5")]
+        ///`5`
         X5,
-        #[serde(rename = "6")]
+        ///`6`
         X6,
-        #[serde(rename = "7")]
+        ///`7`
         X7,
-        #[serde(rename = "8")]
+        ///`8`
         X8,
-        #[serde(rename = "9")]
+        ///`9`
         X9,
-        #[serde(rename = "10")]
+        ///`10`
         X10,
-        #[serde(rename = "11")]
+        ///`11`
         X11,
-        #[serde(rename = "12")]
+        ///`12`
         X12,
+    }
+    #[cfg(feature = "seedance")]
+    impl ::serde::Serialize for SeedanceV1LiteReferenceToVideoRequestDuration {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "seedance")]
+    impl<'de> ::serde::Deserialize<'de>
+    for SeedanceV1LiteReferenceToVideoRequestDuration {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "SeedanceV1LiteReferenceToVideoRequestDuration",
+                &["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"],
+            )
+        }
     }
     #[cfg(feature = "seedance")]
     impl ::std::fmt::Display for SeedanceV1LiteReferenceToVideoRequestDuration {
@@ -5504,24 +5865,34 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         }
     }
     ///One of `customize` or `intelligence`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "kling")]
     pub enum ShotTypeCustomizeIntelligence {
-        #[serde(rename = "customize")]
+        ///`customize`
         Customize,
-        #[serde(rename = "intelligence")]
+        ///`intelligence`
         Intelligence,
+    }
+    #[cfg(feature = "kling")]
+    impl ::serde::Serialize for ShotTypeCustomizeIntelligence {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "kling")]
+    impl<'de> ::serde::Deserialize<'de> for ShotTypeCustomizeIntelligence {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "ShotTypeCustomizeIntelligence",
+                &["customize", "intelligence"],
+            )
+        }
     }
     #[cfg(feature = "kling")]
     impl ::std::fmt::Display for ShotTypeCustomizeIntelligence {
@@ -5565,24 +5936,34 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         }
     }
     ///One of `single` or `multi`: the values of a `shotType` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-wan")]
     pub enum ShotTypeSingleMulti {
-        #[serde(rename = "single")]
+        ///`single`
         Single,
-        #[serde(rename = "multi")]
+        ///`multi`
         Multi,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::serde::Serialize for ShotTypeSingleMulti {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for ShotTypeSingleMulti {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "ShotTypeSingleMulti",
+                &["single", "multi"],
+            )
+        }
     }
     #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for ShotTypeSingleMulti {
@@ -5625,40 +6006,61 @@ RunningHub documents `"5"` as the default, but the field is required.*/
         }
     }
     ///One of `1280*720`, `720*1280`, `960*960`, `1088*832`, `832*1088`, `1920*1080`, `1080*1920`, `1440*1440`, `1632*1248` or `1248*1632`: the values of a `size` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "alibaba-wan")]
     pub enum Size {
-        #[serde(rename = "1280*720")]
+        ///`1280*720`
         X1280720,
-        #[serde(rename = "720*1280")]
+        ///`720*1280`
         X7201280,
-        #[serde(rename = "960*960")]
+        ///`960*960`
         X960960,
-        #[serde(rename = "1088*832")]
+        ///`1088*832`
         X1088832,
-        #[serde(rename = "832*1088")]
+        ///`832*1088`
         X8321088,
-        #[serde(rename = "1920*1080")]
+        ///`1920*1080`
         X19201080,
-        #[serde(rename = "1080*1920")]
+        ///`1080*1920`
         X10801920,
-        #[serde(rename = "1440*1440")]
+        ///`1440*1440`
         X14401440,
-        #[serde(rename = "1632*1248")]
+        ///`1632*1248`
         X16321248,
-        #[serde(rename = "1248*1632")]
+        ///`1248*1632`
         X12481632,
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl ::serde::Serialize for Size {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "alibaba-wan")]
+    impl<'de> ::serde::Deserialize<'de> for Size {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "Size",
+                &[
+                    "1280*720",
+                    "720*1280",
+                    "960*960",
+                    "1088*832",
+                    "832*1088",
+                    "1920*1080",
+                    "1080*1920",
+                    "1440*1440",
+                    "1632*1248",
+                    "1248*1632",
+                ],
+            )
+        }
     }
     #[cfg(feature = "alibaba-wan")]
     impl ::std::fmt::Display for Size {
@@ -5963,26 +6365,36 @@ RunningHub documents `false` as the default, but the field is required.*/
     /**Output resolution, named by the height of the frame in pixels.
 
 RunningHub's default: `"1080p"`, applied by the server when the field is omitted; the client sends the field only when it is set.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "skyreels")]
     pub enum SkyreelsV4OmniReferenceRequestResolution {
-        #[serde(rename = "480p")]
+        ///`480p`
         X480p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
+    }
+    #[cfg(feature = "skyreels")]
+    impl ::serde::Serialize for SkyreelsV4OmniReferenceRequestResolution {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "skyreels")]
+    impl<'de> ::serde::Deserialize<'de> for SkyreelsV4OmniReferenceRequestResolution {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "SkyreelsV4OmniReferenceRequestResolution",
+                &["480p", "720p", "1080p"],
+            )
+        }
     }
     #[cfg(feature = "skyreels")]
     impl ::std::fmt::Display for SkyreelsV4OmniReferenceRequestResolution {
@@ -6028,24 +6440,30 @@ RunningHub's default: `"1080p"`, applied by the server when the field is omitted
         }
     }
     ///One of `general` or `anime`: the values of a `style` field. One type for every request field that allows exactly these values, in this order; each field's documentation says what it means.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum Style {
-        #[serde(rename = "general")]
+        ///`general`
         General,
-        #[serde(rename = "anime")]
+        ///`anime`
         Anime,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for Style {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for Style {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(deserializer, "Style", &["general", "anime"])
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for Style {
@@ -7240,30 +7658,40 @@ RunningHub documents `"720p"` as the default, but the field is required.*/
 highest setting, above 1080p.
 
 RunningHub documents `"720p"` as the default, but the field is required.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg(feature = "vidu")]
     pub enum ViduImageToVideoQ3ProRequestResolution {
-        #[serde(rename = "360p")]
+        ///`360p`
         X360p,
-        #[serde(rename = "540p")]
+        ///`540p`
         X540p,
-        #[serde(rename = "720p")]
+        ///`720p`
         X720p,
-        #[serde(rename = "1080p")]
+        ///`1080p`
         X1080p,
-        #[serde(rename = "2k")]
+        ///`2k`
         X2k,
+    }
+    #[cfg(feature = "vidu")]
+    impl ::serde::Serialize for ViduImageToVideoQ3ProRequestResolution {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.collect_str(self)
+        }
+    }
+    #[cfg(feature = "vidu")]
+    impl<'de> ::serde::Deserialize<'de> for ViduImageToVideoQ3ProRequestResolution {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            crate::decode::unit_enum(
+                deserializer,
+                "ViduImageToVideoQ3ProRequestResolution",
+                &["360p", "540p", "720p", "1080p", "2k"],
+            )
+        }
     }
     #[cfg(feature = "vidu")]
     impl ::std::fmt::Display for ViduImageToVideoQ3ProRequestResolution {
