@@ -119,13 +119,14 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
     laps.lap("progenitor");
     let mut file = parse_file(tokens)?;
     laps.lap("parse");
-    let shared_sends = sends::share(&mut file);
-    laps.lap("shared sends");
     let index = emit::Index::new(&file);
     let gates = features::Gates::new(&file, &operations);
     let features = features::features(&spec, &operations).map_err(generator_error)?;
     laps.lap("index, gates");
 
+    // The methods `sends::share` rewrites (on this thread, below) call the shared method,
+    // so it is emitted whenever there is a generated operation; it is allowed to be unused.
+    let any_json_post = operations.iter().any(|o| !o.handwritten);
     // Syntax trees cannot cross threads, so the second thread builds its own from the
     // spec and the index (plain data) and hands back text.
     let (body, additions) = std::thread::scope(|scope| {
@@ -133,7 +134,7 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
             let started = Instant::now();
             let mut tokens =
                 emit::additions(&spec, &operations, &index, &gates).map_err(generator_error)?;
-            if shared_sends > 0 {
+            if any_json_post {
                 tokens.extend(sends::shared_method());
             }
             let file = parse_file(tokens)?;
@@ -143,8 +144,9 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
         });
         // Lean impls add no dependency between types (they mention what the fields do), so
         // the index and gates read before them stay right.
+        sends::share(&mut file);
         deserialize::lean_impls(&mut file);
-        laps.lap("lean Deserialize");
+        laps.lap("shared sends, lean serde impls");
         emit::add_aliases(&mut file, &index, &shared, &gates);
         gates.apply(&mut file);
         laps.lap("aliases, gates applied");
