@@ -21,8 +21,10 @@ const KEEP: usize = 32;
 /// is made when the earliest task of the endpoint was last seen unfinished, then queries
 /// follow every `window / steps_per_window` (kept between `min_step` and `max_step`) until
 /// the latest finish seen; after that, the delay grows with how overdue the task is (a
-/// quarter of the overdue time), up to the schedule's `max`. A task much faster than all its predecessors is noticed at the
-/// earliest time seen so far, not before.
+/// quarter of the overdue time), up to `overdue_max` (and never past the schedule's
+/// `max`). A task much faster than all its predecessors is noticed at the earliest time
+/// seen so far, not before. Once a wait has queried inside the window, a window that moves
+/// later (slower siblings finishing) never makes it skip ahead again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Learning {
     /// The shortest delay between queries inside the window.
@@ -31,34 +33,75 @@ pub struct Learning {
     pub max_step: Duration,
     /// How many queries to spread over the window.
     pub steps_per_window: u32,
+    /// The longest delay between queries once a task is past the window.
+    pub overdue_max: Duration,
 }
 
 impl Default for Learning {
-    /// 4 queries per window, each 0.5 s to 2 s apart.
+    /// 4 queries per window, each 0.5 s to 2 s apart; at most 5 s apart once overdue.
     fn default() -> Self {
         Learning {
             min_step: Duration::from_millis(500),
             max_step: Duration::from_secs(2),
             steps_per_window: 4,
+            overdue_max: Duration::from_secs(5),
         }
     }
 }
 
 impl Learning {
-    /// The delay before the next query of a task `elapsed` into its wait, given the window
-    /// of its endpoint; `cap` bounds the delay once the task is overdue.
-    pub(crate) fn delay(&self, elapsed: Duration, window: Window, cap: Duration) -> Duration {
+    /// The delay before the next query of a wait in `state`, last queried `elapsed` into
+    /// it, once its endpoint has a window; `fallback` is what the schedule would wait.
+    pub(crate) fn next_delay(
+        &self,
+        elapsed: Duration,
+        window: Window,
+        state: WaitState,
+        fallback: Duration,
+        cap: Duration,
+    ) -> Duration {
+        let learned = self.delay(elapsed, window, state.entered, cap);
+        if state.started_unlearned {
+            learned.min(fallback)
+        } else {
+            learned
+        }
+    }
+
+    /// The delay before the next query of a task last queried `elapsed` into its wait,
+    /// given the window of its endpoint. `entered`: the wait has already queried inside a
+    /// window, so it steps on rather than skip to a window that moved later. `cap` (the
+    /// schedule's `max`) bounds the delay once the task is overdue, with `overdue_max`.
+    pub(crate) fn delay(
+        &self,
+        elapsed: Duration,
+        window: Window,
+        entered: bool,
+        cap: Duration,
+    ) -> Duration {
         let width = window.hi.saturating_sub(window.lo);
         let step = (width / self.steps_per_window.max(1))
             .clamp(self.min_step, self.max_step.max(self.min_step));
-        if elapsed < window.lo {
+        if elapsed < window.lo && !entered {
             window.lo - elapsed
         } else if elapsed < window.hi {
             step.min(window.hi - elapsed).max(self.min_step)
         } else {
-            ((elapsed - window.hi) / 4).clamp(step, cap.max(step))
+            let cap = cap.min(self.overdue_max).max(step);
+            ((elapsed - window.hi) / 4).clamp(step, cap)
         }
     }
+}
+
+/// Where one wait stands with what the client learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaitState {
+    /// The wait has queried inside the endpoint's window (as the window was then).
+    pub entered: bool,
+    /// The wait started before anything was learned for its endpoint, so it has been
+    /// following the schedule: a window learned meanwhile may tighten its plan, never
+    /// stretch it (its task may be among the first to finish).
+    pub started_unlearned: bool,
 }
 
 /// Where the next task of an endpoint will likely finish, as times since its submit.
@@ -102,30 +145,55 @@ impl DurationBook {
         self.recorded.notified()
     }
 
-    /// The window of `operation`, if any task of it was recorded: from the 10th percentile
-    /// of the "still unfinished" times to the 90th percentile of the "finished" times (the
-    /// extremes while there are fewer than 10 samples), so one odd task does not stretch it.
-    /// The few samples seen first understate the real spread, so the window is widened on
-    /// each side by its width divided by `n - 1` (the expected gap between the extremes of
-    /// `n` samples and those of the distribution), or by a tenth of its end when `n` is 1.
+    /// The window of `operation`, if any task of it was recorded: from the earliest
+    /// "still unfinished" time to the latest "finished" time, leaving out outliers once
+    /// there are 10 samples or more (times beyond 1.5 interquartile ranges from the
+    /// quartiles, Tukey's fences; quartiles of fewer samples are too rough and would cut
+    /// off ordinary tasks), so one odd task does not stretch it. The few samples seen first
+    /// understate the real spread, so the window is widened on each side by its width
+    /// divided by `n - 1` (the expected gap between the extremes of `n` samples and those
+    /// of the distribution), or by a tenth of its end when `n` is 1.
+    ///
+    /// The natural spread is kept whole on purpose: a window trimmed to the 10th
+    /// percentile makes the tenth of tasks that finish earliest wait for its start.
     pub(crate) fn window(&self, operation: &str) -> Option<Window> {
         let map = self.samples.lock().unwrap_or_else(|e| e.into_inner());
         let samples = map.get(operation).filter(|s| !s.is_empty())?;
         let n = samples.len();
         let mut los: Vec<Duration> = samples.iter().map(|s| s.lo).collect();
         let mut his: Vec<Duration> = samples.iter().map(|s| s.hi).collect();
+        drop(map);
         los.sort();
-        his.sort_by(|a, b| b.cmp(a));
-        let (lo, hi) = (los[n / 10], his[n / 10]);
+        his.sort();
+        let (lo, hi) = (inliers(&los).0, inliers(&his).1);
+        // At least a fifth of the duration shared among the samples: two samples that
+        // happen to be close say little about the spread.
+        let floor = hi / (5 * n as u32);
         let margin = match n {
-            1 => hi / 10,
-            _ => hi.saturating_sub(lo) / (n as u32 - 1),
+            1 => floor,
+            _ => (hi.saturating_sub(lo) / (n as u32 - 1)).max(floor),
         };
         Some(Window {
             lo: lo.saturating_sub(margin),
             hi: hi + margin,
         })
     }
+}
+
+/// The smallest and largest of `sorted` (ascending, not empty) within Tukey's fences
+/// (1.5 interquartile ranges beyond the quartiles) once there are 10 values or more.
+fn inliers(sorted: &[Duration]) -> (Duration, Duration) {
+    let n = sorted.len();
+    let (first, last) = (sorted[0], sorted[n - 1]);
+    if n < 10 {
+        return (first, last);
+    }
+    let (q1, q3) = (sorted[n / 4], sorted[(3 * n) / 4]);
+    let reach = (q3 - q1) * 3 / 2;
+    let (low_fence, high_fence) = (q1.saturating_sub(reach), q3 + reach);
+    let low = sorted.iter().find(|&&d| d >= low_fence).copied();
+    let high = sorted.iter().rev().find(|&&d| d <= high_fence).copied();
+    (low.unwrap_or(first), high.unwrap_or(last))
 }
 
 #[cfg(test)]
@@ -144,10 +212,10 @@ mod tests {
         assert_eq!(
             book.window("op"),
             Some(Window {
-                lo: s(52.0),
-                hi: s(66.0)
+                lo: s(46.0),
+                hi: s(72.0)
             }),
-            "one sample: widened by a tenth of its end"
+            "one sample: widened by a fifth of its end"
         );
         book.record("op", s(61.0), s(63.0));
         book.record("op", s(60.0), s(61.0));
@@ -155,10 +223,10 @@ mod tests {
         assert_eq!(
             book.window("op"),
             Some(Window {
-                lo: s(55.5),
-                hi: s(65.5)
+                lo: s(53.8),
+                hi: s(67.2)
             }),
-            "three samples spanning 58..63: widened by 5 / 2 on each side"
+            "three samples spanning 58..63: widened by 63 / 15 (more than 5 / 2) on each side"
         );
     }
 
@@ -193,10 +261,32 @@ mod tests {
             book.record("op", s(60.0 + n as f64), s(61.0 + n as f64));
         }
         book.record("op", s(300.0), s(301.0));
-        // 61..69 once the outlier is trimmed, widened by 8 / 9 on each side.
+        // 60..69 once the outlier is fenced out, widened by 69 / 50 (more than 9 / 9) on
+        // each side.
+        assert_eq!(
+            book.window("op"),
+            Some(Window {
+                lo: s(58.62),
+                hi: s(70.38)
+            })
+        );
+        // An early outlier is fenced out as well.
+        book.record("op", s(5.0), s(6.0));
         let w = book.window("op").unwrap();
-        assert!(w.lo > s(60.0) && w.lo < s(60.2), "{w:?}");
-        assert!(w.hi > s(69.8) && w.hi < s(70.0), "{w:?}");
+        assert!(w.lo > s(58.0), "{w:?}");
+    }
+
+    #[test]
+    fn the_whole_natural_spread_is_kept() {
+        let book = DurationBook::default();
+        // 32 tasks spread evenly over 510..690 s: the earliest are inside the window.
+        for n in 0..32 {
+            let done = 510.0 + 180.0 * f64::from(n) / 31.0;
+            book.record("op", s(done - 1.0), s(done));
+        }
+        let w = book.window("op").unwrap();
+        assert!(w.lo <= s(509.0), "{w:?}");
+        assert!(w.hi >= s(690.0), "{w:?}");
     }
 
     #[test]
@@ -208,25 +298,66 @@ mod tests {
         };
         let cap = s(10.0);
         // Before the window: straight to its start.
-        assert_eq!(l.delay(s(1.0), w, cap), s(99.0));
+        assert_eq!(l.delay(s(1.0), w, false, cap), s(99.0));
         // Inside: a quarter of the window (1 s), within 0.5..2 s.
-        assert_eq!(l.delay(s(100.0), w, cap), s(1.0));
+        assert_eq!(l.delay(s(100.0), w, false, cap), s(1.0));
         // Never past the end of the window by more than needed, never under min_step.
-        assert_eq!(l.delay(s(103.8), w, cap), s(0.5));
-        // Overdue: a quarter of the overdue time, at least the step, at most the cap.
-        assert_eq!(l.delay(s(106.0), w, cap), s(1.0));
-        assert_eq!(l.delay(s(116.0), w, cap), s(3.0));
-        assert_eq!(l.delay(s(500.0), w, cap), s(10.0));
+        assert_eq!(l.delay(s(103.8), w, false, cap), s(0.5));
+        // Overdue: a quarter of the overdue time, at least the step, at most overdue_max
+        // (5 s) or the schedule's max, whichever is less.
+        assert_eq!(l.delay(s(106.0), w, false, cap), s(1.0));
+        assert_eq!(l.delay(s(116.0), w, false, cap), s(3.0));
+        assert_eq!(l.delay(s(500.0), w, false, cap), s(5.0));
+        assert_eq!(l.delay(s(500.0), w, false, s(4.0)), s(4.0));
         // Wide windows are capped at max_step, narrow ones at min_step.
         let wide = Window {
             lo: s(500.0),
             hi: s(700.0),
         };
-        assert_eq!(l.delay(s(550.0), wide, cap), s(2.0));
+        assert_eq!(l.delay(s(550.0), wide, false, cap), s(2.0));
         let narrow = Window {
             lo: s(10.0),
             hi: s(10.4),
         };
-        assert_eq!(l.delay(s(10.0), narrow, cap), s(0.5));
+        assert_eq!(l.delay(s(10.0), narrow, false, cap), s(0.5));
+    }
+
+    #[test]
+    fn a_wait_that_started_unlearned_keeps_its_schedule_when_a_window_appears() {
+        let l = Learning::default();
+        let w = Window {
+            lo: s(100.0),
+            hi: s(110.0),
+        };
+        let (fallback, cap) = (s(10.0), s(10.0));
+        let fresh = WaitState {
+            entered: false,
+            started_unlearned: false,
+        };
+        // A wait started after the window was learned skips straight to it...
+        assert_eq!(l.next_delay(s(20.0), w, fresh, fallback, cap), s(80.0));
+        // ...one that was already polling on the schedule goes on doing so until then...
+        let early = WaitState {
+            started_unlearned: true,
+            ..fresh
+        };
+        assert_eq!(l.next_delay(s(20.0), w, early, fallback, cap), s(10.0));
+        // ...and steps through the window like the others.
+        assert_eq!(l.next_delay(s(100.0), w, early, fallback, cap), s(2.0));
+    }
+
+    #[test]
+    fn a_wait_inside_the_window_does_not_skip_when_the_window_moves_later() {
+        let l = Learning::default();
+        // The wait queried at 100 s inside 100..104; then slower siblings moved the window
+        // to 110..118.
+        let moved = Window {
+            lo: s(110.0),
+            hi: s(118.0),
+        };
+        // A wait that never entered a window jumps to the new start...
+        assert_eq!(l.delay(s(100.0), moved, false, s(10.0)), s(10.0));
+        // ...one that did steps on (a quarter of 8 s, within 0.5..2 s).
+        assert_eq!(l.delay(s(100.0), moved, true, s(10.0)), s(2.0));
     }
 }

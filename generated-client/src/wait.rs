@@ -4,7 +4,7 @@
 
 use crate::client::{Client, check_task};
 use crate::error::Error;
-use crate::learn::Learning;
+use crate::learn::{Learning, WaitState};
 use crate::operation::TaskOperation;
 use crate::retry::{PollSchedule, RetryPolicy};
 use crate::task::{Output, TaskStatus};
@@ -283,19 +283,31 @@ impl Client {
             }
         }
         let learning = options.learning.as_ref().zip(operation);
-        let learned = |elapsed| {
+        let window = || {
             let (learning, operation) = learning?;
-            let window = self.durations.window(operation)?;
-            Some(learning.delay(elapsed, window, options.schedule.max))
+            Some((learning, self.durations.window(operation)?))
         };
         let mut last_query = Instant::now();
         let mut fallback = options.schedule.delay(0);
+        let mut state = WaitState {
+            entered: false,
+            started_unlearned: window().is_none(),
+        };
         for n in 1.. {
             // Plan the next query from the last one; when another task of the same endpoint
             // finishes meanwhile, plan again with what it taught (its siblings in a batch
             // are likely to finish about now too).
             loop {
-                let planned = learned(last_query - watch.start).unwrap_or(fallback);
+                let planned = match window() {
+                    Some((learning, window)) => learning.next_delay(
+                        last_query - watch.start,
+                        window,
+                        state,
+                        fallback,
+                        options.schedule.max,
+                    ),
+                    None => fallback,
+                };
                 let at = (last_query + planned).min(deadline);
                 let changed = self.durations.changed();
                 tokio::select! {
@@ -314,6 +326,7 @@ impl Client {
                 return Ok(done);
             }
             last_query = Instant::now();
+            state.entered |= window().is_some_and(|(_, w)| last_query - watch.start >= w.lo);
             fallback = options.schedule.delay(n);
         }
         Err(Error::Timeout {

@@ -25,6 +25,7 @@ fn options(learning: bool) -> WaitOptions {
             min_step: Duration::from_millis(10),
             max_step: Duration::from_millis(40),
             steps_per_window: 4,
+            overdue_max: Duration::from_millis(100),
         }))
 }
 
