@@ -66,6 +66,10 @@ pub(crate) fn required<T, E: Error>(slot: Option<T>, name: &'static str) -> Resu
 /// the string is read so that it carries the same position as the derive's. A value that is
 /// not a string is `invalid type: …, expected enum Name` (serde_json says only
 /// `expected value` there for the derive).
+#[allow(
+    dead_code,
+    reason = "every generated string enum belongs to a model family, and a build may enable none"
+)]
 pub(crate) fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
     deserializer: D,
     name: &'static str,
