@@ -85,3 +85,27 @@ fn every_family_of_the_spec_is_a_feature_enabled_by_default() {
         );
     }
 }
+
+/// The generator formats progenitor's part and its own additions on two threads and joins
+/// the text; the result must be exactly what prettyplease prints for the whole file.
+#[test]
+fn the_joined_output_is_what_prettyplease_prints_for_the_whole_file() {
+    for (name, text) in [
+        (SPEC.to_owned(), spec_text()),
+        (
+            "fixtures/specs/shared_options.yaml".to_owned(),
+            read("tests/tests/it/fixtures/specs/shared_options.yaml"),
+        ),
+    ] {
+        let code = codegen::generate(&name, &text).unwrap().code;
+        let header = codegen::header(&name, &text);
+        let body = code
+            .strip_prefix(&format!("{header}\n"))
+            .expect("the code starts with its header");
+        let whole = syn::parse_file(body).expect("the generated code parses");
+        assert!(
+            prettyplease::unparse(&whole) == body,
+            "{name}: formatting the whole file differs from the joined parts"
+        );
+    }
+}
