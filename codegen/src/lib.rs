@@ -126,7 +126,7 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
 
     // The methods `sends::share` rewrites (on this thread, below) call the shared method,
     // so it is emitted whenever there is a generated operation; it is allowed to be unused.
-    let any_json_post = operations.iter().any(|o| !o.handwritten);
+    let any_generated = operations.iter().any(|o| !o.handwritten);
     // Syntax trees cannot cross threads, so the second thread builds its own from the
     // spec and the index (plain data) and hands back text.
     let (body, additions) = std::thread::scope(|scope| {
@@ -134,7 +134,7 @@ pub fn generate_timed(spec_name: &str, spec_text: &str) -> Result<(Generated, Ph
             let started = Instant::now();
             let mut tokens =
                 emit::additions(&spec, &operations, &index, &gates).map_err(generator_error)?;
-            if any_json_post {
+            if any_generated {
                 tokens.extend(sends::shared_method());
             }
             let file = parse_file(tokens)?;
