@@ -12,9 +12,13 @@
 //! endpoint), the default with learning off, fixed 2 s and fixed 5 s polling (what other
 //! RunningHub clients do), and webhooks.
 //!
+//! The whole set runs `repeats` times, one after the other, each batch with a fresh
+//! simulator and client; lags and queries are pooled over the repeats, so that the p95 of a
+//! strategy does not hang on one or two tasks.
+//!
 //! Prints one JSON line per strategy and model.
 //!
-//! `cargo run --release -p runninghub --features test-util --example polling -- [scale] [tasks] [in_flight]`
+//! `cargo run --release -p runninghub --features test-util --example polling -- [scale] [tasks] [in_flight] [repeats]`
 
 use runninghub::simulator::{Config, Simulator};
 use runninghub::{Learning, PollSchedule, WaitOptions, WebhookInbox};
@@ -176,12 +180,16 @@ async fn batch(
     Ok((lags, sim.counts().queries))
 }
 
+/// The batches of one strategy and model: (strategy, model seconds, lags, queries).
+type Pooled = (Strategy, f64, Vec<f64>, u32);
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let scale: f64 = args.next().map_or(Ok(100.0), |a| a.parse())?;
     let tasks: usize = args.next().map_or(Ok(24), |a| a.parse())?;
     let in_flight: usize = args.next().map_or(Ok(4), |a| a.parse())?;
+    let repeats: usize = args.next().map_or(Ok(1), |a| a.parse())?;
     let strategies = [
         Strategy::Default,
         Strategy::NoLearning,
@@ -189,20 +197,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Strategy::Fixed5,
         Strategy::Webhook,
     ];
-    let mut runs = tokio::task::JoinSet::new();
-    for strategy in strategies {
-        for (operation, seconds, body) in models() {
-            runs.spawn(async move {
-                let result =
-                    batch(strategy, operation, seconds, body, scale, tasks, in_flight).await;
-                (strategy, seconds, result)
-            });
+    let mut pooled: std::collections::BTreeMap<(usize, u64), Pooled> =
+        std::collections::BTreeMap::new();
+    for _ in 0..repeats.max(1) {
+        let mut runs = tokio::task::JoinSet::new();
+        for strategy in strategies {
+            for (operation, seconds, body) in models() {
+                runs.spawn(async move {
+                    let result =
+                        batch(strategy, operation, seconds, body, scale, tasks, in_flight).await;
+                    (strategy, seconds, result)
+                });
+            }
+        }
+        while let Some(joined) = runs.join_next().await {
+            let (strategy, seconds, result) = joined?;
+            let (lags, queries) = result?;
+            let entry = pooled
+                .entry((strategy as usize, seconds as u64))
+                .or_insert_with(|| (strategy, seconds, Vec::new(), 0));
+            entry.2.extend(lags);
+            entry.3 += queries;
         }
     }
     let mut lines = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        let (strategy, seconds, result) = joined?;
-        let (mut lags, queries) = result?;
+    for (strategy, seconds, mut lags, queries) in pooled.into_values() {
         lags.sort_by(f64::total_cmp);
         let mean = lags.iter().sum::<f64>() / lags.len() as f64;
         let p95 = lags[((lags.len() as f64 * 0.95).ceil() as usize).clamp(1, lags.len()) - 1];
@@ -216,6 +235,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "lag_mean": mean,
                 "lag_p95": p95,
                 "queries_per_task": f64::from(queries) / lags.len() as f64,
+                "batches": repeats.max(1),
             }),
         ));
     }

@@ -146,16 +146,14 @@ impl DurationBook {
     }
 
     /// The window of `operation`, if any task of it was recorded: from the earliest
-    /// "still unfinished" time to the latest "finished" time, leaving out outliers once
-    /// there are 10 samples or more (times beyond 1.5 interquartile ranges from the
-    /// quartiles, Tukey's fences; quartiles of fewer samples are too rough and would cut
-    /// off ordinary tasks), so one odd task does not stretch it. The few samples seen first
+    /// "still unfinished" time to the latest "finished" time. Once there are 10 samples or
+    /// more, a finish beyond 1.5 interquartile ranges above the upper quartile (Tukey's
+    /// fence) is left out, so one slow task does not stretch the window. The early side
+    /// keeps every sample: starting too early only costs queries, while a window that starts
+    /// too late makes every task faster than that wait for it. The few samples seen first
     /// understate the real spread, so the window is widened on each side by its width
     /// divided by `n - 1` (the expected gap between the extremes of `n` samples and those
-    /// of the distribution), or by a tenth of its end when `n` is 1.
-    ///
-    /// The natural spread is kept whole on purpose: a window trimmed to the 10th
-    /// percentile makes the tenth of tasks that finish earliest wait for its start.
+    /// of the distribution), and at least by a fifth of its end divided by `n`.
     pub(crate) fn window(&self, operation: &str) -> Option<Window> {
         let map = self.samples.lock().unwrap_or_else(|e| e.into_inner());
         let samples = map.get(operation).filter(|s| !s.is_empty())?;
@@ -165,7 +163,7 @@ impl DurationBook {
         drop(map);
         los.sort();
         his.sort();
-        let (lo, hi) = (inliers(&los).0, inliers(&his).1);
+        let (lo, hi) = (los[0], upper_inlier(&his));
         // At least a fifth of the duration shared among the samples: two samples that
         // happen to be close say little about the spread.
         let floor = hi / (5 * n as u32);
@@ -180,20 +178,22 @@ impl DurationBook {
     }
 }
 
-/// The smallest and largest of `sorted` (ascending, not empty) within Tukey's fences
-/// (1.5 interquartile ranges beyond the quartiles) once there are 10 values or more.
-fn inliers(sorted: &[Duration]) -> (Duration, Duration) {
+/// The largest of `sorted` (ascending, not empty) within Tukey's upper fence (1.5
+/// interquartile ranges above the upper quartile) once there are 10 values or more.
+fn upper_inlier(sorted: &[Duration]) -> Duration {
     let n = sorted.len();
-    let (first, last) = (sorted[0], sorted[n - 1]);
+    let last = sorted[n - 1];
     if n < 10 {
-        return (first, last);
+        return last;
     }
     let (q1, q3) = (sorted[n / 4], sorted[(3 * n) / 4]);
-    let reach = (q3 - q1) * 3 / 2;
-    let (low_fence, high_fence) = (q1.saturating_sub(reach), q3 + reach);
-    let low = sorted.iter().find(|&&d| d >= low_fence).copied();
-    let high = sorted.iter().rev().find(|&&d| d <= high_fence).copied();
-    (low.unwrap_or(first), high.unwrap_or(last))
+    let fence = q3 + (q3 - q1) * 3 / 2;
+    sorted
+        .iter()
+        .rev()
+        .find(|&&d| d <= fence)
+        .copied()
+        .unwrap_or(last)
 }
 
 #[cfg(test)]
@@ -270,10 +270,10 @@ mod tests {
                 hi: s(70.38)
             })
         );
-        // An early outlier is fenced out as well.
-        book.record("op", s(5.0), s(6.0));
+        // An early task is not left out: the next ones are looked for from its time on.
+        book.record("op", s(40.0), s(41.0));
         let w = book.window("op").unwrap();
-        assert!(w.lo > s(58.0), "{w:?}");
+        assert!(w.lo < s(40.0), "{w:?}");
     }
 
     #[test]

@@ -10,18 +10,26 @@ use std::process::Command;
 const SCALE: u32 = 100;
 /// A same-model batch: this many tasks...
 const TASKS: usize = 32;
-/// ...with this many in flight at a time (an account's concurrency limit).
+/// ...with this many in flight at a time (an account's concurrency limit)...
 const IN_FLIGHT: usize = 4;
+/// ...run this many times over, the figures pooled.
+const REPEATS: usize = 3;
 
 pub fn run(root: &Path, quick: bool) -> Result<()> {
-    let tasks = if quick { 12 } else { TASKS };
+    let (tasks, repeats) = if quick { (12, 1) } else { (TASKS, REPEATS) };
     println!(
-        "\n## Polling: detection lag and queries per task (same-model batches of {tasks}, \
-         {IN_FLIGHT} in flight, tasks ±15 %, simulated time ×{SCALE})\n"
+        "\n## Polling: detection lag and queries per task ({repeats} same-model batches of \
+         {tasks} per strategy and model, pooled; {IN_FLIGHT} in flight, tasks ±15 %, \
+         simulated time ×{SCALE})\n"
     );
     crate::bench::build_release(root, &["--features", "test-util", "--example", "polling"])?;
     let out = Command::new(root.join("target/release/examples/polling"))
-        .args([SCALE.to_string(), tasks.to_string(), IN_FLIGHT.to_string()])
+        .args([
+            SCALE.to_string(),
+            tasks.to_string(),
+            IN_FLIGHT.to_string(),
+            repeats.to_string(),
+        ])
         .output()
         .context("running the polling example")?;
     if !out.status.success() {
