@@ -459,8 +459,9 @@ fn write_client(scratch: &Path, manifest: &str, spec: &str) -> Result<()> {
 }
 
 fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
-    let scratch = std::env::temp_dir().join(format!("rh-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+    // Removed when dropped, on errors too.
+    let scratch_dir = tempfile::Builder::new().prefix("rh-bench-").tempdir()?;
+    let scratch = scratch_dir.path().to_path_buf();
     copy_dir(
         &root.join("generated-client"),
         &scratch.join("generated-client"),
@@ -590,7 +591,6 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
             per(r0, r1)
         );
     }
-    let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }
 
