@@ -17,14 +17,16 @@ const KEEP: usize = 32;
 /// How waits use the durations the client has seen for the same endpoint (see
 /// [`crate::WaitOptions::learning`]).
 ///
-/// With no sample yet, the [`crate::PollSchedule`] applies. With samples, the first query
-/// is made when the earliest task of the endpoint was last seen unfinished, then queries
-/// follow every `window / steps_per_window` (kept between `min_step` and `max_step`) until
-/// the latest finish seen; after that, the delay grows with how overdue the task is (a
-/// quarter of the overdue time), up to `overdue_max` (and never past the schedule's
-/// `max`). A task much faster than all its predecessors is noticed at the earliest time
-/// seen so far, not before. Once a wait has queried inside the window, a window that moves
-/// later (slower siblings finishing) never makes it skip ahead again.
+/// With no sample yet, the [`crate::PollSchedule`] applies. With samples, the endpoint has
+/// a window: from the earliest time one of its tasks was last seen unfinished to the latest
+/// time one was first seen finished (a lone slow task is left out once there are 10
+/// samples), widened while samples are few. The first query is made at the window's start,
+/// then queries follow every `window / steps_per_window` (kept between `min_step` and
+/// `max_step`) to its end. Past the window, the delay grows with how overdue the task is (a
+/// quarter of the overdue time), up to `overdue_max` (and never past the schedule's `max`).
+/// A task much faster than all its predecessors is noticed at the window's start, not
+/// before. Once a wait has queried inside the window, a window that moves later (slower
+/// siblings finishing) never makes it skip ahead again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Learning {
     /// The shortest delay between queries inside the window.
