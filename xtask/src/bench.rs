@@ -25,6 +25,7 @@ const SIZES: [usize; 3] = [10, 100, 300];
 pub const SECTIONS: [&str; 5] = ["codegen", "compile", "tasks", "batch", "polling"];
 
 pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
+    let started = Instant::now();
     let on = |section: &str| only.is_none_or(|o| o == section);
     let spec_text = std::fs::read_to_string(root.join(crate::SPEC))?;
     println!("# cargo xtask bench\n");
@@ -55,6 +56,12 @@ pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     if on("polling") {
         crate::bench_polling::run(root, quick)?;
     }
+    let secs = started.elapsed().as_secs();
+    println!(
+        "\nThe run took {} min {} s (after building xtask itself).",
+        secs / 60,
+        secs % 60
+    );
     Ok(())
 }
 
