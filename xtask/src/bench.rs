@@ -715,3 +715,123 @@ fn many_tasks(root: &Path, n: usize) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real_spec() -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(crate::SPEC);
+        std::fs::read_to_string(path).expect("the real spec")
+    }
+
+    fn task_ids(generated: &codegen::Generated) -> Vec<&str> {
+        generated
+            .operations
+            .iter()
+            .filter(|op| op.role == codegen::Role::Task)
+            .map(|op| op.id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_synthetic_spec_has_exactly_n_task_endpoints_and_generates() {
+        let real = real_spec();
+        let templates = count_tasks(&real).unwrap();
+        // Fewer endpoints than templates, and more (copies that vary their option sets).
+        for n in [3, templates + 5] {
+            let text = synthetic(&real, n).unwrap();
+            assert_eq!(count_tasks(&text).unwrap(), n);
+            let generated = codegen::generate("bench.yaml", &text)
+                .unwrap_or_else(|e| panic!("synthetic {n} does not generate: {e}"));
+            let ids = task_ids(&generated);
+            assert_eq!(ids.len(), n, "task operations generated for synthetic {n}");
+            let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+            assert_eq!(distinct.len(), n, "operation ids are unique");
+            // The real query (and the other non-task operations) stay.
+            let real_generated = codegen::generate("spec.yaml", &real).unwrap();
+            let others = |g: &codegen::Generated| {
+                g.operations
+                    .iter()
+                    .filter(|op| op.role != codegen::Role::Task)
+                    .map(|op| op.id.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(others(&generated), others(&real_generated));
+        }
+    }
+
+    #[test]
+    fn copies_past_the_templates_get_option_sets_of_their_own() {
+        let real = real_spec();
+        let templates = count_tasks(&real).unwrap();
+        let (fields_once, sets_once) = option_sets(&synthetic(&real, templates).unwrap()).unwrap();
+        let (fields_twice, sets_twice) =
+            option_sets(&synthetic(&real, 2 * templates).unwrap()).unwrap();
+        assert_eq!(
+            fields_twice,
+            2 * fields_once,
+            "every copy keeps its enumerated fields"
+        );
+        assert!(
+            sets_twice > sets_once,
+            "second copies vary some sets: {sets_once} -> {sets_twice}"
+        );
+        // About a quarter of the second copies' enumerated fields get a set of their own.
+        let added = sets_twice - sets_once;
+        assert!(
+            added * 8 >= fields_once && added * 2 <= fields_once,
+            "{added} new sets for {fields_once} copied fields"
+        );
+    }
+
+    #[test]
+    fn option_sets_counts_enumerated_fields_and_distinct_value_sets() {
+        let spec = r#"
+components:
+  schemas:
+    A:
+      properties:
+        ratio: { type: string, enum: ["16:9", "9:16"] }
+        tags: { type: array, items: { type: string, enum: [x, y] } }
+        prompt: { type: string }
+    B:
+      properties:
+        ratio: { type: string, enum: ["16:9", "9:16"] }
+        size: { type: string, enum: [s, m] }
+"#;
+        assert_eq!(option_sets(spec).unwrap(), (4, 3));
+    }
+
+    #[test]
+    fn families_group_task_endpoints_by_size_and_become_features() {
+        let real = real_spec();
+        let text = with_families(&synthetic(&real, 45).unwrap(), 20).unwrap();
+        let generated = codegen::generate("bench.yaml", &text).unwrap();
+        for family in ["family-00", "family-01", "family-02"] {
+            assert!(
+                generated.features.contains(&format!("\n{family} = [")),
+                "{family} is a feature:\n{}",
+                generated.features
+            );
+        }
+        assert!(!generated.features.contains("family-03"));
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let in_family = |f: &str| {
+            task_paths(&doc)
+                .iter()
+                .filter(|p| doc["paths"][p.as_str()]["post"]["tags"][0].as_str() == Some(f))
+                .count()
+        };
+        assert_eq!(
+            (
+                in_family("family-00"),
+                in_family("family-01"),
+                in_family("family-02")
+            ),
+            (20, 20, 5)
+        );
+    }
+}
