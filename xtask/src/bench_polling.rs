@@ -17,10 +17,14 @@ const REPEATS: usize = 3;
 
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     let (tasks, repeats) = if quick { (12, 1) } else { (TASKS, REPEATS) };
+    let batches = if repeats == 1 {
+        format!("1 same-model batch of {tasks} per strategy and model")
+    } else {
+        format!("{repeats} same-model batches of {tasks} per strategy and model, pooled")
+    };
     println!(
-        "\n## Polling: detection lag and queries per task ({repeats} same-model batches of \
-         {tasks} per strategy and model, pooled; {IN_FLIGHT} in flight, tasks ±15 %, \
-         simulated time ×{SCALE})\n"
+        "\n## Polling: detection lag and queries per task ({batches}; {IN_FLIGHT} in flight, \
+         tasks ±15 %, simulated time ×{SCALE})\n"
     );
     crate::bench::build_release(root, &["--features", "test-util", "--example", "polling"])?;
     let out = Command::new(root.join("target/release/examples/polling"))
