@@ -111,7 +111,7 @@ fn lean_impl(s: &mut syn::ItemStruct) -> Option<TokenStream> {
             missing,
         });
     }
-    if !remove_derive(&mut s.attrs) {
+    if !remove_derives(&mut s.attrs, &["Deserialize"]) {
         return None;
     }
 
@@ -179,19 +179,21 @@ fn is_option(ty: &syn::Type) -> bool {
         && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// Removes `Deserialize` from the struct's derives; `false` if it was not derived.
-fn remove_derive(attrs: &mut [syn::Attribute]) -> bool {
+/// Removes every one of `names` (such as `Deserialize`, matched by the last segment of
+/// the path) from an item's derives; `false`, with the item untouched, unless one derive
+/// attribute names them all.
+pub(crate) fn remove_derives(attrs: &mut [syn::Attribute], names: &[&str]) -> bool {
     for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         let Ok(paths) = attr.parse_args_with(
             syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
         ) else {
             continue;
         };
-        let is_de = |p: &syn::Path| p.segments.last().is_some_and(|s| s.ident == "Deserialize");
-        if !paths.iter().any(is_de) {
+        let is = |p: &syn::Path, name: &str| p.segments.last().is_some_and(|s| s.ident == name);
+        if !names.iter().all(|n| paths.iter().any(|p| is(p, n))) {
             continue;
         }
-        let kept = paths.iter().filter(|p| !is_de(p));
+        let kept = paths.iter().filter(|p| !names.iter().any(|n| is(p, n)));
         *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
         return true;
     }

@@ -188,7 +188,7 @@ pub(crate) fn lean_enum(e: &mut syn::ItemEnum, strings: &StringImpls) -> Option<
     if strings.display.get(&name) != Some(&json) || strings.from_str.get(&name) != Some(&json) {
         return None;
     }
-    if !remove_derives(&mut e.attrs) {
+    if !crate::deserialize::remove_derives(&mut e.attrs, &["Serialize", "Deserialize"]) {
         return None;
     }
     for v in &mut e.variants {
@@ -217,29 +217,6 @@ pub(crate) fn lean_enum(e: &mut syn::ItemEnum, strings: &StringImpls) -> Option<
             }
         }
     })
-}
-
-/// Removes `Serialize` and `Deserialize` from the derives; `false` (and nothing removed)
-/// unless both were derived.
-fn remove_derives(attrs: &mut [syn::Attribute]) -> bool {
-    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(paths) = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
-            continue;
-        };
-        let is = |p: &syn::Path, name: &str| p.segments.last().is_some_and(|s| s.ident == name);
-        if !(paths.iter().any(|p| is(p, "Serialize")) && paths.iter().any(|p| is(p, "Deserialize")))
-        {
-            continue;
-        }
-        let kept = paths
-            .iter()
-            .filter(|p| !is(p, "Serialize") && !is(p, "Deserialize"));
-        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
-        return true;
-    }
-    false
 }
 
 #[cfg(test)]

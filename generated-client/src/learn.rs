@@ -206,6 +206,13 @@ mod tests {
         Duration::from_secs_f64(secs)
     }
 
+    fn window(lo: f64, hi: f64) -> Window {
+        Window {
+            lo: s(lo),
+            hi: s(hi),
+        }
+    }
+
     #[test]
     fn the_window_spans_the_earliest_pending_and_the_latest_done() {
         let book = DurationBook::default();
@@ -213,10 +220,7 @@ mod tests {
         book.record("op", s(58.0), s(60.0));
         assert_eq!(
             book.window("op"),
-            Some(Window {
-                lo: s(46.0),
-                hi: s(72.0)
-            }),
+            Some(window(46.0, 72.0)),
             "one sample: widened by a fifth of its end"
         );
         book.record("op", s(61.0), s(63.0));
@@ -224,10 +228,7 @@ mod tests {
         book.record("other", s(1.0), s(2.0));
         assert_eq!(
             book.window("op"),
-            Some(Window {
-                lo: s(53.8),
-                hi: s(67.2)
-            }),
+            Some(window(53.8, 67.2)),
             "three samples spanning 58..63: widened by 63 / 15 (more than 5 / 2) on each side"
         );
     }
@@ -242,13 +243,7 @@ mod tests {
         // Seen pending at submit and done 20 s later: counted as finishing after 18 s.
         book.record("op", s(0.0), s(20.0));
         book.record("op", s(18.0), s(20.0));
-        assert_eq!(
-            book.window("op"),
-            Some(Window {
-                lo: s(16.0),
-                hi: s(22.0)
-            })
-        );
+        assert_eq!(book.window("op"), Some(window(16.0, 22.0)));
         for _ in 0..KEEP {
             book.record("op", s(10.0), s(11.0));
         }
@@ -265,13 +260,7 @@ mod tests {
         book.record("op", s(300.0), s(301.0));
         // 60..69 once the outlier is fenced out, widened by 69 / 50 (more than 9 / 9) on
         // each side.
-        assert_eq!(
-            book.window("op"),
-            Some(Window {
-                lo: s(58.62),
-                hi: s(70.38)
-            })
-        );
+        assert_eq!(book.window("op"), Some(window(58.62, 70.38)));
         // An early task is not left out: the next ones are looked for from its time on.
         book.record("op", s(40.0), s(41.0));
         let w = book.window("op").unwrap();
@@ -294,10 +283,7 @@ mod tests {
     #[test]
     fn delays_jump_to_the_window_then_step_then_back_off() {
         let l = Learning::default();
-        let w = Window {
-            lo: s(100.0),
-            hi: s(104.0),
-        };
+        let w = window(100.0, 104.0);
         let cap = s(10.0);
         // Before the window: straight to its start.
         assert_eq!(l.delay(s(1.0), w, false, cap), s(99.0));
@@ -312,25 +298,16 @@ mod tests {
         assert_eq!(l.delay(s(500.0), w, false, cap), s(5.0));
         assert_eq!(l.delay(s(500.0), w, false, s(4.0)), s(4.0));
         // Wide windows are capped at max_step, narrow ones at min_step.
-        let wide = Window {
-            lo: s(500.0),
-            hi: s(700.0),
-        };
+        let wide = window(500.0, 700.0);
         assert_eq!(l.delay(s(550.0), wide, false, cap), s(2.0));
-        let narrow = Window {
-            lo: s(10.0),
-            hi: s(10.4),
-        };
+        let narrow = window(10.0, 10.4);
         assert_eq!(l.delay(s(10.0), narrow, false, cap), s(0.5));
     }
 
     #[test]
     fn a_wait_that_started_unlearned_keeps_its_schedule_when_a_window_appears() {
         let l = Learning::default();
-        let w = Window {
-            lo: s(100.0),
-            hi: s(110.0),
-        };
+        let w = window(100.0, 110.0);
         let (fallback, cap) = (s(10.0), s(10.0));
         let fresh = WaitState {
             entered: false,
@@ -353,10 +330,7 @@ mod tests {
         let l = Learning::default();
         // The wait queried at 100 s inside 100..104; then slower siblings moved the window
         // to 110..118.
-        let moved = Window {
-            lo: s(110.0),
-            hi: s(118.0),
-        };
+        let moved = window(110.0, 118.0);
         // A wait that never entered a window jumps to the new start...
         assert_eq!(l.delay(s(100.0), moved, false, s(10.0)), s(10.0));
         // ...one that did steps on (a quarter of 8 s, within 0.5..2 s).

@@ -646,62 +646,14 @@ mod tests {
     }
 
     const FIELDS: &[FieldInfo] = &[
-        FieldInfo {
-            name: "prompt",
-            kind: FieldKind::String,
-            required: true,
-            default: None,
-            allowed: &[],
-            minimum: None,
-            maximum: None,
-            min_items: None,
-            max_items: None,
-            min_length: None,
-            max_length: Some(5),
-            description: "",
-        },
-        FieldInfo {
-            name: "urls",
-            kind: FieldKind::StringList,
-            required: false,
-            default: None,
-            allowed: &[],
-            minimum: None,
-            maximum: None,
-            min_items: Some(1),
-            max_items: Some(2),
-            min_length: None,
-            max_length: None,
-            description: "",
-        },
-        FieldInfo {
-            name: "seed",
-            kind: FieldKind::Integer,
-            required: false,
-            default: None,
-            allowed: &[],
-            minimum: Some(0.0),
-            maximum: None,
-            min_items: None,
-            max_items: None,
-            min_length: None,
-            max_length: None,
-            description: "",
-        },
-        FieldInfo {
-            name: "mode",
-            kind: FieldKind::String,
-            required: false,
-            default: None,
-            allowed: &["fast", "slow"],
-            minimum: None,
-            maximum: None,
-            min_items: None,
-            max_items: None,
-            min_length: None,
-            max_length: None,
-            description: "",
-        },
+        FieldInfo::new("prompt", FieldKind::String)
+            .required()
+            .with_max_length(5),
+        FieldInfo::new("urls", FieldKind::StringList)
+            .with_min_items(1)
+            .with_max_items(2),
+        FieldInfo::new("seed", FieldKind::Integer).with_minimum(0.0),
+        FieldInfo::new("mode", FieldKind::String).with_allowed(&["fast", "slow"]),
     ];
 
     fn fields_of(body: serde_json::Value) -> Vec<(String, String)> {
