@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Proves that adding a model endpoint is a spec-only change: copies the workspace, adds two
-# endpoints to the copy's spec (one with a `$ref` body, one inline), runs `cargo xtask
+# Proves that adding a model endpoint is a spec-only change: copies the workspace, adds a
+# family file with two endpoints to the copy's spec (one with a `$ref` body, one inline) and
+# lists them in the root document, runs `cargo xtask
 # codegen` on the copy (which regenerates and compiles the client, and adds the new family to
 # the crate's features), then runs an example
 # that calls the new methods and checks their validation. No Rust is edited.
@@ -12,9 +13,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 cp -r Cargo.toml Cargo.lock .cargo codegen generated-client xtask tests spec "$tmp/"
 spec="$tmp/spec/runninghub.yaml"
-grep -q '^paths:$' "$spec" && grep -q '^  schemas:$' "$spec"
-sed -i "/^paths:\$/r $root/.ci/new-endpoint/paths.yaml" "$spec"
-sed -i "/^  schemas:\$/r $root/.ci/new-endpoint/schemas.yaml" "$spec"
+grep -q '^paths:$' "$spec"
+cp .ci/new-endpoint/acme.yaml "$tmp/spec/models/acme.yaml"
+sed -i "/^paths:\$/r $root/.ci/new-endpoint/root-paths.yaml" "$spec"
 
 export CARGO_TARGET_DIR="$root/target"
 cargo xtask codegen --root "$tmp"

@@ -6,6 +6,8 @@ use std::fmt;
 /// a line of the YAML source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The file the problem is in, when the spec is several files and it is not the root.
+    pub file: Option<String>,
     /// JSON pointer into the spec, such as `#/paths/~1openapi~1v2~1query/post`.
     pub pointer: String,
     /// 1-based line of the YAML source the pointer leads to, when it could be located.
@@ -18,8 +20,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{file}, line {line}: ")?,
+            (Some(file), None) => write!(f, "{file}: ")?,
+            (None, Some(line)) => write!(f, "line {line}: ")?,
+            (None, None) => {}
         }
         write!(f, "{}", self.pointer)?;
         if let Some(op) = &self.operation {

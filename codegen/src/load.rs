@@ -1,19 +1,21 @@
 //! Spec text to `openapiv3::OpenAPI`, refusing what progenitor cannot read before it tries.
 
+use crate::bundle::{Origins, SpecFiles, bundle_yaml};
 use crate::error::{Diagnostic, Error};
 use openapiv3::OpenAPI;
 
-/// A loaded spec: the typed document and its source text, kept for locating problems.
+/// A loaded spec: the typed document and its source files, kept for locating problems.
 pub(crate) struct Loaded<'a> {
     pub(crate) spec: OpenAPI,
     pub(crate) source: Source<'a>,
 }
 
-/// The spec's name and text, used to turn JSON pointers into line numbers.
-#[derive(Clone, Copy)]
+/// The spec's files and where each part of the bundled document came from, used to turn
+/// JSON pointers into files and line numbers.
+#[derive(Clone)]
 pub(crate) struct Source<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) text: &'a str,
+    pub(crate) files: &'a SpecFiles,
+    pub(crate) origins: Origins,
 }
 
 impl Source<'_> {
@@ -23,8 +25,14 @@ impl Source<'_> {
         operation: Option<&str>,
         message: impl Into<String>,
     ) -> Diagnostic {
+        let file = self.origins.file_of(&pointer).map(str::to_owned);
+        let text = match &file {
+            Some(f) => self.files.files.get(f).map_or("", String::as_str),
+            None => self.files.root_text(),
+        };
         Diagnostic {
-            line: locate(self.text, &pointer),
+            line: locate(text, &pointer),
+            file,
             pointer,
             operation: operation.map(str::to_owned),
             message: message.into(),
@@ -33,20 +41,15 @@ impl Source<'_> {
 
     pub(crate) fn invalid(&self, diagnostics: Vec<Diagnostic>) -> Error {
         Error::Invalid {
-            spec: self.name.to_owned(),
+            spec: self.files.root.clone(),
             diagnostics,
         }
     }
 }
 
-pub(crate) fn load<'a>(name: &'a str, text: &'a str) -> Result<Loaded<'a>, Error> {
-    let source = Source { name, text };
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| Error::Yaml {
-        spec: name.to_owned(),
-        line: e.location().map(|l| l.line()),
-        column: e.location().map(|l| l.column()),
-        message: strip_location(&e.to_string()),
-    })?;
+pub(crate) fn load(files: &SpecFiles) -> Result<Loaded<'_>, Error> {
+    let (value, origins) = bundle_yaml(files)?;
+    let source = Source { files, origins };
 
     let Some(map) = value.as_mapping() else {
         return Err(source.invalid(vec![source.diagnostic(
@@ -117,7 +120,7 @@ fn describe(v: &serde_yaml::Value) -> &'static str {
 
 /// serde_yaml appends " at line L column C" to its messages; the location is reported
 /// separately, so it is removed from the text.
-fn strip_location(message: &str) -> String {
+pub(crate) fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
@@ -173,7 +176,7 @@ pub(crate) fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn unescape(segment: &str) -> String {
+pub(crate) fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 

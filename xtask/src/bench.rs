@@ -27,7 +27,7 @@ pub const SECTIONS: [&str; 5] = ["codegen", "compile", "tasks", "batch", "pollin
 pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     let started = Instant::now();
     let on = |section: &str| only.is_none_or(|o| o == section);
-    let spec_text = std::fs::read_to_string(root.join(crate::SPEC))?;
+    let spec_text = crate::bundled_spec_text(root)?;
     println!("# cargo xtask bench\n");
     println!(
         "machine: {} cores, {}; {}\n",
@@ -83,13 +83,14 @@ fn codegen_section(spec_text: &str) -> Result<()> {
     for (name, n, text) in &specs {
         let cpu_before = process_cpu();
         let (ours, (ours_code, phases)) = median(RUNS, || {
-            codegen::generate_timed("bench.yaml", text).map(|(g, phases)| (g.code, phases))
+            codegen::generate_timed(&codegen::SpecFiles::single("bench.yaml", text))
+                .map(|(g, phases)| (g.code, phases))
         })?;
         let cpu = process_cpu()
             .zip(cpu_before)
             .map(|(after, before)| (after.saturating_sub(before)) / RUNS as u32);
         let (raw, raw_code) = median(RUNS, || {
-            codegen::generate_raw_progenitor("bench.yaml", text)
+            codegen::generate_raw_progenitor(&codegen::SpecFiles::single("bench.yaml", text))
         })?;
         let (fields, sets) = option_sets(text)?;
         println!(
@@ -537,8 +538,9 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
     for &n in sizes {
         let text = with_families(&synthetic(spec, n)?, FAMILY_SIZE)?;
         write_client(&scratch, &client_manifest, &text)?;
-        let raw = codegen::generate_raw_progenitor("bench.yaml", &text)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let raw =
+            codegen::generate_raw_progenitor(&codegen::SpecFiles::single("bench.yaml", &text))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&raw_lib, format!("#![allow(warnings)]\n{raw}"))?;
         let ours_check = timed_cargo(&scratch, &target, &["check", "--quiet", "-p", "runninghub"])?;
         let ours_build = median_build(
@@ -721,10 +723,8 @@ mod tests {
     use super::*;
 
     fn real_spec() -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(crate::SPEC);
-        std::fs::read_to_string(path).expect("the real spec")
+        crate::bundled_spec_text(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .expect("the real spec")
     }
 
     fn task_ids(generated: &codegen::Generated) -> Vec<&str> {

@@ -110,8 +110,7 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
 /// The first model endpoint of the spec with a request example that has a `prompt`: its
 /// path under `/openapi/v2/` and the example.
 fn first_example(root: &Path) -> Result<(String, serde_json::Value)> {
-    let text = std::fs::read_to_string(root.join(crate::SPEC))?;
-    let spec: serde_json::Value = serde_yaml::from_str(&text)?;
+    let spec = codegen::bundle(&crate::spec_files(root)?).map_err(|e| anyhow::anyhow!("{e}"))?;
     let paths = spec["paths"].as_object().context("the spec has no paths")?;
     for (path, item) in paths {
         let example = &item["post"]["requestBody"]["content"]["application/json"]["example"];

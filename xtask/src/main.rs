@@ -166,10 +166,8 @@ fn project_root() -> PathBuf {
 
 fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
     let started = Instant::now();
-    let spec_path = root.join(SPEC);
-    let spec = std::fs::read_to_string(&spec_path)
-        .with_context(|| format!("reading {}", spec_path.display()))?;
-    let generated = match codegen::generate(SPEC, &spec) {
+    let spec = spec_files(root)?;
+    let generated = match codegen::generate_files(&spec) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -300,6 +298,19 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The spec's files: the root document and every `.yaml` file under `spec/`.
+pub(crate) fn spec_files(root: &Path) -> Result<codegen::SpecFiles> {
+    codegen::SpecFiles::read(root, SPEC)
+        .with_context(|| format!("reading the spec under {}", root.display()))
+}
+
+/// The spec bundled into one YAML document, for tools that want one text (the bench's
+/// synthetic specs).
+pub(crate) fn bundled_spec_text(root: &Path) -> Result<String> {
+    let bundled = codegen::bundle(&spec_files(root)?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(serde_yaml::to_string(&bundled)?)
 }
 
 fn normalize(s: &str) -> String {

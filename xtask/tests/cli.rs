@@ -75,13 +75,22 @@ fn xtask(root: &Path, args: &[&str]) -> (bool, String, String) {
 fn xtask_writes_checks_and_names_stale_files() {
     let scratch = tempfile::tempdir().unwrap();
     let root = scratch.path();
-    std::fs::create_dir_all(root.join("spec")).unwrap();
+    std::fs::create_dir_all(root.join("spec/models")).unwrap();
     std::fs::create_dir_all(root.join("generated-client/src")).unwrap();
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/runninghub.yaml"),
+        spec.join("runninghub.yaml"),
         root.join("spec/runninghub.yaml"),
     )
     .unwrap();
+    for family in std::fs::read_dir(spec.join("models")).unwrap() {
+        let family = family.unwrap().path();
+        std::fs::copy(
+            &family,
+            root.join("spec/models").join(family.file_name().unwrap()),
+        )
+        .unwrap();
+    }
     let generated = root.join("generated-client/src/generated.rs");
     // The manifest's features region starts empty: it is generated too.
     let manifest = root.join("generated-client/Cargo.toml");

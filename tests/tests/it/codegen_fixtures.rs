@@ -303,8 +303,8 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
 
 #[test]
 fn every_json_post_method_of_the_real_spec_shares_one_send() {
-    let generated = codegen::generate(crate::support::SPEC, &crate::support::spec_text())
-        .expect("the real spec generates");
+    let generated =
+        codegen::generate_files(&crate::support::spec_files()).expect("the real spec generates");
     let code = &generated.code;
     // One call per generated operation, and progenitor's statements only once, in the
     // shared method; a progenitor upgrade that changes its template shows up here.

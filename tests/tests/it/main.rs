@@ -11,6 +11,7 @@ mod guard;
 mod lean_deserialize;
 mod learning;
 mod lifecycle;
+mod multi_file;
 mod no_panic;
 mod real_spec_slices;
 mod spec_driven;

@@ -2,7 +2,7 @@
 //! per progenitor method, per validator, per operation marker and per checked method. A
 //! change to the spec shows up as a change to the slices it touches.
 
-use crate::support::{SPEC, snapshot_dir, spec_text};
+use crate::support::{snapshot_dir, spec_files};
 use std::collections::BTreeMap;
 
 const PREFIX: &str = "real_spec__";
@@ -126,7 +126,7 @@ fn slices(code: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn real_spec_slices() {
-    let code = codegen::generate(SPEC, &spec_text()).unwrap().code;
+    let code = codegen::generate_files(&spec_files()).unwrap().code;
     let slices = slices(&code);
     // The slices cover the whole file: nothing is generated that no snapshot guards.
     let file: syn::File = syn::parse_str(&code).unwrap();

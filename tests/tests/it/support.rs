@@ -23,13 +23,19 @@ pub fn read(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-pub fn spec_text() -> String {
-    read(SPEC)
+/// The spec's files: the root and the family files under `spec/`.
+pub fn spec_files() -> codegen::SpecFiles {
+    codegen::SpecFiles::read(&workspace_root(), SPEC).expect("the spec's files are readable")
 }
 
-/// The spec as JSON, for reading its examples.
+/// The spec bundled into one YAML document (every path inline, every `$ref` local).
+pub fn spec_text() -> String {
+    serde_yaml::to_string(&spec_json()).expect("the bundled spec is YAML")
+}
+
+/// The spec bundled into one document, as JSON, for reading its examples.
 pub fn spec_json() -> serde_json::Value {
-    serde_yaml::from_str(&spec_text()).expect("the spec is YAML")
+    codegen::bundle(&spec_files()).expect("the spec bundles")
 }
 
 /// Snapshot files of this test binary.
