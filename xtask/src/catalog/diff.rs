@@ -660,6 +660,23 @@ components:
     }
 
     #[test]
+    fn an_operation_note_acknowledges_catalog_fields_the_spec_leaves_out() {
+        let mut doc = spec("        a: {type: string}", "");
+        doc["paths"]["/openapi/v2/m/one"]["post"][spec::DEVIATES] =
+            json!({"v1": "the API ignores b"});
+        let cat = catalog(r#"{"key": "a", "type": "STRING"}, {"key": "b", "type": "INT"}"#);
+        let r = compare(&doc, &cat, false).unwrap();
+        assert!(r.differences.is_empty(), "{:?}", r.differences);
+        assert_eq!(r.acknowledged.len(), 1);
+        assert_eq!(r.acknowledged[0].kind, Kind::CatalogOnly);
+        assert_eq!(
+            r.acknowledged[0].reason.as_deref(),
+            Some("the API ignores b")
+        );
+        assert!(!r.differs());
+    }
+
+    #[test]
     fn a_spec_min_length_on_optional_text_is_allowed_but_required_text_needs_it() {
         let doc = spec(
             "        a: {type: string, minLength: 1}\n        b: {type: string}",
