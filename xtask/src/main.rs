@@ -42,6 +42,7 @@ macro_rules! out {
 mod bench;
 mod bench_batch;
 mod bench_polling;
+mod catalog;
 
 const SPEC: &str = "spec/runninghub.yaml";
 const CLIENT: &str = "generated-client/src/generated.rs";
@@ -52,6 +53,8 @@ const MANIFEST: &str = "generated-client/Cargo.toml";
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
        cargo xtask bench [--quick] [--only SECTION]
+       cargo xtask catalog diff FILE [--json] [--allow-extra] [--root DIR]
+       cargo xtask catalog draft FILE ENDPOINT... [--family TAG] [--root DIR]
 
   codegen            regenerate the client from spec/ and verify that it compiles
     --check          write nothing; fail and name each stale file
@@ -61,6 +64,12 @@ usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
   bench              measure codegen, compile cost and many tasks in flight (release)
     --quick          fewer sizes and tasks
     --only SECTION   one of: codegen, compile, tasks, batch, polling
+  catalog diff       compare spec/ with a model catalog (either published JSON format);
+                     exit 0 if nothing differs, 1 if something does, 2 on errors
+    --json           print one JSON object instead of the grouped report
+    --allow-extra    spec endpoints the catalog lacks do not count (older catalogs)
+  catalog draft      print ready-to-edit YAML for a family file under spec/models/
+    --family TAG     the tag to use (default: that of the closest spec endpoint)
 ";
 
 fn main() -> ExitCode {
@@ -84,6 +93,7 @@ fn run() -> Result<ExitCode> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("codegen") => {}
+        Some("catalog") => return Ok(catalog::run(args.collect(), project_root())),
         Some("bench") => {
             let rest: Vec<String> = args.collect();
             let quick = rest.iter().any(|a| a == "--quick");
