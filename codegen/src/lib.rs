@@ -2,8 +2,9 @@
 //!
 //! [`generate_files`] takes the files of an OpenAPI 3.0 document (a root and the family
 //! files its paths refer to, see [`SpecFiles`]; [`generate`] takes one file) and returns the
-//! Rust source of `generated-client/src/generated.rs`. It does no I/O; `cargo xtask codegen` writes the
-//! result and `cargo xtask codegen --check` compares it with the checked-in file.
+//! Rust source of `generated-client/src/generated.rs`. Generation does no I/O
+//! ([`SpecFiles::read`] gathers the files); `cargo xtask codegen` writes the result and
+//! `cargo xtask codegen --check` compares it with the checked-in file.
 //!
 //! The pipeline:
 //! 1. load: the files bundled into one document (`bundle`), YAML → `openapiv3::OpenAPI`,

@@ -2,7 +2,7 @@
 //! [`Schema`], resolving local `$ref`s on the way.
 
 use super::rules::Schema;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,15 +14,10 @@ pub const DEVIATES: &str = "x-runninghub-deviates";
 /// Root-level list of catalog endpoints deliberately left out of the spec.
 pub const NOT_COVERED: &str = "x-runninghub-not-covered";
 
-/// Reads the spec as one self-contained document.
-///
-/// Today the spec is the single file `spec/runninghub.yaml`; once it is split into files
-/// this becomes `codegen::bundle(&crate::spec_files(root)?)`.
+/// Reads the spec as one self-contained document: the root and its family files,
+/// bundled as `cargo xtask codegen` bundles them.
 pub fn load_spec(root: &Path) -> Result<Value> {
-    let path = root.join(crate::SPEC);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_yaml::from_str(&text).with_context(|| format!("{}: not valid YAML", crate::SPEC))
+    codegen::bundle(&crate::spec_files(root)?).map_err(|e| anyhow!("{e}"))
 }
 
 /// A model endpoint of the spec.
