@@ -26,6 +26,7 @@ mod bundle;
 mod catalog;
 mod deserialize;
 mod emit;
+mod entries;
 mod error;
 mod features;
 mod load;
@@ -38,6 +39,7 @@ mod transform;
 mod unit_enums;
 
 pub use bundle::{SpecFiles, bundle};
+pub use entries::DRAFT_MARKER;
 pub use error::{Diagnostic, Error};
 pub use features::{REGION_BEGIN, REGION_END, RESERVED_FEATURES, splice_manifest};
 pub use model::{OperationSummary, Role};
@@ -122,7 +124,16 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     let loaded = load::load(files)?;
     let (spec, source) = (loaded.spec, loaded.source);
     laps.lap("load");
-    let operations = preflight::check(&spec, &source).map_err(|d| source.invalid(d))?;
+    let unwritten = entries::check(&loaded.document, &source);
+    drop(loaded.document);
+    let operations = match preflight::check(&spec, &source) {
+        Ok(operations) if unwritten.is_empty() => operations,
+        Ok(_) => return Err(source.invalid(unwritten)),
+        Err(mut problems) => {
+            problems.extend(unwritten);
+            return Err(source.invalid(problems));
+        }
+    };
     laps.lap("pre-flight");
     let mut for_progenitor = transform::for_progenitor(&spec, &operations);
     let shared = options::hoist(&mut for_progenitor);

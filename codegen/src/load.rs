@@ -7,6 +7,8 @@ use openapiv3::OpenAPI;
 /// A loaded spec: the typed document and its source files, kept for locating problems.
 pub(crate) struct Loaded<'a> {
     pub(crate) spec: OpenAPI,
+    /// The bundled document as JSON, for the checks that read it as data (`entries`).
+    pub(crate) document: serde_json::Value,
     pub(crate) source: Source<'a>,
 }
 
@@ -95,6 +97,7 @@ pub(crate) fn load(files: &SpecFiles) -> Result<Loaded<'_>, Error> {
         }
     }
 
+    let document = serde_json::to_value(&value).unwrap_or_default();
     let spec: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = pointer_from_serde_path(&e.path().to_string());
         source.invalid(vec![source.diagnostic(
@@ -103,7 +106,11 @@ pub(crate) fn load(files: &SpecFiles) -> Result<Loaded<'_>, Error> {
             format!("not a valid OpenAPI 3.0 document here: {}", e.into_inner()),
         )])
     })?;
-    Ok(Loaded { spec, source })
+    Ok(Loaded {
+        spec,
+        document,
+        source,
+    })
 }
 
 fn describe(v: &serde_yaml::Value) -> &'static str {
