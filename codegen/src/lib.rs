@@ -37,6 +37,7 @@ mod sends;
 mod settings;
 mod transform;
 mod unit_enums;
+mod variants;
 
 pub use bundle::{SpecFiles, bundle};
 pub use entries::DRAFT_MARKER;
@@ -143,6 +144,7 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     drop(for_progenitor);
     laps.lap("progenitor");
     let mut file = parse_file(tokens)?;
+    variants::capitalize(&mut file);
     laps.lap("parse");
     let index = emit::Index::new(&file);
     let gates = features::Gates::new(&file, &operations);

@@ -369,6 +369,11 @@ fn values_suffix(values: &[String]) -> String {
 }
 
 fn value_part(v: &str) -> String {
+    if let Some(rest) = v.strip_prefix('-')
+        && rest.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return format!("Minus{}", value_part(rest));
+    }
     let chunks: Vec<&str> = v
         .split(|c: char| !c.is_alphanumeric())
         .filter(|c| !c.is_empty())
@@ -413,6 +418,7 @@ mod tests {
         assert_eq!(values_suffix(&v(&["1280*720", "auto"])), "1280x720Auto");
         assert_eq!(values_suffix(&v(&["general", "anime"])), "GeneralAnime");
         assert_eq!(values_suffix(&v(&["native1080p", "4k"])), "Native1080p4k");
+        assert_eq!(values_suffix(&v(&["-1", "4", "5"])), "Minus1Or4Or5");
     }
 
     #[test]
