@@ -98,7 +98,38 @@ pub(crate) fn render(
             }
         }
     }
+    not_covered(spec, &mut out);
     out
+}
+
+/// Extension of the root document listing catalog models the spec leaves out on purpose,
+/// each with `endpoint` and `reason`.
+pub const NOT_COVERED_EXTENSION: &str = "x-runninghub-not-covered";
+
+/// The models of RunningHub's catalogs the spec leaves out, with the reasons.
+fn not_covered(spec: &OpenAPI, out: &mut String) {
+    let Some(serde_json::Value::Array(entries)) = spec.extensions.get(NOT_COVERED_EXTENSION) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n## Not covered\n\nModels of RunningHub's catalogs that this client leaves out, and why; \
+         nothing in the crate or the command line sends requests to them.\n\n\
+         | endpoint | reason |\n|---|---|"
+    );
+    for entry in entries {
+        let text = |key: &str| {
+            entry
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace('|', "\\|")
+        };
+        let _ = writeln!(out, "| `{}` | {} |", text("endpoint"), text("reason"));
+    }
 }
 
 fn family_of(op: &Operation) -> String {

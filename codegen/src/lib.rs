@@ -40,6 +40,7 @@ mod unit_enums;
 mod variants;
 
 pub use bundle::{SpecFiles, bundle};
+pub use catalog::NOT_COVERED_EXTENSION;
 pub use entries::DRAFT_MARKER;
 pub use error::{Diagnostic, Error};
 pub use features::{REGION_BEGIN, REGION_END, RESERVED_FEATURES, splice_manifest};

@@ -60,7 +60,11 @@ pub fn family(endpoint: &str, spec: &[Endpoint]) -> Option<String> {
             .zip(segments(&ep.endpoint))
             .take_while(|(a, b)| **a == *b)
             .count();
-        if shared > 0 && best.is_none_or(|(n, _)| shared > n) {
+        // One shared word is a family only when it is the whole first path component of
+        // both (`vidu/…`); `rhart-image-…` and `rhart-video-…` share a word, not a family.
+        let first = |s: &str| s.split('/').next().unwrap_or("").to_owned();
+        let enough = shared >= 2 || (shared == 1 && first(endpoint) == first(&ep.endpoint));
+        if enough && best.is_none_or(|(n, _)| shared > n) {
             best = Some((shared, tag));
         }
     }
@@ -502,8 +506,8 @@ mod tests {
     #[test]
     fn operation_ids_and_schema_names() {
         assert_eq!(
-            operation_id("kling-v3.0-pro/image-to-video"),
-            "kling_v3_0_pro_image_to_video"
+            operation_id("acme-v3.0-pro/image-to-video"),
+            "acme_v3_0_pro_image_to_video"
         );
         assert_eq!(operation_id("-A//b--[Deprecated]"), "a_b_deprecated");
         assert_eq!(schema_name("acme_upscale_v2"), "AcmeUpscaleV2Request");
@@ -518,25 +522,27 @@ mod tests {
             properties: Vec::new(),
         };
         let spec = [
-            ep("kling-video-o3-pro/image-to-video", Some("kling-o")),
-            ep("kling-v3.0-std/text-to-video", Some("kling")),
-            ep("vidu/text-to-video", Some("vidu")),
-            ep("kling-v3.0-pro/x", None),
+            ep("acme-video-o3-pro/image-to-video", Some("acme-o")),
+            ep("acme-v3.0-std/text-to-video", Some("acme")),
+            ep("zeta/text-to-video", Some("zeta")),
+            ep("acme-v3.0-pro/x", None),
         ];
         assert_eq!(
-            family("kling-v3.0-pro/image-to-video", &spec).as_deref(),
-            Some("kling")
+            family("acme-v3.0-pro/image-to-video", &spec).as_deref(),
+            Some("acme")
         );
-        assert_eq!(family("vidu/new", &spec).as_deref(), Some("vidu"));
-        assert_eq!(family("acme/new", &spec), None);
+        assert_eq!(family("zeta/new", &spec).as_deref(), Some("zeta"));
+        assert_eq!(family("other/new", &spec), None);
+        // One shared word of two different first components is not a family.
+        assert_eq!(family("acme-image/x", &spec), None);
     }
 
     #[test]
     fn closest_names_come_first() {
-        let names = ["vidu/text-to-video", "vidu/image-to-video", "kling/a"];
+        let names = ["zeta/text-to-video", "zeta/image-to-video", "acme/a"];
         assert_eq!(
-            closest("vidu/text-to-vide", names.into_iter(), 2),
-            ["vidu/text-to-video", "vidu/image-to-video"]
+            closest("zeta/text-to-vide", names.into_iter(), 2),
+            ["zeta/text-to-video", "zeta/image-to-video"]
         );
     }
 

@@ -12,7 +12,7 @@ pub const PREFIX: &str = "/openapi/v2/";
 /// Acknowledged deviations from a catalog version, on a property or an operation.
 pub const DEVIATES: &str = "x-runninghub-deviates";
 /// Root-level list of catalog endpoints deliberately left out of the spec.
-pub const NOT_COVERED: &str = "x-runninghub-not-covered";
+pub const NOT_COVERED: &str = codegen::NOT_COVERED_EXTENSION;
 
 /// Reads the spec as one self-contained document: the root and its family files,
 /// bundled as `cargo xtask codegen` bundles them.
