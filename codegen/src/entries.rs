@@ -143,19 +143,8 @@ fn conform(doc: &Value, value: &Value, schema: &Value, at: &str, out: &mut Vec<S
                 out.push(field(&format!("{value} is not a string")));
                 return;
             };
-            let len = s.chars().count() as f64;
-            if number("minLength").is_some_and(|m| len < m) {
-                out.push(field(&format!(
-                    "{len} characters, fewer than minLength {}",
-                    schema["minLength"]
-                )));
-            }
-            if number("maxLength").is_some_and(|m| len > m) {
-                out.push(field(&format!(
-                    "{len} characters, more than maxLength {}",
-                    schema["maxLength"]
-                )));
-            }
+            let count = s.chars().count() as f64;
+            out.extend(counted(schema, count, "characters", "Length").map(|p| field(&p)));
         }
         Some(kind @ ("integer" | "number")) => {
             let Some(n) = value.as_f64() else {
@@ -186,19 +175,7 @@ fn conform(doc: &Value, value: &Value, schema: &Value, at: &str, out: &mut Vec<S
                 out.push(field(&format!("{value} is not an array")));
                 return;
             };
-            let len = items.len() as f64;
-            if number("minItems").is_some_and(|m| len < m) {
-                out.push(field(&format!(
-                    "{len} items, fewer than minItems {}",
-                    schema["minItems"]
-                )));
-            }
-            if number("maxItems").is_some_and(|m| len > m) {
-                out.push(field(&format!(
-                    "{len} items, more than maxItems {}",
-                    schema["maxItems"]
-                )));
-            }
+            out.extend(counted(schema, items.len() as f64, "items", "Items").map(|p| field(&p)));
             if let Some(item_schema) = schema.get("items") {
                 for (i, item) in items.iter().enumerate() {
                     conform(doc, item, item_schema, &format!("{at}[{i}]"), out);
@@ -242,6 +219,22 @@ fn conform(doc: &Value, value: &Value, schema: &Value, at: &str, out: &mut Vec<S
         }
         _ => {}
     }
+}
+
+/// A length or item count outside `min{what}`/`max{what}` (`Length`, `Items`).
+fn counted(schema: &Value, count: f64, unit: &str, what: &str) -> Option<String> {
+    let bound = |key: String| schema.get(&key).and_then(Value::as_f64).map(|b| (key, b));
+    if let Some((key, min)) = bound(format!("min{what}"))
+        && count < min
+    {
+        return Some(format!("{count} {unit}, fewer than {key} {min}"));
+    }
+    if let Some((key, max)) = bound(format!("max{what}"))
+        && count > max
+    {
+        return Some(format!("{count} {unit}, more than {key} {max}"));
+    }
+    None
 }
 
 #[cfg(test)]
