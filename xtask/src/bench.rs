@@ -42,7 +42,9 @@ pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     if on("compile") {
         println!("\n## Compile cost of the generated crate (debug, dependencies built)\n");
         let sizes: &[usize] = if quick { &[10, 100] } else { &SIZES };
-        compile_cost(root, &spec_text, sizes)?;
+        // A quick run builds each figure once: it checks that the harness works.
+        let runs = if quick { 1 } else { BUILD_RUNS };
+        compile_cost(root, &spec_text, sizes, runs)?;
     }
     if on("tasks") {
         println!(
@@ -466,7 +468,7 @@ fn write_client(scratch: &Path, manifest: &str, spec: &str) -> Result<()> {
     Ok(())
 }
 
-fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
+fn compile_cost(root: &Path, spec: &str, sizes: &[usize], runs: usize) -> Result<()> {
     // Removed when dropped, on errors too.
     let scratch_dir = tempfile::Builder::new().prefix("rh-bench-").tempdir()?;
     let scratch = scratch_dir.path().to_path_buf();
@@ -515,7 +517,7 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
         "The real spec's families are its own; \"one family\" builds its largest alone. Synthetic \
          endpoints are grouped into model families of {FAMILY_SIZE} (cargo features); \
          \"one family\" builds the crate with only the first one (`--no-default-features --features family-00`). \
-         Builds are the median of {BUILD_RUNS} (wall time, with CPU time: user + system of cargo and rustc); \
+         Builds are the median of {runs} (wall time, with CPU time: user + system of cargo and rustc); \
          the ratio is of CPU times, which other work on the machine disturbs much less.\n"
     );
     println!(
@@ -539,8 +541,7 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize]) -> Result<()> {
         let raw = codegen::generate_raw_progenitor(&codegen::SpecFiles::single("bench.yaml", text))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&raw_lib, format!("#![allow(warnings)]\n{raw}"))?;
-        let run =
-            |lib: &Path, args: &[&str]| median_build(&scratch, &target, lib, BUILD_RUNS, args);
+        let run = |lib: &Path, args: &[&str]| median_build(&scratch, &target, lib, runs, args);
         Ok(Row {
             ours_check: run(&ours_lib, &["check", "--quiet", "-p", "runninghub"])?,
             ours_build: run(&ours_lib, &["build", "--quiet", "-p", "runninghub"])?,
