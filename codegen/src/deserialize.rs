@@ -116,61 +116,17 @@ fn lean_impl(s: &mut syn::ItemStruct) -> Option<TokenStream> {
     }
 
     let name = &s.ident;
-    let name_str = name.to_string();
-    let expecting = format!("struct {name_str}");
-    let slots: Vec<syn::Ident> = (0..plans.len())
-        .map(|i| syn::Ident::new(&format!("field{i}"), proc_macro2::Span::call_site()))
-        .collect();
-    let decls = plans.iter().zip(&slots).map(|(p, slot)| {
-        let ty = &p.ty;
-        quote! { let mut #slot: ::std::option::Option<#ty> = ::std::option::Option::None; }
+    let fields = plans.iter().map(|p| {
+        let (ident, ty, json) = (&p.ident, &p.ty, &p.json);
+        let missing = match p.missing {
+            Missing::None => quote!(opt),
+            Missing::Default => quote!(default),
+            Missing::Error => quote!(required),
+        };
+        quote! { #ident: #ty = #json #missing }
     });
-    let arms = plans.iter().zip(&slots).map(|(p, slot)| {
-        let json = &p.json;
-        quote! { #json => crate::decode::field(&mut map, &mut #slot, #json)?, }
-    });
-    let inits = plans.iter().zip(&slots).map(|(p, slot)| {
-        let (ident, json) = (&p.ident, &p.json);
-        match p.missing {
-            Missing::None => quote! { #ident: #slot.flatten(), },
-            Missing::Default => quote! { #ident: #slot.unwrap_or_default(), },
-            Missing::Error => quote! { #ident: crate::decode::required(#slot, #json)?, },
-        }
-    });
-    let names = plans.iter().map(|p| &p.json);
     Some(quote! {
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #name;
-                    fn expecting(
-                        &self,
-                        f: &mut ::std::fmt::Formatter<'_>,
-                    ) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> ::std::result::Result<#name, A::Error> {
-                        #(#decls)*
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<crate::decode::Key<'de>>()?
-                        {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => crate::decode::skip(&mut map)?,
-                            }
-                        }
-                        ::std::result::Result::Ok(#name { #(#inits)* })
-                    }
-                }
-                deserializer.deserialize_struct(#name_str, &[#(#names),*], Visitor)
-            }
-        }
+        crate::decode::lean_struct!(#name { #(#fields),* });
     })
 }
 

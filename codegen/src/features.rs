@@ -285,6 +285,7 @@ impl Gates {
                     for item in items.iter_mut() {
                         let owner = match &*item {
                             syn::Item::Impl(imp) => impl_owner(imp, &names),
+                            syn::Item::Macro(m) => macro_owner(m),
                             other => defined_name(other),
                         };
                         if let Some(owner) = owner {
@@ -305,6 +306,18 @@ impl Gates {
                 _ => {}
             }
         }
+    }
+}
+
+/// The type a `lean_struct!` invocation (see `deserialize`) implements for: its first
+/// identifier.
+fn macro_owner(m: &syn::ItemMacro) -> Option<String> {
+    if m.mac.path.segments.last()?.ident != "lean_struct" {
+        return None;
+    }
+    match m.mac.tokens.clone().into_iter().next()? {
+        proc_macro2::TokenTree::Ident(ident) => Some(ident.to_string()),
+        _ => None,
     }
 }
 
@@ -426,6 +439,7 @@ pub(crate) fn add_attr(item: &mut syn::Item, attr: TokenStream) {
         syn::Item::Fn(f) => &mut f.attrs,
         syn::Item::Const(c) => &mut c.attrs,
         syn::Item::Mod(m) => &mut m.attrs,
+        syn::Item::Macro(m) => &mut m.attrs,
         _ => return,
     };
     target.extend(attrs);

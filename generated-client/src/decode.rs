@@ -95,3 +95,50 @@ pub(crate) fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
         parsed: std::marker::PhantomData,
     })
 }
+
+/// The lean `Deserialize` impl of a generated struct, written once here instead of spelled
+/// out for each of hundreds of request types (the generator's `deserialize` module emits
+/// one invocation per struct). Each field is `ident: Type = "jsonName" missing`, where
+/// `missing` says what a missing field is: `opt` (an `Option`: `None`), `default`
+/// (`#[serde(default)]`) or `required` (serde's `missing field` error). Local variables of
+/// the macro cannot clash with field names: `macro_rules!` keeps them apart.
+macro_rules! lean_struct {
+    ($name:ident { $($field:ident : $ty:ty = $json:literal $missing:ident),* $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+                    #[allow(unused_mut)]
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<$name, A::Error> {
+                        $(let mut $field: ::std::option::Option<$ty> = ::std::option::Option::None;)*
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<$crate::decode::Key<'de>>()?
+                        {
+                            match key.as_str() {
+                                $($json => $crate::decode::field(&mut map, &mut $field, $json)?,)*
+                                _ => $crate::decode::skip(&mut map)?,
+                            }
+                        }
+                        ::std::result::Result::Ok($name {
+                            $($field: $crate::decode::lean_struct!(@take $field $json $missing),)*
+                        })
+                    }
+                }
+                deserializer.deserialize_struct(stringify!($name), &[$($json),*], Visitor)
+            }
+        }
+    };
+    (@take $slot:ident $json:literal opt) => { $slot.flatten() };
+    (@take $slot:ident $json:literal default) => { $slot.unwrap_or_default() };
+    (@take $slot:ident $json:literal required) => { $crate::decode::required($slot, $json)? };
+}
+pub(crate) use lean_struct;
