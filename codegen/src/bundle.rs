@@ -141,8 +141,13 @@ pub(crate) fn bundle_yaml(spec: &SpecFiles) -> Result<(Value, Origins), Error> {
     let Some(map) = root.as_mapping_mut() else {
         return Ok((root, Origins::default()));
     };
+    // The root's components, to which every family file's are added (a name defined twice
+    // is reported where the second definition is).
+    let mut components = match map.get_mut("components") {
+        Some(Value::Mapping(own)) => std::mem::take(own),
+        _ => Mapping::new(),
+    };
     // Path items that live in other files.
-    let mut components = Mapping::new();
     if let Some(Value::Mapping(paths)) = map.get_mut("paths") {
         for (key, item) in paths.iter_mut() {
             let Some(key) = key.as_str() else { continue };
@@ -190,44 +195,13 @@ pub(crate) fn bundle_yaml(spec: &SpecFiles) -> Result<(Value, Origins), Error> {
             bundler.merge_components(&target, &mut components)?;
         }
     }
-    // Components of the family files, beside the root's own.
-    if !components.is_empty() {
-        let root_components = map
-            .entry(Value::from("components"))
-            .or_insert_with(|| Value::Mapping(Mapping::new()));
-        if let Value::Mapping(root_components) = root_components {
-            for (section, entries) in components {
-                let Value::Mapping(entries) = entries else {
-                    continue;
-                };
-                let into = root_components
-                    .entry(section.clone())
-                    .or_insert_with(|| Value::Mapping(Mapping::new()));
-                if let Value::Mapping(into) = into {
-                    for (name, entry) in entries {
-                        let (Some(s), Some(n)) = (section.as_str(), name.as_str()) else {
-                            continue;
-                        };
-                        if into.contains_key(&name) {
-                            let family = bundler
-                                .origins
-                                .components
-                                .remove(&(s.to_owned(), n.to_owned()))
-                                .unwrap_or_default();
-                            bundler.problem(
-                                Some(&family),
-                                &format!("#/components/{}/{}", escape(s), escape(n)),
-                                format!(
-                                    "`{n}` is also defined in {}; component names are shared by every file of the spec",
-                                    spec.root
-                                ),
-                            );
-                            continue;
-                        }
-                        into.insert(name, entry);
-                    }
-                }
-            }
+    match map.get_mut("components") {
+        Some(Value::Mapping(own)) => *own = components,
+        // A root `components` that is not a mapping is left for the loader to refuse.
+        Some(_) => {}
+        None if components.is_empty() => {}
+        None => {
+            map.insert(Value::from("components"), Value::Mapping(components));
         }
     }
     bundler.unreferenced();

@@ -97,7 +97,13 @@ pub(crate) fn load(files: &SpecFiles) -> Result<Loaded<'_>, Error> {
         }
     }
 
-    let document = serde_json::to_value(&value).unwrap_or_default();
+    let document = serde_json::to_value(&value).map_err(|e| {
+        source.invalid(vec![source.diagnostic(
+            "#".into(),
+            None,
+            format!("the document cannot be read as JSON data: {e}"),
+        )])
+    })?;
     let spec: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = pointer_from_serde_path(&e.path().to_string());
         source.invalid(vec![source.diagnostic(

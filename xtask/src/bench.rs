@@ -623,14 +623,10 @@ struct Row {
 
 /// The spec's largest model family (its first tag with the most task endpoints) and its size.
 fn largest_family(spec: &str) -> Result<(String, usize)> {
-    let doc: serde_json::Value = serde_yaml::from_str(spec)?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(spec)?;
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-    for item in doc["paths"].as_object().context("paths")?.values() {
-        let op = &item["post"];
-        let is_task = op.get("x-runninghub-role").is_none()
-            && op.get("x-runninghub-handwritten").is_none()
-            && op.get("requestBody").is_some();
-        if let (true, Some(tag)) = (is_task, op["tags"][0].as_str()) {
+    for path in task_paths(&doc) {
+        if let Some(tag) = doc["paths"][path.as_str()]["post"]["tags"][0].as_str() {
             *counts.entry(tag.to_owned()).or_default() += 1;
         }
     }

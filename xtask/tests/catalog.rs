@@ -634,17 +634,20 @@ fn check(field: &str, schema: &Value, value: &Value) {
     }
 }
 
-/// Merges a draft (a family file) into the single-file spec, as pasting it would.
-fn paste(spec: &str, draft: &str) -> String {
-    let mut root: Value = serde_yaml::from_str(spec).unwrap();
-    let draft: Value = serde_yaml::from_str(draft).unwrap();
-    for (path, item) in draft["paths"].as_object().unwrap() {
-        root["paths"][path] = item.clone();
+/// Adds a draft to the scratch spec as the README says: the draft becomes the family file
+/// `spec/models/<name>.yaml` as printed, and the root lists each of its paths.
+fn paste(ws: &Path, name: &str, draft: &str) {
+    std::fs::create_dir_all(ws.join("spec/models")).unwrap();
+    std::fs::write(ws.join(format!("spec/models/{name}.yaml")), draft).unwrap();
+    let root_path = ws.join("spec/runninghub.yaml");
+    let mut root: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&root_path).unwrap()).unwrap();
+    let parsed: Value = serde_yaml::from_str(draft).unwrap();
+    for path in parsed["paths"].as_object().unwrap().keys() {
+        let pointer = path.replace('~', "~0").replace('/', "~1");
+        root["paths"][path] = json!({"$ref": format!("models/{name}.yaml#/paths/{pointer}")});
     }
-    for (name, schema) in draft["components"]["schemas"].as_object().unwrap() {
-        root["components"]["schemas"][name] = schema.clone();
-    }
-    serde_yaml::to_string(&root).unwrap()
+    std::fs::write(root_path, serde_yaml::to_string(&root).unwrap()).unwrap();
 }
 
 /// A draft's example satisfies its own schema, and the draft pasted into the spec makes
@@ -741,9 +744,8 @@ fn a_draft_is_self_consistent_and_round_trips_through_diff() {
         assert_eq!(example["audioUrl"], "https://example.com/input.mp3");
         assert_eq!(example["prompt"], "TODO(example)");
 
-        // Pasted into the spec, the model matches its catalog exactly.
-        let pasted = paste(&main_spec(), text);
-        std::fs::write(ws.path().join("spec/runninghub.yaml"), pasted).unwrap();
+        // Added to the spec as a family file, the model matches its catalog exactly.
+        paste(ws.path(), "acme-new", text);
         let (_, r) = json_diff(root_of(&ws), &catalog, &["--allow-extra"]);
         assert!(
             !r["missing"]

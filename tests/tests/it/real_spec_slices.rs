@@ -14,129 +14,31 @@ use std::collections::BTreeMap;
 
 const PREFIX: &str = "real_spec__";
 
-fn last_ident(ty: &syn::Type) -> String {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().unwrap().ident.to_string(),
-        other => panic!("unexpected self type {}", quote_ty(other)),
-    }
-}
-
-fn quote_ty(ty: &syn::Type) -> String {
-    prettyplease::unparse(&syn::parse_quote!(type X = #ty;))
-}
-
 fn render(items: Vec<syn::Item>) -> String {
     let mut file: syn::File = syn::parse_str("").unwrap();
     file.items = items;
     prettyplease::unparse(&file)
 }
 
-/// The generated type an impl belongs to: its self type, or else the first generated type
-/// its trait mentions.
-fn owner(i: &syn::ItemImpl, defined: &[String]) -> String {
-    let own = last_ident(&i.self_ty);
-    if defined.contains(&own) {
-        return own;
-    }
-    let tokens = i
-        .trait_
-        .as_ref()
-        .map(|(p, _)| quote_path(p))
-        .unwrap_or_default();
-    defined
-        .iter()
-        .find(|d| {
-            tokens
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|w| w == d.as_str())
-        })
-        .cloned()
-        .unwrap_or(own)
-}
-
-fn quote_path(p: &syn::Path) -> String {
-    prettyplease::unparse(&syn::parse_quote!(type X = #p;))
-}
-
-/// Splits the generated file into named slices.
-fn slices(code: &str) -> BTreeMap<String, String> {
-    let mut groups: BTreeMap<String, Vec<syn::Item>> = BTreeMap::new();
-    for (name, item) in flatten(code) {
-        groups.entry(name).or_default().push(item);
-    }
-    groups.into_iter().map(|(k, v)| (k, render(v))).collect()
-}
-
 /// Every item of the generated file in order, the contents of `mod types` and `mod
-/// operations` and each method of an inherent `impl` as items of their own, each with the
-/// name of the slice it belongs to.
-fn flatten(code: &str) -> Vec<(String, syn::Item)> {
+/// operations` and each method of an inherent `impl` as items of their own (each carries
+/// its own gate).
+fn flatten(code: &str) -> Vec<syn::Item> {
     let file: syn::File = syn::parse_str(code).expect("generated code parses");
     let mut out = Vec::new();
-    let mut add = |name: String, item: syn::Item| out.push((name, item));
     for item in file.items {
         match item {
-            syn::Item::Mod(m) if m.ident == "types" => {
-                let items = m.content.unwrap().1;
-                let defined: Vec<String> = items
-                    .iter()
-                    .filter_map(|i| match i {
-                        syn::Item::Struct(s) => Some(s.ident.to_string()),
-                        syn::Item::Enum(e) => Some(e.ident.to_string()),
-                        _ => None,
-                    })
-                    .collect();
-                for item in items {
-                    let name = match &item {
-                        syn::Item::Struct(s) => format!("type_{}", s.ident),
-                        syn::Item::Enum(e) => format!("type_{}", e.ident),
-                        // `impl From<Generated> for String` belongs with `Generated`.
-                        syn::Item::Impl(i) => format!("type_{}", owner(i, &defined)),
-                        syn::Item::Mod(m) => format!("types_mod_{}", m.ident),
-                        // A per-model name kept for a shared option set goes with that set.
-                        syn::Item::Type(t) => format!("type_{}", last_ident(&t.ty)),
-                        _ => "types_misc".to_owned(),
-                    };
-                    add(name, item);
-                }
-            }
-            syn::Item::Mod(m) if m.ident == "operations" => {
-                for item in m.content.unwrap().1 {
-                    let name = match &item {
-                        syn::Item::Struct(s) => format!("operation_{}", s.ident),
-                        syn::Item::Impl(i) => format!("operation_{}", last_ident(&i.self_ty)),
-                        syn::Item::Const(c) => format!("operations_{}", c.ident),
-                        _ => "operations_misc".to_owned(),
-                    };
-                    add(name, item);
-                }
+            syn::Item::Mod(m) if m.ident == "types" || m.ident == "operations" => {
+                out.extend(m.content.unwrap().1);
             }
             syn::Item::Impl(i) if i.trait_.is_none() => {
-                let on_ours =
-                    matches!(&*i.self_ty, syn::Type::Path(p) if p.path.segments.len() == 2);
-                let prefix = if on_ours {
-                    "checked_method_"
-                } else {
-                    "method_"
-                };
                 for it in &i.items {
-                    let syn::ImplItem::Fn(f) = it else { continue };
                     let mut single = i.clone();
-                    single.items = vec![syn::ImplItem::Fn(f.clone())];
-                    add(format!("{prefix}{}", f.sig.ident), syn::Item::Impl(single));
+                    single.items = vec![it.clone()];
+                    out.push(syn::Item::Impl(single));
                 }
             }
-            syn::Item::Impl(i)
-                if i.trait_
-                    .as_ref()
-                    .is_some_and(|(p, _)| p.segments.last().unwrap().ident == "Validate") =>
-            {
-                add(
-                    format!("validate_{}", last_ident(&i.self_ty)),
-                    syn::Item::Impl(i),
-                );
-            }
-            other => add("client_scaffolding".to_owned(), other),
+            other => out.push(other),
         }
     }
     out
@@ -168,6 +70,7 @@ fn item_features(item: &syn::Item) -> Vec<String> {
         syn::Item::Const(i) => features(&i.attrs),
         syn::Item::Fn(i) => features(&i.attrs),
         syn::Item::Mod(i) => features(&i.attrs),
+        syn::Item::Macro(i) => features(&i.attrs),
         _ => Vec::new(),
     };
     // A method split out of an `impl` block carries its gate on the method.
@@ -186,7 +89,7 @@ fn item_features(item: &syn::Item) -> Vec<String> {
 /// The items regrouped by the features that gate them, in generated order.
 fn by_family(code: &str) -> BTreeMap<String, String> {
     let mut groups: BTreeMap<String, Vec<syn::Item>> = BTreeMap::new();
-    for (_, item) in flatten(code) {
+    for item in flatten(code) {
         let name = match item_features(&item).as_slice() {
             [] => "core".to_owned(),
             [one] => format!("family_{one}"),
@@ -200,8 +103,7 @@ fn by_family(code: &str) -> BTreeMap<String, String> {
 #[test]
 fn real_spec_slices() {
     let code = codegen::generate_files(&spec_files()).unwrap().code;
-    let slices = slices(&code);
-    // The slices cover the whole file: nothing is generated that no snapshot guards.
+    // The snapshots cover the whole file: nothing is generated that no snapshot guards.
     let file: syn::File = syn::parse_str(&code).unwrap();
     let total_items: usize = file
         .items
@@ -214,11 +116,6 @@ fn real_spec_slices() {
             _ => 1,
         })
         .sum();
-    let sliced: usize = slices
-        .values()
-        .map(|s| syn::parse_str::<syn::File>(s).unwrap().items.len())
-        .sum();
-    assert_eq!(sliced, total_items);
 
     let families = by_family(&code);
     let regrouped: usize = families
@@ -231,9 +128,8 @@ fn real_spec_slices() {
             insta::assert_snapshot!(format!("{PREFIX}{name}"), code);
         });
     }
-    let slices = families;
 
-    // A snapshot whose slice no longer exists (a type removed from the spec) must be
+    // A snapshot whose family no longer exists (a family removed from the spec) must be
     // deleted, not left to rot.
     let orphans: Vec<String> = std::fs::read_dir(snapshot_dir())
         .unwrap()
@@ -243,10 +139,10 @@ fn real_spec_slices() {
                 .strip_suffix(".snap")
                 .map(str::to_owned)
         })
-        .filter(|name| !slices.contains_key(name))
+        .filter(|name| !families.contains_key(name))
         .collect();
     assert!(
         orphans.is_empty(),
-        "snapshots without a slice, delete them: {orphans:?}"
+        "snapshots without a family, delete them: {orphans:?}"
     );
 }

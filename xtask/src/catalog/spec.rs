@@ -157,8 +157,7 @@ fn deviations(node: &Value, at: &str) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// Follows `$ref`s. A reference is local (`#/...`), or names the root file
-/// (`../runninghub.yaml#/...`, as family files do), which in one document is the same.
+/// Follows `$ref`s within the bundled document, where every reference is local (`#/...`).
 pub fn resolve<'a>(doc: &'a Value, node: &'a Value, at: &str) -> Result<&'a Value> {
     let mut node = node;
     for _ in 0..32 {
@@ -168,10 +167,9 @@ pub fn resolve<'a>(doc: &'a Value, node: &'a Value, at: &str) -> Result<&'a Valu
         let reference = reference
             .as_str()
             .ok_or_else(|| anyhow!("{at}: `$ref` is not a string"))?;
-        let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
-        if !(file.is_empty() || file.ends_with(crate::SPEC.rsplit('/').next().unwrap_or(""))) {
+        let Some(fragment) = reference.strip_prefix('#') else {
             bail!("{at}: `$ref: {reference}` points into another file; bundle the spec first");
-        }
+        };
         node = doc
             .pointer(fragment)
             .ok_or_else(|| anyhow!("{at}: `$ref: {reference}` points at nothing"))?;
@@ -328,7 +326,7 @@ components:
       properties:
         n: {type: integer, minimum: 1, maximum: 9, x-runninghub-deviates: {"v1": "why"}}
         list: {type: array, maxItems: 2, items: {type: string, enum: ["1", 2]}}
-        webhookUrl: {$ref: "../runninghub.yaml#/components/schemas/Hook"}
+        webhookUrl: {$ref: "#/components/schemas/Hook"}
 "##;
 
     #[test]
