@@ -3,7 +3,10 @@
 //!   the constraints moved out of progenitor's view (see `transform`);
 //! - `mod operations`: one marker type per generated operation, implementing
 //!   `crate::operation::Operation` (and `TaskOperation` for model endpoints), which lets the
-//!   hand-written layer treat every endpoint generically;
+//!   hand-written layer treat every endpoint generically, and `OPERATIONS`, the table of
+//!   every operation's fields; both are invocations of the runtime's macros
+//!   (`operation_marker!`, `operation_info!`), which write the code once, so the generated
+//!   file carries only each operation's data;
 //! - a checked method on `crate::Client` per model endpoint;
 //! - `typed_json_check`, decoding JSON bodies by operation id for the few operations whose
 //!   fields the generic JSON validator cannot check from the field table alone (nested
@@ -258,16 +261,10 @@ pub(crate) fn additions(
         let op_id = &op.id;
         let path = &op.path;
         let http = &op.method;
-        let role = match op.role {
-            Role::Task => quote!(crate::operation::Role::Task),
-            Role::Query => quote!(crate::operation::Role::Query),
-            Role::Other => quote!(crate::operation::Role::Other),
-        };
+        let role = role_ident(op.role);
         let summary = op.summary.clone().unwrap_or_else(|| op.id.clone());
         let marker_doc = format!("`{http} {path}`: {summary}.");
-        let task_impl = (op.role == Role::Task).then(|| {
-            quote! { impl crate::operation::TaskOperation for #marker {} }
-        });
+        let task = (op.role == Role::Task).then(|| ident("task"));
         let by_table =
             tasky && resolve_schema(spec, schema).is_some_and(|s| table_checkable(spec, s));
         if !by_table {
@@ -283,32 +280,14 @@ pub(crate) fn additions(
         if !tasky {
             continue;
         }
-        let task_impl = task_impl.map(|t| quote!(#gate #t));
+        // One `operation_marker!` invocation (see the runtime's `operation` module) per
+        // operation: the marker type and its impls are written once there.
         markers.push(quote! {
-            #[doc = #marker_doc]
             #gate
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-            pub struct #marker;
-            #gate
-            impl crate::operation::Operation for #marker {
-                type Body = super::types::#body_ty;
-                const OPERATION_ID: &'static str = #op_id;
-                const METHOD: &'static str = #http;
-                const PATH: &'static str = #path;
-                const ROLE: crate::operation::Role = #role;
-                fn send<'a>(
-                    client: &'a super::Client,
-                    body: &'a Self::Body,
-                ) -> impl ::std::future::Future<
-                    Output = ::std::result::Result<
-                        super::ResponseValue<super::types::Task>,
-                        super::Error<()>,
-                    >,
-                > + Send + 'a {
-                    client.#method(body)
-                }
-            }
-            #task_impl
+            crate::operation::operation_marker!(
+                #[doc = #marker_doc]
+                #marker(#body_ty) #op_id #http #path #role #method #task
+            );
         });
 
         if op.role == Role::Task {
@@ -342,29 +321,20 @@ pub(crate) fn additions(
         .filter(|op| !op.handwritten && matches!(op.role, Role::Task | Role::Query))
         .map(|op| {
             let (id, http, path) = (&op.id, &op.method, &op.path);
-            let role = match op.role {
-                Role::Task => quote!(crate::operation::Role::Task),
-                Role::Query => quote!(crate::operation::Role::Query),
-                Role::Other => quote!(crate::operation::Role::Other),
-            };
+            let role = role_ident(op.role);
             let summary = op.summary.clone().unwrap_or_default();
             let family = op.tags.first().cloned().unwrap_or_default();
             let body = op.body.as_ref().and_then(|b| resolve_schema(spec, b));
             let fields = body.map(|s| field_infos(spec, s)).unwrap_or_default();
             let json_table = body.is_some_and(|s| table_checkable(spec, s));
             let gate = gates.op(&op.id);
+            // One `operation_info!` invocation per entry: the table's shape is written
+            // once, in the runtime's `operation` module.
             quote! {
                 #gate
-                crate::operation::OperationInfo {
-                    operation_id: #id,
-                    method: #http,
-                    path: #path,
-                    role: #role,
-                    summary: #summary,
-                    family: #family,
-                    fields: &[#(#fields)*],
-                    json_table: #json_table,
-                },
+                crate::operation::operation_info!(
+                    #id #http #path #role #family #json_table #summary [#(#fields),*]
+                ),
             }
         })
         .collect();
@@ -525,23 +495,23 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
                 _ => {}
             }
             // Only what the spec documents is written: `FieldInfo::new` starts from none.
-            let mut entry = quote! {
-                crate::operation::FieldInfo::new(#name, crate::operation::FieldKind::#kind)
-            };
+            // Each builder call is written `with_x(value)`, without the dot:
+            // `operation_info!` adds it.
+            let mut entry = quote!(#name #kind);
             if required {
-                entry.extend(quote!(.required()));
+                entry.extend(quote!(required()));
             }
             if let Some(d) = default {
-                entry.extend(quote!(.with_default(#d)));
+                entry.extend(quote!(with_default(#d)));
             }
             if !allowed.is_empty() {
-                entry.extend(quote!(.with_allowed(&[#(#allowed),*])));
+                entry.extend(quote!(with_allowed(&[#(#allowed),*])));
             }
             let floats = [("with_minimum", min), ("with_maximum", max)];
             for (method, value) in floats {
                 if let Some(v) = value {
                     let method = ident(method);
-                    entry.extend(quote!(.#method(#v)));
+                    entry.extend(quote!(#method(#v)));
                 }
             }
             let counts = [
@@ -553,15 +523,24 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
             for (method, value) in counts {
                 if let Some(v) = value {
                     let (method, v) = (ident(method), v as u64);
-                    entry.extend(quote!(.#method(#v)));
+                    entry.extend(quote!(#method(#v)));
                 }
             }
             if !description.is_empty() {
-                entry.extend(quote!(.with_description(#description)));
+                entry.extend(quote!(with_description(#description)));
             }
-            quote!(#entry,)
+            entry
         })
         .collect()
+}
+
+/// The variant of `crate::operation::Role` for `role`.
+fn role_ident(role: Role) -> Ident {
+    ident(match role {
+        Role::Task => "Task",
+        Role::Query => "Query",
+        Role::Other => "Other",
+    })
 }
 
 fn ident(name: &str) -> Ident {

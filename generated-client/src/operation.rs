@@ -245,6 +245,73 @@ impl FieldInfo {
     }
 }
 
+/// A generated operation's marker type and its [`Operation`] impl, written once here
+/// instead of spelled out for each of hundreds of endpoints (the generator's `emit` module
+/// emits one invocation per task or query operation):
+/// `Marker(BodyType) "operationId" "METHOD" "/path" Role client_method`, then `task` for a
+/// model endpoint, which also implements [`TaskOperation`]. Attributes given first (docs,
+/// the family's `cfg`) go on the marker type.
+macro_rules! operation_marker {
+    (
+        $(#[$attr:meta])*
+        $marker:ident($body:ident) $id:literal $method:literal $path:literal $role:ident
+        $send:ident $($task:ident)?
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $marker;
+        impl $crate::operation::Operation for $marker {
+            type Body = $crate::types::$body;
+            const OPERATION_ID: &'static str = $id;
+            const METHOD: &'static str = $method;
+            const PATH: &'static str = $path;
+            const ROLE: $crate::operation::Role = $crate::operation::Role::$role;
+            fn send<'a>(
+                client: &'a $crate::raw::Client,
+                body: &'a Self::Body,
+            ) -> impl ::std::future::Future<
+                Output = ::std::result::Result<
+                    $crate::raw::ResponseValue<$crate::types::Task>,
+                    $crate::raw::Error<()>,
+                >,
+            > + Send + 'a {
+                client.$send(body)
+            }
+        }
+        $($crate::operation::operation_marker!(@$task $marker);)?
+    };
+    (@task $marker:ident) => {
+        impl $crate::operation::TaskOperation for $marker {}
+    };
+}
+pub(crate) use operation_marker;
+
+/// One [`OperationInfo`] of the generated table, written compactly:
+/// `"operationId" "METHOD" "/path" Role "family" json_table "summary"`, then the fields in
+/// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
+/// (`required()`, `with_default("\"16:9\"")`, ...).
+macro_rules! operation_info {
+    (
+        $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal
+        $summary:literal [$($name:literal $kind:ident $($with:ident($($arg:tt)*))*),* $(,)?]
+    ) => {
+        $crate::operation::OperationInfo {
+            operation_id: $id,
+            method: $method,
+            path: $path,
+            role: $crate::operation::Role::$role,
+            summary: $summary,
+            family: $family,
+            fields: &[$(
+                $crate::operation::FieldInfo::new($name, $crate::operation::FieldKind::$kind)
+                    $(.$with($($arg)*))*
+            ),*],
+            json_table: $json_table,
+        }
+    };
+}
+pub(crate) use operation_info;
+
 #[cfg(test)]
 mod tests {
     use super::{FieldInfo, FieldKind};
