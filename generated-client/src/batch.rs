@@ -102,6 +102,11 @@ pub struct BatchOptions {
     /// Backoff between retries of submits refused for a passing reason; retried without
     /// limit on the number of attempts.
     pub refusal_backoff: RetryPolicy,
+    /// Submit requests in flight at once (default 1). A submit takes milliseconds and tasks
+    /// still run in parallel up to [`BatchOptions::max_in_flight`]; one at a time means a
+    /// crash leaves at most one input whose submit outcome is unknown (RunningHub has no
+    /// idempotency key, so such an input may be a paid task whose id is lost).
+    pub max_concurrent_submits: usize,
     progress: Option<ProgressFn>,
 }
 
@@ -119,6 +124,7 @@ impl Default for BatchOptions {
                 base: Duration::from_secs(2),
                 cap: Duration::from_secs(60),
             },
+            max_concurrent_submits: 1,
             progress: None,
         }
     }
@@ -134,6 +140,7 @@ impl std::fmt::Debug for BatchOptions {
             .field("download_dir", &self.download_dir)
             .field("resubmit_unknown", &self.resubmit_unknown)
             .field("refusal_backoff", &self.refusal_backoff)
+            .field("max_concurrent_submits", &self.max_concurrent_submits)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -188,6 +195,13 @@ impl BatchOptions {
         self
     }
 
+    /// Sets how many submit requests may be in flight at once (at least 1; see
+    /// [`BatchOptions::max_concurrent_submits`]).
+    pub fn max_concurrent_submits(mut self, n: usize) -> Self {
+        self.max_concurrent_submits = n.max(1);
+        self
+    }
+
     /// Calls `f` with the totals after every change.
     pub fn on_progress(mut self, f: impl Fn(&BatchProgress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
@@ -212,6 +226,8 @@ pub struct BatchProgress {
     pub failed: usize,
     /// Submitted with an unknown outcome, and not submitted again.
     pub unknown: usize,
+    /// Finished with results that could not be saved (a later run retries the downloads).
+    pub not_saved: usize,
     /// Submits refused for a passing reason and retried.
     pub refusals: usize,
     /// Money spent by succeeded tasks, from their usage.
@@ -221,9 +237,9 @@ pub struct BatchProgress {
 }
 
 impl BatchProgress {
-    /// Inputs that reached an end (succeeded, failed or unknown).
+    /// Inputs that reached an end (succeeded, failed, unknown or not saved).
     pub fn done(&self) -> usize {
-        self.succeeded + self.failed + self.unknown
+        self.succeeded + self.failed + self.unknown + self.not_saved
     }
 }
 
@@ -243,6 +259,10 @@ pub enum ItemState {
     /// The task exists but the wait ended early (timeout, or queries kept failing); a later
     /// run with the same journal waits for it again.
     Unfinished,
+    /// The task succeeded but its outputs could not be saved into the download directory
+    /// (the item's `error` says why). It does not count as succeeded; a later run with the
+    /// same journal retries the downloads without submitting again.
+    NotSaved,
 }
 
 /// The end of one input.
@@ -258,7 +278,7 @@ pub struct BatchItem {
     pub task: Option<types::Task>,
     /// Files saved, when a download directory was given and the download succeeded.
     pub files: Vec<PathBuf>,
-    /// Why it did not succeed (or why its download failed).
+    /// Why it did not succeed (for [`ItemState::NotSaved`], why its download failed).
     pub error: Option<Error>,
     /// Reported from the journal of an earlier run, without any request.
     pub from_journal: bool,
@@ -278,7 +298,7 @@ pub struct BatchSummary {
     pub progress: BatchProgress,
     /// Inputs that succeeded.
     pub succeeded: usize,
-    /// Inputs that did not succeed (failed, not submitted, unknown, unfinished).
+    /// Inputs that did not succeed (failed, not submitted, unknown, unfinished, not saved).
     pub failed: usize,
 }
 
@@ -326,6 +346,8 @@ struct Shared {
     progress: Mutex<BatchProgress>,
     items: tokio::sync::mpsc::Sender<BatchItem>,
     total: usize,
+    /// Held from the journal's `submitting` line to the line that records the outcome.
+    submits: tokio::sync::Semaphore,
 }
 
 impl Shared {
@@ -375,7 +397,7 @@ impl Client {
             .collect();
         let (journal, states) = match &options.journal {
             Some(path) => {
-                let (journal, states) = Journal::open(path, &fingerprints)?;
+                let (journal, states) = Journal::open(path, &fingerprints, self.base_url())?;
                 (Some(journal), states)
             }
             None => (None, vec![State::Fresh; inputs.len()]),
@@ -385,6 +407,7 @@ impl Client {
         let shared = Arc::new(Shared {
             client: self.for_batch(options.max_requests_per_second),
             total,
+            submits: tokio::sync::Semaphore::new(options.max_concurrent_submits.max(1)),
             options,
             journal,
             progress: Mutex::new(BatchProgress {
@@ -633,14 +656,21 @@ async fn submit(
         shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
         return Ok(None);
     }
-    shared
-        .record(Entry::Submitting {
-            i: index,
-            input: fingerprint(&input.operation, &input.body),
-        })
-        .await?;
     let mut refusals = 0;
     loop {
+        // One submit at a time by default: from its `submitting` line to the line that
+        // records its outcome, so that a crash leaves as few unknown outcomes as possible.
+        let turn = shared
+            .submits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        shared
+            .record(Entry::Submitting {
+                i: index,
+                input: fingerprint(&input.operation, &input.body),
+            })
+            .await?;
         match shared
             .client
             .submit_json(&input.operation, input.body.clone())
@@ -656,6 +686,15 @@ async fn submit(
                 return Ok(Some(task));
             }
             Err(e) if refused_for_now(&e) => {
+                // Certainly nothing was created: said so before the backoff, so that a
+                // crash meanwhile does not leave the input unknown.
+                shared
+                    .record(Entry::NotSubmitted {
+                        i: index,
+                        error: e.to_string(),
+                    })
+                    .await?;
+                drop(turn);
                 refusals += 1;
                 shared.update(|p| p.refusals += 1);
                 let backoff = &shared.options.refusal_backoff;
@@ -731,15 +770,23 @@ async fn finished(
             .await?;
     }
     let usage = task.usage_numbers().unwrap_or_default();
+    let state = if error.is_some() {
+        ItemState::NotSaved
+    } else {
+        ItemState::Succeeded
+    };
     shared.update(|p| {
-        p.succeeded += 1;
+        match state {
+            ItemState::NotSaved => p.not_saved += 1,
+            _ => p.succeeded += 1,
+        }
         p.spent_money += usage.consume_money.unwrap_or(0.0);
         p.spent_coins += usage.consume_coins.unwrap_or(0.0);
     });
     shared
         .emit(BatchItem {
             index,
-            state: ItemState::Succeeded,
+            state,
             task_id: Some(task.task_id.clone()),
             task: Some(task),
             files: files.unwrap_or_default(),

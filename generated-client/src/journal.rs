@@ -28,11 +28,15 @@ const VERSION: u32 = 1;
     rename_all_fields = "camelCase"
 )]
 pub(crate) enum Entry {
-    /// The header: what the journal is, and how many inputs its batch had.
+    /// The header: what the journal is, how many inputs its batch had, and the API its
+    /// tasks live at (the client's base URL; absent in journals written before it was
+    /// recorded, which are then not checked).
     Start {
         format: String,
         version: u32,
         inputs: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base_url: Option<String>,
     },
     /// A submit of input `i` is about to be sent. `input` fingerprints the input.
     Submitting { i: usize, input: String },
@@ -113,11 +117,14 @@ fn corrupt(path: &Path, line: usize, why: impl std::fmt::Display) -> Error {
 
 impl Journal {
     /// Opens (or creates) the journal of a batch of `inputs` inputs with these
-    /// fingerprints, and returns the state of every input. Fails when the journal belongs
-    /// to another batch.
+    /// fingerprints, run against the API at `base_url`, and returns the state of every
+    /// input. Fails when the journal belongs to another batch, or its tasks live at another
+    /// API (their ids mean nothing there, and their results would be reported without a
+    /// request).
     pub(crate) fn open(
         path: &Path,
         fingerprints: &[String],
+        base_url: &str,
     ) -> Result<(Journal, Vec<State>), Error> {
         let mut states = vec![State::Fresh; fingerprints.len()];
         let existing = match std::fs::read(path) {
@@ -151,6 +158,7 @@ impl Journal {
                             format,
                             version,
                             inputs,
+                            base_url: recorded,
                         } if format == FORMAT && version == VERSION => {
                             if inputs != fingerprints.len() {
                                 return Err(corrupt(
@@ -161,6 +169,15 @@ impl Journal {
                                         fingerprints.len()
                                     ),
                                 ));
+                            }
+                            if let Some(recorded) = recorded
+                                && recorded.trim_end_matches('/') != base_url.trim_end_matches('/')
+                            {
+                                return Err(Error::Journal(format!(
+                                    "{} records tasks created at {recorded}, and this client talks to {base_url}: \
+                                     resume it against {recorded}, or use another journal",
+                                    path.display()
+                                )));
                             }
                             needs_header = false;
                             continue;
@@ -181,6 +198,7 @@ impl Journal {
                 format: FORMAT.into(),
                 version: VERSION,
                 inputs: fingerprints.len(),
+                base_url: Some(base_url.to_owned()),
             })?;
         }
         Ok((journal, states))
@@ -251,6 +269,8 @@ fn apply(states: &mut [State], entry: &Entry, fingerprints: &[String]) -> Result
 mod tests {
     use super::*;
 
+    const HERE: &str = "https://www.runninghub.ai";
+
     fn fps(n: usize) -> Vec<String> {
         (0..n)
             .map(|i| fingerprint("op", &serde_json::json!({ "i": i })))
@@ -262,7 +282,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let fps = fps(4);
-        let (journal, states) = Journal::open(&path, &fps).unwrap();
+        let (journal, states) = Journal::open(&path, &fps, HERE).unwrap();
         assert!(states.iter().all(|s| matches!(s, State::Fresh)));
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -293,7 +313,7 @@ mod tests {
                 .unwrap();
         });
         drop(journal);
-        let (_, states) = Journal::open(&path, &fps).unwrap();
+        let (_, states) = Journal::open(&path, &fps, HERE).unwrap();
         assert!(matches!(&states[0], State::Submitted { task_id } if task_id == "t0"));
         assert!(
             matches!(states[1], State::Fresh),
@@ -312,11 +332,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let fps = fps(2);
-        drop(Journal::open(&path, &fps).unwrap());
+        drop(Journal::open(&path, &fps, HERE).unwrap());
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str(r#"{"event":"submitted","i":0,"taskId":"t"#);
         std::fs::write(&path, &text).unwrap();
-        let (journal, states) = Journal::open(&path, &fps).unwrap();
+        let (journal, states) = Journal::open(&path, &fps, HERE).unwrap();
         assert!(states.iter().all(|s| matches!(s, State::Fresh)));
         journal
             .write_blocking(&Entry::Submitted {
@@ -324,7 +344,7 @@ mod tests {
                 task_id: "t1".into(),
             })
             .unwrap();
-        let (_, states) = Journal::open(&path, &fps).unwrap();
+        let (_, states) = Journal::open(&path, &fps, HERE).unwrap();
         assert!(matches!(&states[1], State::Submitted { task_id } if task_id == "t1"));
     }
 
@@ -332,20 +352,20 @@ mod tests {
     fn a_journal_of_another_batch_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let (journal, _) = Journal::open(&path, &fps(2)).unwrap();
+        let (journal, _) = Journal::open(&path, &fps(2), HERE).unwrap();
         journal
             .write_blocking(&Entry::Submitting {
                 i: 0,
                 input: fps(2)[0].clone(),
             })
             .unwrap();
-        let err = Journal::open(&path, &fps(3)).unwrap_err().to_string();
+        let err = Journal::open(&path, &fps(3), HERE).unwrap_err().to_string();
         assert!(err.contains("batch of 2 inputs, this batch has 3"), "{err}");
         let other: Vec<String> = fps(2).into_iter().rev().collect();
-        let err = Journal::open(&path, &other).unwrap_err().to_string();
+        let err = Journal::open(&path, &other, HERE).unwrap_err().to_string();
         assert!(err.contains("input 0 differs"), "{err}");
         std::fs::write(&path, "{\"hello\": 1}\n").unwrap();
-        let err = Journal::open(&path, &fps(2)).unwrap_err().to_string();
+        let err = Journal::open(&path, &fps(2), HERE).unwrap_err().to_string();
         assert!(err.contains("not a batch journal"), "{err}");
         std::fs::write(
             dir.path().join("mid.jsonl"),
@@ -354,18 +374,52 @@ mod tests {
                 serde_json::to_string(&Entry::Start {
                     format: FORMAT.into(),
                     version: VERSION,
-                    inputs: 2
+                    inputs: 2,
+                    base_url: None,
                 })
                 .unwrap()
             ),
         )
         .unwrap();
-        let err = Journal::open(&dir.path().join("mid.jsonl"), &fps(2))
+        let err = Journal::open(&dir.path().join("mid.jsonl"), &fps(2), HERE)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("line 2"),
             "a corrupt line before the last: {err}"
         );
+    }
+
+    #[test]
+    fn a_journal_of_tasks_elsewhere_is_refused_and_an_older_one_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let (journal, _) = Journal::open(&path, &fps(1), "http://127.0.0.1:4000").unwrap();
+        journal
+            .write_blocking(&Entry::Submitted {
+                i: 0,
+                task_id: "t0".into(),
+            })
+            .unwrap();
+        drop(journal);
+        let err = Journal::open(&path, &fps(1), HERE).unwrap_err().to_string();
+        assert!(
+            err.contains("records tasks created at http://127.0.0.1:4000")
+                && err.contains(&format!("this client talks to {HERE}")),
+            "{err}"
+        );
+        // The same place, spelled with a trailing slash, is the same place.
+        let (_, states) = Journal::open(&path, &fps(1), "http://127.0.0.1:4000/").unwrap();
+        assert!(matches!(&states[0], State::Submitted { task_id } if task_id == "t0"));
+        // A journal from before the place was recorded is read as it is.
+        let old = dir.path().join("old.jsonl");
+        std::fs::write(
+            &old,
+            format!(
+                "{{\"event\":\"start\",\"format\":\"{FORMAT}\",\"version\":{VERSION},\"inputs\":1}}\n"
+            ),
+        )
+        .unwrap();
+        assert!(Journal::open(&old, &fps(1), HERE).is_ok());
     }
 }

@@ -100,6 +100,8 @@ pub struct Config {
     /// The account's request-rate limit: at most this many submits and queries (together)
     /// per window; requests over it are refused with errorCode `1003`.
     pub rate_limit: Option<(u32, Duration)>,
+    /// How long a submit takes to answer (default: no delay).
+    pub submit_latency: Duration,
 }
 
 impl Default for Config {
@@ -120,6 +122,7 @@ impl Default for Config {
             spread: 0.0,
             max_in_flight: None,
             rate_limit: None,
+            submit_latency: Duration::ZERO,
         }
     }
 }
@@ -202,6 +205,8 @@ pub struct Counts {
     pub concurrency_rejections: u32,
     /// Requests refused by [`Config::rate_limit`] (1003).
     pub rate_rejections: u32,
+    /// The most submit requests the simulator was answering at the same time.
+    pub peak_concurrent_submits: u32,
     /// The most tasks that were ever unfinished at once.
     pub max_in_flight: u32,
 }
@@ -239,6 +244,8 @@ struct Inner {
     next_id: u64,
     /// Start of the current rate-limit window and the requests counted in it.
     window: (Instant, u32),
+    /// Submit requests being answered now.
+    submits_in_flight: u32,
 }
 
 impl Inner {
@@ -327,8 +334,9 @@ impl Simulator {
                 tasks: HashMap::new(),
                 task_order: Vec::new(),
                 uploads: Vec::new(),
-                next_id: 2_000_000_000_000_000_001,
+                next_id: first_task_id(),
                 window: (Instant::now(), 0),
+                submits_in_flight: 0,
             }),
             base_url: format!("http://{addr}"),
         });
@@ -379,6 +387,15 @@ impl Simulator {
             .entry(route)
             .or_default()
             .push_back(fault);
+    }
+
+    /// Removes the faults not yet used for `route`, and says how many there were.
+    pub fn clear_faults(&self, route: Route) -> usize {
+        self.shared
+            .lock()
+            .faults
+            .remove(&route)
+            .map_or(0, |faults| faults.len())
     }
 
     /// Changes the configuration; tasks already created keep their start time and follow
@@ -563,13 +580,51 @@ async fn fault(shared: &Shared, route: Route, real: impl FnOnce() -> Value) -> O
     })
 }
 
+/// The first task id of a simulator: 19 digits like RunningHub's, drawn from the clock so
+/// that simulators started one after the other (`runninghub --mock` runs) do not hand out
+/// the same ids.
+fn first_task_id() -> u64 {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    // 2 followed by 18 digits: the clock's microseconds modulo 10^15, times 1000, leaves
+    // room for a thousand tasks per microsecond of start time.
+    2_000_000_000_000_000_000 + (micros % 1_000_000_000_000_000) * 1000 + 1
+}
+
+/// Counts a submit as being answered until dropped.
+struct SubmitInFlight<'a>(&'a Shared);
+
+impl<'a> SubmitInFlight<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        let mut inner = shared.lock();
+        inner.submits_in_flight += 1;
+        inner.counts.peak_concurrent_submits = inner
+            .counts
+            .peak_concurrent_submits
+            .max(inner.submits_in_flight);
+        SubmitInFlight(shared)
+    }
+}
+
+impl Drop for SubmitInFlight<'_> {
+    fn drop(&mut self) {
+        self.0.lock().submits_in_flight -= 1;
+    }
+}
+
 async fn submit(
     shared: &Arc<Shared>,
     authorized: bool,
     operation: &'static str,
     body: &Bytes,
 ) -> Response {
+    let _in_flight = SubmitInFlight::new(shared);
     shared.lock().counts.submits += 1;
+    let latency = shared.lock().config.submit_latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let pending = take_fault_if(shared, Route::Submit, |f| {
         matches!(f, Fault::AcceptThenHang)
     });

@@ -2,7 +2,7 @@
 //! tasks, validation errors that send nothing, timeouts, `--json` output, exit codes, and
 //! the key never showing.
 
-use runninghub::simulator::{Config, Outcome, Simulator};
+use runninghub::simulator::{Config, Fault, Outcome, Route, Simulator};
 use serde_json::Value;
 use std::process::Output;
 use std::time::Duration;
@@ -182,6 +182,10 @@ async fn a_task_that_never_finishes_exits_3() {
     assert_eq!(error["kind"], "timeout");
     let task_id = error["taskId"].as_str().unwrap().to_owned();
     assert_eq!(sim.counts().submits, 1);
+    // How to pick it up, in the JSON and on stderr.
+    let resume = format!("runninghub wait {task_id}");
+    assert_eq!(error["resume"], resume.as_str());
+    assert!(run.stderr.contains(&resume), "{}", run.stderr);
 
     // The task can be picked up again by id, and its status read.
     let run = cli(Some(&sim), &["status", &task_id, "--json"]).await;
@@ -440,4 +444,160 @@ async fn a_csv_batch_types_its_cells_by_the_field_table() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("bad.csv:3"), "{}", run.stderr);
     assert_eq!(sim.counts().submits, before);
+}
+
+#[tokio::test]
+async fn a_created_task_is_announced_on_stderr_at_once_with_or_without_json() {
+    let sim = Simulator::start().await;
+    for extra in [&["--json"][..], &[][..], &["--no-wait"][..]] {
+        let run = cli(Some(&sim), &run_args(extra)).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let first = run.stderr.lines().next().unwrap_or_default();
+        let id = first
+            .strip_prefix("submitted task ")
+            .and_then(|rest| rest.strip_suffix(" to vidu/reference-to-video-q3"))
+            .unwrap_or_else(|| panic!("{extra:?}: {}", run.stderr));
+        assert!(
+            run.stdout.contains(id),
+            "{extra:?}: the same task: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(sim.counts().submits, 3);
+}
+
+#[tokio::test]
+async fn flags_that_cannot_work_are_refused_before_anything_is_sent() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "not a directory").unwrap();
+    let file = file.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--out", file], "exists and is not a directory"),
+        (&["--timeout", "0"], "--timeout 0"),
+        (&["--timeout=-5"], "--timeout -5"),
+        (&["--timeout", "NaN"], "--timeout NaN"),
+    ];
+    for (extra, why) in cases {
+        let run = cli(Some(&sim), &run_args(extra)).await;
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{extra:?}: {}", run.stderr);
+    }
+    for args in [
+        &["wait", "1", "--timeout", "0"][..],
+        &["download", "1", "--out", file][..],
+        &["upload", dir.path().to_str().unwrap()][..],
+    ] {
+        let run = cli(Some(&sim), args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+    let c = sim.counts();
+    assert_eq!((c.submits, c.queries, c.uploads), (0, 0, 0), "{c:?}");
+    // A directory that does not exist yet is created up front.
+    let fresh = dir.path().join("new/outputs");
+    let run = cli(Some(&sim), &run_args(&["--out", fresh.to_str().unwrap()])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(&fresh).unwrap().count(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_download_names_the_task() {
+    let sim = Simulator::start().await;
+    sim.inject(Route::Download, Fault::TruncatedDownload);
+    let dir = tempfile::tempdir().unwrap();
+    let run = cli(
+        Some(&sim),
+        &run_args(&["--out", dir.path().to_str().unwrap(), "--json"]),
+    )
+    .await;
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    let error = &json(&run)["error"];
+    let id = error["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{error}"));
+    assert!(
+        run.stderr.contains(&format!("submitted task {id}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sim.counts().submits, 1);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_while_waiting_exits_130_and_says_how_to_pick_the_task_up() {
+    use std::io::BufRead;
+    let sim = Simulator::start_with(Config {
+        outcome: Outcome::Never,
+        ..Config::default()
+    })
+    .await;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_runninghub"));
+    cmd.env("RUNNINGHUB_BASE_URL", sim.url())
+        .env("RUNNINGHUB_API_KEY", KEY)
+        .args(run_args(&[]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let (code, stderr) = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        // The task exists and the CLI waits for it: interrupt it as Ctrl-C would.
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        (status.code(), first + &rest)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(130), "{stderr}");
+    let id = stderr
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("submitted task "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        stderr.contains(&format!("runninghub wait {id}")),
+        "{stderr}"
+    );
+    assert_eq!(sim.counts().submits, 1);
+}
+
+#[tokio::test]
+async fn a_batch_journal_says_what_to_do_when_it_cannot_be_used_and_hints_only_when_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("inputs.jsonl");
+    std::fs::write(
+        &inputs,
+        "{\"endpoint\": \"vidu/text-to-video-q3-turbo\", \"body\": {\"prompt\": \"a kite\", \"style\": \"general\", \"aspectRatio\": \"16:9\", \"resolution\": \"720p\", \"duration\": \"5\", \"audio\": true}}\n",
+    )
+    .unwrap();
+    let inputs = inputs.to_str().unwrap();
+    // Under --mock, everything succeeds: no resume hint.
+    let run = cli(None, &["--mock", "batch", inputs, "--rate", "0"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("resume"), "{}", run.stderr);
+    // The same journal against a real server is refused, saying what to do, and nothing
+    // is sent.
+    let sim = Simulator::start().await;
+    let run = cli(Some(&sim), &["batch", inputs, "--rate", "0"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for needle in [
+        "records tasks created at http://127.0.0.1",
+        "remove",
+        "--journal PATH",
+        "--mock",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+    let c = sim.counts();
+    assert_eq!((c.submits, c.queries), (0, 0), "{c:?}");
 }

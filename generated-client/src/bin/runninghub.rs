@@ -37,6 +37,7 @@ Exit codes:
   2  usage or client-side validation error (nothing was sent)
   3  timeout (the task may still be running; `runninghub wait <task-id>` picks it up)
   4  transport error, or a submit whose outcome is unknown (it was not resent)
+  130  interrupted (Ctrl-C) while waiting; the task keeps running
 
 The API key comes from --api-key or RUNNINGHUB_API_KEY and is never printed.";
 
@@ -234,6 +235,83 @@ impl Failure {
             task_id: None,
         }
     }
+
+    /// The same failure, naming `task_id` when it names no task yet: once a task exists,
+    /// every error about it says which one it is.
+    fn about_task(mut self, task_id: &str) -> Failure {
+        if self.task_id.is_none() {
+            self.task_id = Some(task_id.to_owned());
+        }
+        self
+    }
+
+    /// Ctrl-C while waiting for `task_id`: the task goes on at RunningHub.
+    fn interrupted(task_id: &str) -> Failure {
+        Failure {
+            code: EXIT_INTERRUPTED,
+            kind: "interrupted",
+            error_code: None,
+            message: format!("interrupted while waiting for task {task_id}; it keeps running"),
+            task_id: Some(task_id.to_owned()),
+        }
+    }
+
+    /// How to pick the task up again, for a wait that ended before the task did.
+    fn resume_hint(&self) -> Option<String> {
+        let id = self.task_id.as_ref()?;
+        matches!(
+            self.kind,
+            "timeout" | "interrupted" | "transport" | "http" | "io"
+        )
+        .then(|| format!("runninghub wait {id}"))
+    }
+}
+
+/// The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// A length of time given in seconds on the command line: finite and above zero.
+fn seconds(flag: &str, value: f64) -> Result<Duration, Failure> {
+    if value.is_nan() || value <= 0.0 {
+        return Err(Failure::usage(format!(
+            "{flag} {value}: must be a number of seconds above 0"
+        )));
+    }
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| Failure::usage(format!("{flag} {value}: too large")))
+}
+
+/// Makes sure `--out DIR` can receive files before anything is sent: it is a directory, or
+/// one is created there. A task is never paid for only to find its outputs cannot be saved.
+fn out_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "--out {}: exists and is not a directory",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::usage(format!(
+            "--out {}: cannot create the directory: {e}",
+            dir.display()
+        ))
+    })?;
+    // Writable: a probe file is created and removed.
+    let probe = dir.join(format!(".runninghub-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", dir.display())))
+}
+
+/// Waits for `wait`, unless Ctrl-C comes first: then the task, still running, is named.
+async fn or_interrupted<T>(
+    task_id: &str,
+    wait: impl std::future::Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    tokio::select! {
+        result = wait => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::interrupted(task_id)),
+    }
 }
 
 impl From<Error> for Failure {
@@ -281,14 +359,18 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
+            let resume = f.resume_hint();
             if json {
-                let error = json!({"error": {"kind": f.kind, "code": f.error_code, "message": f.message, "taskId": f.task_id}});
+                let error = json!({"error": {"kind": f.kind, "code": f.error_code, "message": f.message, "taskId": f.task_id, "resume": resume}});
                 outln!("{error}");
             } else {
                 eprintln!("error: {}", f.message);
                 if let Some(id) = &f.task_id {
                     eprintln!("task: {id}");
                 }
+            }
+            if let Some(resume) = resume {
+                eprintln!("to pick the task up again: {resume}");
             }
             ExitCode::from(f.code)
         }
@@ -331,6 +413,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             json,
         } => {
             let op = find(&endpoint)?;
+            let timeout = seconds("--timeout", timeout)?;
+            if let Some(dir) = &out {
+                out_dir(dir)?;
+            }
             let mut body = match body_json {
                 Some(source) => read_body(&source)?,
                 None => json!({}),
@@ -347,14 +433,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 eprintln!("submitting to {} {}", op.method, op.path);
             }
             let task = client.submit_json(op.operation_id, body).await?;
+            // Said at once, whatever happens next: the task exists and may be paid for.
+            eprintln!("submitted task {} to {}", task.task_id, op.endpoint());
+            let task_id = task.task_id.clone();
             if no_wait {
                 return print_task(&task, &[], json);
             }
             let bar = progress_bar(json);
-            let finished = client
-                .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
-                .await;
-            finish(finished, out, json, &bar).await
+            let waiting = async {
+                let finished = client
+                    .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
+                    .await;
+                finish(finished, out, json, &bar).await
+            };
+            let result = or_interrupted(&task_id, waiting).await;
+            bar.finish_and_clear();
+            result.map_err(|f| f.about_task(&task_id))
         }
         Command::Status { task_id, json } => {
             let task = client.query(&task_id).await?;
@@ -366,11 +460,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             out,
             json,
         } => {
+            let timeout = seconds("--timeout", timeout)?;
+            if let Some(dir) = &out {
+                out_dir(dir)?;
+            }
             let bar = progress_bar(json);
-            let finished = client.wait(&task_id, wait_options(timeout, &bar)).await;
-            finish(finished, out, json, &bar).await
+            let waiting = async {
+                let finished = client.wait(&task_id, wait_options(timeout, &bar)).await;
+                finish(finished, out, json, &bar).await
+            };
+            let result = or_interrupted(&task_id, waiting).await;
+            bar.finish_and_clear();
+            result.map_err(|f| f.about_task(&task_id))
         }
         Command::Upload { path, json } => {
+            if !path.is_file() {
+                return Err(Failure::usage(format!(
+                    "upload {}: not a file (upload takes one file; a directory is not uploaded)",
+                    path.display()
+                )));
+            }
             let uploaded = client.upload(path.as_path()).await?;
             if json {
                 outln!(
@@ -409,9 +518,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             batch::run(&client, args).await
         }
         Command::Download { task_id, out, json } => {
+            out_dir(&out)?;
             let bar = progress_bar(json);
-            let finished = client.wait(&task_id, wait_options(60.0, &bar)).await;
-            finish(finished, Some(out), json, &bar).await
+            let waiting = async {
+                let limit = Duration::from_secs(60);
+                let finished = client.wait(&task_id, wait_options(limit, &bar)).await;
+                finish(finished, Some(out), json, &bar).await
+            };
+            let result = or_interrupted(&task_id, waiting).await;
+            bar.finish_and_clear();
+            result.map_err(|f| f.about_task(&task_id))
         }
         Command::Endpoints { .. } | Command::Describe { .. } | Command::Simulate { .. } => {
             unreachable!("handled above")
@@ -716,10 +832,10 @@ fn progress_bar(json: bool) -> ProgressBar {
     bar
 }
 
-fn wait_options(timeout: f64, bar: &ProgressBar) -> WaitOptions {
+fn wait_options(timeout: Duration, bar: &ProgressBar) -> WaitOptions {
     let bar = bar.clone();
     WaitOptions::new()
-        .timeout(Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO))
+        .timeout(timeout)
         .schedule(PollSchedule {
             initial: Duration::from_millis(500),
             ..PollSchedule::default()

@@ -417,3 +417,100 @@ async fn without_a_limit_the_batch_takes_the_account_s_own() {
     let err = wrong_key.queue_status().await.unwrap_err();
     assert_eq!(err.code().unwrap().as_str(), "401", "{err}");
 }
+
+#[tokio::test]
+async fn submits_go_one_at_a_time_while_tasks_run_in_parallel() {
+    // Each submit takes 30 ms to answer; 6 tasks may be in flight.
+    let config = || Config {
+        submit_latency: Duration::from_millis(30),
+        ..lifecycle(300)
+    };
+    let sim = Simulator::start_with(config()).await;
+    let (items, _) = run(&sim.client(), inputs(6), options().max_in_flight(6)).await;
+    assert_eq!(indices(&items, ItemState::Succeeded).len(), 6);
+    let counts = sim.counts();
+    assert_eq!(counts.peak_concurrent_submits, 1, "{counts:?}");
+    assert!(
+        counts.max_in_flight > 1,
+        "tasks still overlap on the server: {counts:?}"
+    );
+
+    // The same batch allowed 3 submits at once does overlap them: the count can tell.
+    let sim = Simulator::start_with(config()).await;
+    let options = options().max_in_flight(6).max_concurrent_submits(3);
+    let (items, _) = run(&sim.client(), inputs(6), options).await;
+    assert_eq!(indices(&items, ItemState::Succeeded).len(), 6);
+    assert!(
+        sim.counts().peak_concurrent_submits > 1,
+        "{:?}",
+        sim.counts()
+    );
+}
+
+#[tokio::test]
+async fn outputs_that_cannot_be_saved_are_their_own_state_and_a_second_run_saves_them() {
+    let sim = Simulator::start_with(lifecycle(30)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("batch.journal");
+    let out = dir.path().join("out");
+    // Every download of the first run fails (one fault per attempt: more than it makes).
+    for _ in 0..20 {
+        sim.inject(Route::Download, Fault::TruncatedDownload);
+    }
+    let options = || {
+        options()
+            .max_in_flight(2)
+            .journal(&journal)
+            .download_dir(&out)
+    };
+    let (items, progress) = run(&sim.client(), inputs(2), options()).await;
+    assert_eq!(indices(&items, ItemState::NotSaved), BTreeSet::from([0, 1]));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.task_id.is_some() && i.error.is_some())
+    );
+    assert_eq!(
+        (progress.succeeded, progress.not_saved),
+        (0, 2),
+        "{progress:?}"
+    );
+    assert_eq!(progress.done(), 2);
+    assert_eq!(sim.counts().tasks_created, 2);
+
+    // With the faults gone, the second run downloads, and submits nothing.
+    sim.clear_faults(Route::Download);
+    let (items, progress) = run(&sim.client(), inputs(2), options()).await;
+    assert_eq!(
+        indices(&items, ItemState::Succeeded),
+        BTreeSet::from([0, 1])
+    );
+    assert!(items.iter().all(|i| i.from_journal && i.files.len() == 1));
+    assert_eq!((progress.succeeded, progress.not_saved), (2, 0));
+    assert_eq!(sim.counts().tasks_created, 2, "nothing submitted again");
+    assert_eq!(sim.counts().submits, 2);
+}
+
+#[tokio::test]
+async fn a_journal_of_tasks_at_another_api_is_refused_before_any_request() {
+    let first = Simulator::start_with(lifecycle(30)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("batch.journal");
+    let (items, _) = run(&first.client(), inputs(2), options().journal(&journal)).await;
+    assert_eq!(indices(&items, ItemState::Succeeded).len(), 2);
+
+    // Another server (as a real run after a `--mock` one): its tasks are not these.
+    let second = Simulator::start_with(lifecycle(30)).await;
+    let err = second
+        .client()
+        .batch(inputs(2), options().journal(&journal))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("records tasks created at {}", first.url()))
+            && err.contains(&format!("talks to {}", second.url())),
+        "{err}"
+    );
+    let c = second.counts();
+    assert_eq!((c.submits, c.queries, c.downloads), (0, 0, 0), "{c:?}");
+}

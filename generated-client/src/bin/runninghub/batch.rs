@@ -108,6 +108,9 @@ fn totals(p: &BatchProgress) -> String {
     if p.unknown > 0 {
         text.push_str(&format!(", {} unknown", p.unknown));
     }
+    if p.not_saved > 0 {
+        text.push_str(&format!(", {} not saved", p.not_saved));
+    }
     if p.spent_money > 0.0 {
         text.push_str(&format!(", spent {:.2}", p.spent_money));
     }
@@ -121,6 +124,7 @@ fn state_name(state: ItemState) -> &'static str {
         ItemState::NotSubmitted => "not_submitted",
         ItemState::OutcomeUnknown => "outcome_unknown",
         ItemState::Unfinished => "unfinished",
+        ItemState::NotSaved => "not_saved",
     }
 }
 
@@ -163,8 +167,37 @@ fn print_item(item: &BatchItem, json: bool, bar: &ProgressBar) {
     bar.suspend(|| outln!("{line}"));
 }
 
+/// Whether running the batch again can still change how `item` ended.
+fn resumable(item: &BatchItem) -> bool {
+    match item.state {
+        ItemState::Succeeded | ItemState::Failed => false,
+        // An invalid input stays invalid; a refused one is tried again.
+        ItemState::NotSubmitted => !matches!(
+            item.error,
+            Some(Error::Validation(_) | Error::UnknownOperation(_))
+        ),
+        ItemState::OutcomeUnknown | ItemState::Unfinished | ItemState::NotSaved => true,
+    }
+}
+
 /// Runs the batch; the exit code says how it ended (0: every input succeeded).
 pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
+    // Flags that cannot work are refused before anything is read or sent.
+    let timeout = super::seconds("--timeout", args.timeout)?;
+    if !args.rate.is_finite() || args.rate < 0.0 {
+        return Err(Failure::usage(format!(
+            "--rate {}: must be a number of requests per second, 0 or more (0: no limit)",
+            args.rate
+        )));
+    }
+    if args.max_in_flight == Some(0) {
+        return Err(Failure::usage(
+            "--max-in-flight 0: at least one task must run",
+        ));
+    }
+    if let Some(dir) = &args.out {
+        super::out_dir(dir)?;
+    }
     let inputs = read_inputs(&args.file, args.endpoint.as_deref())?;
     let total = inputs.len();
     let journal = match (args.no_journal, args.journal) {
@@ -180,10 +213,7 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
     let mut options = BatchOptions::new()
         .max_requests_per_second((args.rate > 0.0).then_some(args.rate))
         .resubmit_unknown(args.resubmit_unknown)
-        .wait(
-            WaitOptions::new()
-                .timeout(Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::ZERO)),
-        )
+        .wait(WaitOptions::new().timeout(timeout))
         .on_progress({
             let bar = bar.clone();
             move |p| {
@@ -200,11 +230,54 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
     if let Some(dir) = &args.out {
         options = options.download_dir(dir);
     }
-    let mut run = client.batch(inputs, options)?;
-    while let Some(item) = run.next().await {
-        print_item(&item, args.json, &bar);
-    }
-    let summary = run.finish().await?;
+    let mut run = client
+        .batch(inputs, options)
+        .map_err(|e| match (&e, &journal) {
+            // The journal belongs to another batch or another place: say what to do.
+            (Error::Journal(_), Some(path)) => {
+                let mut failure = Failure::from(e);
+                failure.message.push_str(&format!(
+                "\nto start over, remove {} or give another file with --journal PATH{}",
+                path.display(),
+                if failure.message.contains("http://127.0.0.1") {
+                    " (a journal of http://127.0.0.1 was written by --mock or a local simulator)"
+                } else {
+                    ""
+                }
+            ));
+                failure
+            }
+            _ => Failure::from(e),
+        })?;
+    let mut left = 0;
+    let batch = async {
+        while let Some(item) = run.next().await {
+            if resumable(&item) {
+                left += 1;
+            }
+            print_item(&item, args.json, &bar);
+        }
+        run.finish().await.map_err(Failure::from)
+    };
+    let summary = tokio::select! {
+        summary = batch => summary?,
+        _ = tokio::signal::ctrl_c() => {
+            bar.finish_and_clear();
+            return Err(Failure {
+                code: super::EXIT_INTERRUPTED,
+                kind: "interrupted",
+                error_code: None,
+                message: match &journal {
+                    Some(j) => format!(
+                        "interrupted; the journal {} keeps every task: run the same command again to resume",
+                        j.display()
+                    ),
+                    None => "interrupted; without a journal, the tasks submitted so far are not recorded".into(),
+                },
+                task_id: None,
+            });
+        }
+    };
     bar.finish_and_clear();
     let p = &summary.progress;
     if args.json {
@@ -212,19 +285,21 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
             "{}",
             json!({"summary": {
                 "total": p.total, "succeeded": p.succeeded, "failed": p.failed,
-                "unknown": p.unknown, "refusals": p.refusals,
+                "unknown": p.unknown, "notSaved": p.not_saved, "refusals": p.refusals,
                 "spentMoney": p.spent_money, "spentCoins": p.spent_coins,
                 "journal": journal.as_ref().map(|j| j.display().to_string()),
             }})
         );
     } else {
         eprintln!("batch: {total} inputs: {}", totals(p));
-        if let Some(j) = &journal {
-            eprintln!(
-                "journal: {} (run the same command again to resume)",
-                j.display()
-            );
-        }
+    }
+    // A resume hint only when a run again can change something.
+    if let (Some(j), true) = (&journal, left > 0) {
+        eprintln!(
+            "journal: {} ({left} input{} left: run the same command again to resume)",
+            j.display(),
+            if left == 1 { "" } else { "s" }
+        );
     }
     if summary.failed == 0 {
         return Ok(());
@@ -243,6 +318,8 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
             summary.failed,
             if p.unknown > 0 {
                 " (some submits have an unknown outcome: check them before --resubmit-unknown)"
+            } else if p.not_saved > 0 {
+                " (some outputs could not be saved: run the same command again to retry the downloads)"
             } else {
                 ""
             }
