@@ -44,7 +44,11 @@ pub(crate) fn render(
         out,
         "{} model endpoint{}. Each is a method of `runninghub::Client` named after its operation id, \
          taking its request type from `runninghub::types`; every bound below is checked before a \
-         request is sent. Defaults are applied by RunningHub when a field is left out.\n",
+         request is sent. In the `required` column, `yes` is a field every request must give; \
+         `filled` is a required field with a documented default, which the request must still \
+         carry: the `runninghub` command line fills it with that default when it is left out \
+         (and says so), the library does not. An optional field left out takes RunningHub's \
+         default.\n",
         tasks.len(),
         if tasks.len() == 1 { "" } else { "s" }
     );
@@ -171,15 +175,13 @@ fn fields_table(spec: &OpenAPI, schema: &Schema, out: &mut String) {
             (_, Some(s)) => type_name(spec, s),
             (_, None) => "?".to_owned(),
         };
-        let required = if obj.required.contains(name) {
-            "yes"
-        } else {
-            ""
+        let default = resolved.and_then(|s| s.schema_data.default.as_ref());
+        let required = match (obj.required.contains(name), default) {
+            (true, Some(_)) => "filled",
+            (true, None) => "yes",
+            (false, _) => "",
         };
-        let default = resolved
-            .and_then(|s| s.schema_data.default.as_ref())
-            .map(|d| format!("`{d}`"))
-            .unwrap_or_default();
+        let default = default.map(|d| format!("`{d}`")).unwrap_or_default();
         let allowed = resolved.map(|s| bounds(spec, s)).unwrap_or_default();
         let _ = writeln!(
             out,

@@ -328,12 +328,20 @@ pub(crate) fn additions(
             let fields = body.map(|s| field_infos(spec, s)).unwrap_or_default();
             let json_table = body.is_some_and(|s| table_checkable(spec, s));
             let gate = gates.op(&op.id);
+            let example = match &op.example {
+                Some(example) => {
+                    let text = example.to_string();
+                    quote!(::std::option::Option::Some(#text))
+                }
+                None => quote!(::std::option::Option::None),
+            };
             // One `operation_info!` invocation per entry: the table's shape is written
             // once, in the runtime's `operation` module.
             quote! {
                 #gate
                 crate::operation::operation_info!(
                     #id #http #path #role #family #json_table #summary [#(#fields),*]
+                    example: #example
                 ),
             }
         })

@@ -37,6 +37,8 @@ pub(crate) struct Operation {
     pub(crate) description: Option<String>,
     /// The JSON request body's schema, if the operation has one.
     pub(crate) body: Option<ReferenceOr<Schema>>,
+    /// The JSON request body's example, if the spec gives one.
+    pub(crate) example: Option<serde_json::Value>,
 }
 
 /// What the generator did with one operation, for reports.

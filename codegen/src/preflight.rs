@@ -187,6 +187,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
 
             // Request body.
             let mut body_schema = None;
+            let mut example = None;
             if let Some(rb) = &op.request_body {
                 let bptr = format!("{ptr}/requestBody");
                 match resolve_request_body(spec, rb) {
@@ -236,6 +237,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                                         &mut constraint_diags,
                                     );
                                     body_schema = Some(s.clone());
+                                    example.clone_from(&mt.example);
                                 }
                                 Some(_) => {}
                             }
@@ -424,6 +426,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 summary: op.summary.clone(),
                 description: op.description.clone(),
                 body: body_schema,
+                example,
             });
         }
     }

@@ -89,6 +89,9 @@ pub struct OperationInfo {
     /// Whether `fields` describe the body completely (no nested objects), so that a JSON
     /// body can be checked from them alone.
     pub json_table: bool,
+    /// The spec's example request body, as compact JSON text (it satisfies every
+    /// constraint: `cargo xtask codegen` checks it).
+    pub example: Option<&'static str>,
 }
 
 impl OperationInfo {
@@ -289,11 +292,13 @@ pub(crate) use operation_marker;
 /// One [`OperationInfo`] of the generated table, written compactly:
 /// `"operationId" "METHOD" "/path" Role "family" json_table "summary"`, then the fields in
 /// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
-/// (`required()`, `with_default("\"16:9\"")`, ...).
+/// (`required()`, `with_default("\"16:9\"")`, ...), and last `example:` and the example
+/// body's JSON text as an `Option`.
 macro_rules! operation_info {
     (
         $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal
         $summary:literal [$($name:literal $kind:ident $($with:ident($($arg:tt)*))*),* $(,)?]
+        example: $example:expr
     ) => {
         $crate::operation::OperationInfo {
             operation_id: $id,
@@ -307,6 +312,7 @@ macro_rules! operation_info {
                     $(.$with($($arg)*))*
             ),*],
             json_table: $json_table,
+            example: $example,
         }
     };
 }

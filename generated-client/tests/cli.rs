@@ -17,21 +17,60 @@ struct Run {
 
 /// Runs the binary with `args` (off the async runtime, so the simulator keeps serving).
 async fn cli(sim: Option<&Simulator>, args: &[&str]) -> Run {
+    cli_with(sim, args, &[], None).await
+}
+
+/// A configuration file path no test writes: the user's own file is never read.
+fn no_config() -> std::path::PathBuf {
+    std::env::temp_dir().join("runninghub-cli-tests-no-config/config.toml")
+}
+
+/// Runs the binary with `args`, extra environment variables and standard input.
+async fn cli_with(
+    sim: Option<&Simulator>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> Run {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_runninghub"));
     cmd.env_remove("RUNNINGHUB_API_KEY")
-        .env_remove("RUNNINGHUB_BASE_URL");
+        .env_remove("RUNNINGHUB_BASE_URL")
+        .env("RUNNINGHUB_CONFIG", no_config());
     if let Some(sim) = sim {
         cmd.env("RUNNINGHUB_BASE_URL", sim.url())
             .env("RUNNINGHUB_API_KEY", KEY);
     }
     cmd.args(args);
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let input = stdin.map(str::to_owned);
+    cmd.stdin(if input.is_some() {
+        std::process::Stdio::piped()
+    } else {
+        std::process::Stdio::null()
+    });
     let Output {
         status,
         stdout,
         stderr,
-    } = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
+    } = tokio::task::spawn_blocking(move || {
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = input {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8(stdout).unwrap(),
@@ -216,7 +255,14 @@ async fn an_unreachable_server_exits_4() {
     )
     .await;
     assert_eq!(run.code, 4, "{}", run.stderr);
-    assert_eq!(json(&run)["error"]["kind"], "transport");
+    let error = &json(&run)["error"];
+    assert_eq!(error["kind"], "transport");
+    // The cause is given, not only "error sending request".
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not connect") && message.contains("onnection refused"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -600,4 +646,242 @@ async fn a_batch_journal_says_what_to_do_when_it_cannot_be_used_and_hints_only_w
     }
     let c = sim.counts();
     assert_eq!((c.submits, c.queries), (0, 0), "{c:?}");
+}
+
+#[tokio::test]
+async fn unknown_names_get_the_closest_ones_before_any_key_is_needed() {
+    // No key and no server: the name is checked first.
+    let run = cli(None, &["run", "vidu/text-to-video-q3-turb"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("did you mean `vidu/text-to-video-q3-turbo`"),
+        "{}",
+        run.stderr
+    );
+    // A family name where an endpoint goes says so.
+    let run = cli(None, &["describe", "vidu"]).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("is a model family: `runninghub endpoints --family vidu`"),
+        "{}",
+        run.stderr
+    );
+    // Either spelling of a name, with dashes for underscores, finds the endpoint.
+    for name in [
+        "vidu_text_to_video_q3_turbo",
+        "vidu-text-to-video-q3-turbo",
+        "/openapi/v2/vidu/text-to-video-q3-turbo",
+    ] {
+        let run = cli(None, &["describe", name, "--json"]).await;
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(json(&run)["operation"], "vidu_text_to_video_q3_turbo");
+    }
+    // An unknown family lists the families; `--families` lists them with counts.
+    let run = cli(None, &["endpoints", "--family", "vidoo"]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("did you mean `vidu`"), "{}", run.stderr);
+    assert!(run.stderr.contains("families: vidu,"), "{}", run.stderr);
+    let run = cli(None, &["endpoints", "--families", "--json"]).await;
+    assert_eq!(run.code, 0);
+    let families = json(&run)["families"].as_array().unwrap().clone();
+    let vidu = families.iter().find(|f| f["family"] == "vidu").unwrap();
+    let listed = cli(None, &["endpoints", "--family", "vidu", "--json"]).await;
+    assert_eq!(
+        vidu["endpoints"].as_u64().unwrap() as usize,
+        json(&listed)["endpoints"].as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn a_missing_key_says_every_way_to_give_one() {
+    let run = cli(None, &["status", "1"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for way in [
+        "--api-key",
+        "RUNNINGHUB_API_KEY",
+        "runninghub config set-key",
+        "--mock",
+    ] {
+        assert!(run.stderr.contains(way), "{way}: {}", run.stderr);
+    }
+}
+
+#[tokio::test]
+async fn the_configuration_file_holds_the_key_and_flags_and_environment_win() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("conf/config.toml");
+    let file_env = file.to_str().unwrap();
+    let url = sim.url();
+    let base: &[(&str, &str)] = &[
+        ("RUNNINGHUB_CONFIG", file_env),
+        ("RUNNINGHUB_BASE_URL", &url),
+    ];
+    // Saved from standard input, readable by its owner only.
+    let run = cli_with(
+        None,
+        &["config", "set-key"],
+        base,
+        Some(&format!("{KEY}\n")),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The file's key is used when nothing else gives one.
+    let run = cli_with(None, &run_args(&["--no-wait", "--json"]), base, None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(sim.counts().tasks_created, 1);
+    // `config show` says where the key comes from and never prints it.
+    let run = cli_with(None, &["config", "show", "--json"], base, None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown = json(&run);
+    assert_eq!(shown["apiKey"]["from"], "the configuration file");
+    assert!(!run.stdout.contains(KEY) && !run.stderr.contains(KEY));
+    // The environment wins over the file, and the flag over both.
+    let env_wrong = [base, &[("RUNNINGHUB_API_KEY", "wrong-key")]].concat();
+    let run = cli_with(None, &run_args(&["--no-wait", "--json"]), &env_wrong, None).await;
+    assert_eq!(
+        run.code, 1,
+        "the environment's wrong key is used: {}",
+        run.stderr
+    );
+    let mut args = vec!["--api-key", KEY];
+    args.extend(run_args(&["--no-wait", "--json"]));
+    let run = cli_with(None, &args, &env_wrong, None).await;
+    assert_eq!(run.code, 0, "the flag's key is used: {}", run.stderr);
+    assert_eq!(sim.counts().tasks_created, 2);
+    assert_eq!(sim.counts().unauthorized, 1);
+}
+
+#[tokio::test]
+async fn required_fields_with_a_default_are_filled_and_named() {
+    let sim = Simulator::start().await;
+    let run = cli(
+        Some(&sim),
+        &[
+            "run",
+            "vidu/text-to-video-q3-turbo",
+            "--field",
+            "prompt=a kite",
+            "--field",
+            "style=anime",
+            "--no-wait",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "filled with their defaults: aspectRatio=\"16:9\", resolution=\"720p\", duration=\"5\", audio=true"
+        ),
+        "{}",
+        run.stderr
+    );
+    let body = &sim.task_bodies()[0];
+    assert_eq!(
+        body,
+        &serde_json::json!({"prompt": "a kite", "style": "anime", "aspectRatio": "16:9",
+                            "resolution": "720p", "duration": "5", "audio": true})
+    );
+    // `describe` says which fields are filled.
+    let run = cli(None, &["describe", "vidu/text-to-video-q3-turbo"]).await;
+    assert!(
+        run.stdout
+            .contains("required, filled with its default when left out"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Splits a POSIX shell command line as `example_command` writes it: words separated by
+/// spaces, single-quoted words with `'\''` for a quote.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    let mut started = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            '\\' if !quoted => {
+                word.extend(chars.next());
+            }
+            ' ' if !quoted => {
+                if started || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started || !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+#[tokio::test]
+async fn describe_ends_with_a_command_that_runs_as_it_is() {
+    let sim = Simulator::start().await;
+    for endpoint in [
+        "vidu/text-to-video-q3-turbo",
+        "vidu/reference-to-video-q3",
+        "vidu/start-end-to-video-q2-pro",
+    ] {
+        let described = cli(None, &["describe", endpoint, "--json"]).await;
+        assert_eq!(described.code, 0, "{endpoint}: {}", described.stderr);
+        let command = json(&described)["exampleCommand"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{endpoint}: {}", described.stdout))
+            .to_owned();
+        let human = cli(None, &["describe", endpoint]).await;
+        assert!(human.stdout.contains(&command), "{}", human.stdout);
+        let words = shell_words(&command);
+        assert_eq!(&words[..3], ["runninghub", "run", endpoint]);
+        let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        args.push("--no-wait");
+        let before = sim.counts().tasks_created;
+        let run = cli(Some(&sim), &args).await;
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert_eq!(sim.counts().tasks_created, before + 1, "{command}");
+    }
+}
+
+#[tokio::test]
+async fn completions_are_printed_for_a_shell() {
+    let run = cli(None, &["completions", "bash"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for word in ["_runninghub()", "describe", "batch", "--max-in-flight"] {
+        assert!(run.stdout.contains(word), "{word}");
+    }
+    let run = cli(None, &["completions", "tcsh"]).await;
+    assert_eq!(run.code, 2);
+}
+
+#[tokio::test]
+async fn mock_runs_hand_out_distinct_task_ids() {
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..2 {
+        let mut args = vec!["--mock"];
+        args.extend(run_args(&["--no-wait", "--json"]));
+        let run = cli(None, &args).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        ids.insert(json(&run)["taskId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 2, "{ids:?}");
 }

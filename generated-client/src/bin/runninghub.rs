@@ -29,6 +29,10 @@ macro_rules! outln {
 
 #[path = "runninghub/batch.rs"]
 mod batch;
+#[path = "runninghub/config.rs"]
+mod config;
+#[path = "runninghub/suggest.rs"]
+mod suggest;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -74,13 +78,33 @@ enum RegionArg {
     Cn,
 }
 
+impl RegionArg {
+    fn name(self) -> &'static str {
+        match self {
+            RegionArg::Ai => "ai",
+            RegionArg::Cn => "cn",
+        }
+    }
+
+    fn parse(name: &str) -> Option<RegionArg> {
+        match name {
+            "ai" => Some(RegionArg::Ai),
+            "cn" => Some(RegionArg::Cn),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// List the task endpoints in the spec.
+    /// List the task endpoints in the spec, or its model families.
     Endpoints {
         /// Only this model family.
         #[arg(long)]
         family: Option<String>,
+        /// List the model families instead, with their endpoint counts.
+        #[arg(long, conflicts_with = "family")]
+        families: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -202,6 +226,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Save the API key or the region in the configuration file, or show the settings.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  runninghub completions bash > ~/.local/share/bash-completion/completions/runninghub\n  runninghub completions zsh > \"${fpath[1]}/_runninghub\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Run the local RunningHub simulator in the foreground.
     Simulate {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -216,7 +253,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Save the API key (read from standard input when not given, to keep it out of the
+    /// shell's history).
+    SetKey {
+        /// The key.
+        key: Option<String>,
+    },
+    /// Save the region: ai (international) or cn (China).
+    SetRegion {
+        /// The region.
+        #[arg(value_enum)]
+        region: RegionArg,
+    },
+    /// Show where each setting comes from (the key is never printed).
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// A failure with its exit code, printed once at the end.
+#[derive(Debug)]
 struct Failure {
     code: u8,
     kind: &'static str,
@@ -336,10 +396,38 @@ impl From<Error> for Failure {
             code,
             kind,
             error_code: e.code().map(|c| c.as_str().to_owned()),
-            message: e.to_string(),
+            message: with_causes(&e),
             task_id,
         }
     }
+}
+
+/// `e` and its causes, as one line: a transport error says what went wrong underneath
+/// (connection refused, a name that does not resolve, a TLS failure, a timeout).
+fn with_causes(e: &Error) -> String {
+    let mut message = e.to_string();
+    if let Error::Transport(inner) = e {
+        let what = if inner.is_timeout() {
+            Some("timed out")
+        } else if inner.is_connect() {
+            Some("could not connect")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            message.push_str(&format!(" ({what})"));
+        }
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    message
 }
 
 fn main() -> ExitCode {
@@ -379,23 +467,45 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Endpoints { family, json } => {
-            endpoints(family.as_deref(), json);
-            return Ok(());
-        }
+        Command::Endpoints {
+            family,
+            families,
+            json,
+        } => return endpoints(family.as_deref(), families, json),
         Command::Describe { endpoint, json } => return describe(&endpoint, json),
         Command::Simulate {
             port,
             lifecycle,
             max_in_flight,
         } => return simulate(port, lifecycle, max_in_flight).await,
+        Command::Config { ref action } => return configure(action, &cli),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "runninghub", &mut std::io::stdout());
+            return Ok(());
+        }
+        // The endpoint is checked before anything else, the key included.
+        Command::Run { ref endpoint, .. } => {
+            find(endpoint)?;
+        }
         _ => {}
     }
+    let file = config::read(&config::path()?)?;
+    let region = match (cli.region, &file.region) {
+        (Some(region), _) => Some(region),
+        (None, Some(name)) => Some(RegionArg::parse(name).ok_or_else(|| {
+            Failure::usage(format!(
+                "the configuration file gives region `{name}`; it must be `ai` or `cn`"
+            ))
+        })?),
+        (None, None) => None,
+    };
+    let api_key = cli.api_key.clone().or(file.api_key);
     // Kept alive for the whole command when --mock is given.
     let (client, _sim) = connect(
         &cli.base_url,
-        cli.region,
-        cli.api_key.as_deref(),
+        region,
+        api_key.as_deref(),
         cli.mock,
         cli.verbose,
     )
@@ -422,6 +532,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 None => json!({}),
             };
             apply_fields(op, &mut body, &fields, &files, webhook_url)?;
+            let filled = fill_defaults(op, &mut body);
+            if !filled.is_empty() {
+                eprintln!("filled with their defaults: {}", filled.join(", "));
+            }
             // Validate before uploading anything or submitting: bad input costs nothing.
             if let Some(Err(e)) =
                 runninghub::operation::check_json_body(op.operation_id, body.clone())
@@ -529,7 +643,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }
-        Command::Endpoints { .. } | Command::Describe { .. } | Command::Simulate { .. } => {
+        Command::Endpoints { .. }
+        | Command::Describe { .. }
+        | Command::Simulate { .. }
+        | Command::Config { .. }
+        | Command::Completions { .. } => {
             unreachable!("handled above")
         }
     }
@@ -556,10 +674,18 @@ async fn connect(
         }
         return Ok((sim.client(), Some(sim)));
     }
-    let mut builder = Client::builder();
-    if let Some(key) = api_key {
-        builder = builder.api_key(key);
-    }
+    let Some(key) = api_key else {
+        return Err(Failure::usage(format!(
+            "no API key: pass --api-key KEY, set RUNNINGHUB_API_KEY, or save one with \
+             `runninghub config set-key` (in {}); keys are in RunningHub's API console. \
+             --mock runs everything against a local simulator without one",
+            config::path().map_or_else(
+                |_| "the configuration file".to_owned(),
+                |p| p.display().to_string()
+            )
+        )));
+    };
+    let mut builder = Client::builder().api_key(key);
     if let Some(region) = region {
         builder = builder.region(match region {
             RegionArg::Ai => Region::Global,
@@ -580,17 +706,75 @@ fn tasks() -> impl Iterator<Item = &'static OperationInfo> {
     OPERATIONS.iter().filter(|op| op.role == Role::Task)
 }
 
+/// The task endpoint named `endpoint`: its path under `/openapi/v2/` or its operation name,
+/// in either spelling (`vidu/text-to-video-q3-turbo`, `vidu_text_to_video_q3_turbo`). An
+/// unknown name is a usage error with the closest names.
 fn find(endpoint: &str) -> Result<&'static OperationInfo, Failure> {
-    OperationInfo::find(endpoint)
-        .filter(|op| op.role == Role::Task)
-        .ok_or_else(|| {
-            Failure::usage(format!(
-                "no endpoint `{endpoint}` in the spec; `runninghub endpoints` lists them"
-            ))
+    if let Some(op) = OperationInfo::find(endpoint).filter(|op| op.role == Role::Task) {
+        return Ok(op);
+    }
+    let wanted = suggest::key(endpoint.trim_start_matches("/openapi/v2/"));
+    let same: Vec<_> = tasks()
+        .filter(|op| {
+            suggest::key(op.endpoint()) == wanted || suggest::key(op.operation_id) == wanted
         })
+        .collect();
+    if let [op] = same[..] {
+        return Ok(op);
+    }
+    let mut message = format!("no endpoint `{endpoint}` in the spec");
+    if families().iter().any(|(f, _)| suggest::key(f) == wanted) {
+        message.push_str(&format!(
+            "; `{endpoint}` is a model family: `runninghub endpoints --family {endpoint}` lists its endpoints"
+        ));
+    } else {
+        let names = tasks().map(OperationInfo::endpoint);
+        message.push_str(&suggest::did_you_mean(&suggest::closest(
+            endpoint, names, 3,
+        )));
+    }
+    message.push_str("\n`runninghub endpoints` lists them all");
+    Err(Failure::usage(message))
 }
 
-fn endpoints(family: Option<&str>, json: bool) {
+/// The model families of the enabled endpoints, in spec order, with their endpoint counts.
+fn families() -> Vec<(&'static str, usize)> {
+    let mut families: Vec<(&'static str, usize)> = Vec::new();
+    for op in tasks() {
+        match families.iter_mut().find(|(f, _)| *f == op.family) {
+            Some((_, n)) => *n += 1,
+            None => families.push((op.family, 1)),
+        }
+    }
+    families
+}
+
+fn endpoints(family: Option<&str>, list_families: bool, json: bool) -> Result<(), Failure> {
+    let all = families();
+    if list_families {
+        if json {
+            let items: Vec<Value> = all
+                .iter()
+                .map(|(f, n)| json!({"family": f, "endpoints": n}))
+                .collect();
+            outln!("{}", json!({ "families": items }));
+        } else {
+            for (f, n) in &all {
+                outln!("{f:<20} {n} endpoint{}", if *n == 1 { "" } else { "s" });
+            }
+        }
+        return Ok(());
+    }
+    if let Some(family) = family
+        && !all.iter().any(|(f, _)| *f == family)
+    {
+        let names: Vec<&str> = all.iter().map(|(f, _)| *f).collect();
+        return Err(Failure::usage(format!(
+            "no model family `{family}`{}\nfamilies: {}",
+            suggest::did_you_mean(&suggest::closest(family, names.iter().copied(), 3)),
+            names.join(", ")
+        )));
+    }
     let list: Vec<_> = tasks()
         .filter(|op| family.is_none_or(|f| op.family == f))
         .collect();
@@ -600,7 +784,7 @@ fn endpoints(family: Option<&str>, json: bool) {
             .map(|op| json!({"endpoint": op.endpoint(), "operation": op.operation_id, "family": op.family, "summary": op.summary}))
             .collect();
         outln!("{}", json!({ "endpoints": items }));
-        return;
+        return Ok(());
     }
     let width = list.iter().map(|op| op.endpoint().len()).max().unwrap_or(0);
     for op in list {
@@ -611,6 +795,7 @@ fn endpoints(family: Option<&str>, json: bool) {
             op.summary
         );
     }
+    Ok(())
 }
 
 fn field_json(f: &FieldInfo) -> Value {
@@ -618,6 +803,7 @@ fn field_json(f: &FieldInfo) -> Value {
         "name": f.name,
         "type": kind_name(f.kind),
         "required": f.required,
+        "filledWhenOmitted": f.required && f.default.is_some(),
         "default": f.default.and_then(|d| serde_json::from_str::<Value>(d).ok()),
         "allowed": f.allowed,
         "minimum": f.minimum, "maximum": f.maximum,
@@ -677,7 +863,9 @@ fn describe(endpoint: &str, json: bool) -> Result<(), Failure> {
         outln!(
             "{}",
             json!({"endpoint": op.endpoint(), "operation": op.operation_id, "method": op.method, "path": op.path,
-                   "family": op.family, "summary": op.summary, "fields": fields})
+                   "family": op.family, "summary": op.summary, "fields": fields,
+                   "example": op.example.and_then(|e| serde_json::from_str::<Value>(e).ok()),
+                   "exampleCommand": example_command(op)})
         );
         return Ok(());
     }
@@ -689,7 +877,11 @@ fn describe(endpoint: &str, json: bool) -> Result<(), Failure> {
         op.path
     );
     for f in op.fields {
-        let required = if f.required { "required" } else { "optional" };
+        let required = match (f.required, f.default) {
+            (true, Some(_)) => "required, filled with its default when left out",
+            (true, None) => "required",
+            (false, _) => "optional",
+        };
         outln!("  {:<18} {:<15} {required}", f.name, kind_name(f.kind));
         let b = bounds(f);
         if !b.is_empty() {
@@ -699,7 +891,63 @@ fn describe(endpoint: &str, json: bool) -> Result<(), Failure> {
             outln!("  {:<18} {}", "", f.description);
         }
     }
+    if let Some(example) = example_command(op) {
+        outln!("\nExample:\n  {example}");
+    }
     Ok(())
+}
+
+/// A ready-to-run `runninghub run` command from the spec's example request: one `--field`
+/// per value the example gives (list items repeat the flag), leaving out values equal to
+/// their default.
+fn example_command(op: &OperationInfo) -> Option<String> {
+    let example: Value = serde_json::from_str(op.example?).ok()?;
+    let mut args = vec![
+        "runninghub".to_owned(),
+        "run".to_owned(),
+        op.endpoint().to_owned(),
+    ];
+    for f in op.fields {
+        let Some(value) = example.get(f.name) else {
+            continue;
+        };
+        let default = f
+            .default
+            .and_then(|d| serde_json::from_str::<Value>(d).ok());
+        if default.as_ref() == Some(value) || f.name == "webhookUrl" {
+            continue;
+        }
+        let items: Vec<String> = match (f.kind, value) {
+            (FieldKind::StringList, Value::Array(items))
+                if items.iter().all(Value::is_string) && !items.is_empty() =>
+            {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            }
+            (_, Value::String(text)) => vec![text.clone()],
+            (_, other) => vec![other.to_string()],
+        };
+        for item in items {
+            args.push("--field".to_owned());
+            args.push(shell_quote(&format!("{}={item}", f.name)));
+        }
+    }
+    Some(args.join(" "))
+}
+
+/// `text` as one POSIX shell word: as it is when it is plain, else in single quotes.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=./:,@%+".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 fn read_body(source: &str) -> Result<Value, Failure> {
@@ -716,6 +964,25 @@ fn read_body(source: &str) -> Result<Value, Failure> {
         return Err(Failure::usage(format!("{source} must hold a JSON object")));
     }
     Ok(value)
+}
+
+/// Fills the required fields of `body` that are missing and have a documented default with
+/// that default, as RunningHub's own CLI does, and returns them as `name=value`.
+fn fill_defaults(op: &OperationInfo, body: &mut Value) -> Vec<String> {
+    let mut filled = Vec::new();
+    for f in op.fields.iter().filter(|f| f.required) {
+        let Some(default) = f
+            .default
+            .and_then(|d| serde_json::from_str::<Value>(d).ok())
+        else {
+            continue;
+        };
+        if body.get(f.name).is_none_or(Value::is_null) {
+            filled.push(format!("{}={default}", f.name));
+            body[f.name] = default;
+        }
+    }
+    filled
 }
 
 /// Puts `--field`, `--file` and `--webhook-url` values into `body`, typed by the field table.
@@ -898,6 +1165,87 @@ fn print_task(task: &types::Task, saved: &[PathBuf], json: bool) -> Result<(), F
         }
         if let Some(secs) = usage.task_cost_time {
             outln!("  ran {secs} s");
+        }
+    }
+    Ok(())
+}
+
+/// `runninghub config ...`.
+fn configure(action: &ConfigAction, cli: &Cli) -> Result<(), Failure> {
+    let path = config::path()?;
+    let mut file = config::read(&path)?;
+    match action {
+        ConfigAction::SetKey { key } => {
+            let key = match key {
+                Some(key) => key.clone(),
+                None => {
+                    if std::io::stdin().is_terminal() {
+                        eprintln!("API key (then Enter):");
+                    }
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| Failure::usage(format!("reading the key: {e}")))?;
+                    line
+                }
+            };
+            let key = key.trim();
+            if key.is_empty() || key.chars().any(char::is_whitespace) {
+                return Err(Failure::usage(
+                    "the key is empty or holds spaces; nothing was saved",
+                ));
+            }
+            file.api_key = Some(key.to_owned());
+            config::write(&path, &file)?;
+            eprintln!("saved the API key in {}", path.display());
+        }
+        ConfigAction::SetRegion { region } => {
+            file.region = Some(region.name().to_owned());
+            config::write(&path, &file)?;
+            eprintln!("saved region {} in {}", region.name(), path.display());
+        }
+        ConfigAction::Show { json } => {
+            let env_key = std::env::var_os("RUNNINGHUB_API_KEY").is_some_and(|v| !v.is_empty());
+            // clap fills `api_key` from the flag or the environment: the flag when the
+            // environment does not hold it.
+            let key_from = match (&cli.api_key, env_key, &file.api_key) {
+                (Some(_), false, _) => Some("--api-key"),
+                (Some(_), true, _) => Some("RUNNINGHUB_API_KEY"),
+                (None, _, Some(_)) => Some("the configuration file"),
+                (None, _, None) => None,
+            };
+            let region_from = match (cli.region, &file.region) {
+                (Some(r), _) => Some((r.name().to_owned(), "--region")),
+                (None, Some(r)) => Some((r.clone(), "the configuration file")),
+                (None, None) => None,
+            };
+            if *json {
+                outln!(
+                    "{}",
+                    json!({"file": path.display().to_string(), "fileExists": path.exists(),
+                           "apiKey": {"set": key_from.is_some(), "from": key_from},
+                           "region": region_from.as_ref().map(|(r, _)| r),
+                           "regionFrom": region_from.as_ref().map(|(_, from)| from),
+                           "baseUrl": cli.base_url})
+                );
+            } else {
+                outln!(
+                    "file: {}{}",
+                    path.display(),
+                    if path.exists() { "" } else { " (none yet)" }
+                );
+                match key_from {
+                    Some(from) => outln!("api key: set (from {from})"),
+                    None => outln!("api key: not set"),
+                }
+                match &region_from {
+                    Some((region, from)) => outln!("region: {region} (from {from})"),
+                    None => outln!("region: ai (the default)"),
+                }
+                if let Some(url) = &cli.base_url {
+                    outln!("base url: {url}");
+                }
+            }
         }
     }
     Ok(())

@@ -197,15 +197,22 @@ mod journal {
         })
     }
 
-    /// Opens `bytes` as the journal of `inputs()`; the batch, if it starts, is dropped at
-    /// once (its client points at a closed port).
+    /// The base URL the real journal records (its simulator is gone).
+    fn real_base_url() -> String {
+        let header = real_journal().split(|&b| b == b'\n').next().unwrap();
+        let header: serde_json::Value = serde_json::from_slice(header).unwrap();
+        header["baseUrl"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens `bytes` as the journal of `inputs()`, with a client of the base URL it records;
+    /// the batch, if it starts, is dropped at once.
     fn open(bytes: &[u8]) -> Result<(), runninghub::Error> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         std::fs::write(&path, bytes).unwrap();
         let client = runninghub::Client::builder()
             .api_key("k")
-            .base_url("http://127.0.0.1:9")
+            .base_url(real_base_url())
             .build()
             .unwrap();
         runtime().block_on(async {

@@ -1,7 +1,7 @@
 //! `runninghub batch`: many tasks from a JSONL or CSV file, under the account's limits,
 //! resumable from a journal.
 
-use super::{Failure, apply_fields, find};
+use super::{Failure, apply_fields, fill_defaults, find};
 use indicatif::{ProgressBar, ProgressStyle};
 use runninghub::batch::{BatchInput, BatchItem, BatchOptions, BatchProgress, ItemState};
 use runninghub::{Client, Error, WaitOptions};
@@ -31,6 +31,8 @@ pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<Bat
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
     let at = |line: usize, why: String| Failure::usage(format!("{}:{line}: {why}", file.display()));
     let mut inputs = Vec::new();
+    // `name=value` of every default filled in, over all inputs.
+    let mut filled = std::collections::BTreeSet::new();
     match endpoint {
         None => {
             for (n, line) in text.lines().enumerate() {
@@ -46,10 +48,11 @@ pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<Bat
                     )
                 })?;
                 let op = find(endpoint).map_err(|f| at(n + 1, f.message))?;
-                let body = value.get("body").cloned().unwrap_or_else(|| json!({}));
+                let mut body = value.get("body").cloned().unwrap_or_else(|| json!({}));
                 if !body.is_object() {
                     return Err(at(n + 1, "`body` must be a JSON object".into()));
                 }
+                filled.extend(fill_defaults(op, &mut body));
                 inputs.push(BatchInput::new(op.operation_id, body));
             }
         }
@@ -77,12 +80,20 @@ pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<Bat
                 let mut body = json!({});
                 apply_fields(op, &mut body, &fields, &[], None)
                     .map_err(|f| at(n + 2, f.message))?;
+                filled.extend(fill_defaults(op, &mut body));
                 inputs.push(BatchInput::new(op.operation_id, body));
             }
         }
     }
     if inputs.is_empty() {
         return Err(Failure::usage(format!("{} holds no input", file.display())));
+    }
+    if !filled.is_empty() {
+        let filled: Vec<String> = filled.into_iter().collect();
+        eprintln!(
+            "filled with their defaults where left out: {}",
+            filled.join(", ")
+        );
     }
     Ok(inputs)
 }
