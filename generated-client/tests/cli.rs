@@ -116,6 +116,11 @@ async fn a_run_submits_waits_and_downloads() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let task = json(&run);
     assert_eq!(task["status"], "SUCCESS");
+    // The cost as numbers, whatever strings RunningHub sent.
+    assert_eq!(
+        task["cost"],
+        serde_json::json!({"money": 0.1, "thirdPartyMoney": null, "coins": 10.0})
+    );
     let saved = task["savedFiles"].as_array().unwrap();
     assert_eq!(saved.len(), 1);
     let bytes = std::fs::read(saved[0].as_str().unwrap()).unwrap();
@@ -147,7 +152,12 @@ async fn the_human_summary_names_outputs_files_and_cost() {
         run.stdout
     );
     assert!(run.stdout.contains("saved "), "{}", run.stdout);
-    assert!(run.stdout.contains("cost 0.1"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("cost 0.1 (money, in the account's currency) + 10 coins"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -460,6 +470,17 @@ async fn a_csv_batch_types_its_cells_by_the_field_table() {
         .collect();
     assert_eq!(lines.len(), 3, "two items and a summary: {}", run.stdout);
     assert_eq!(lines[2]["summary"]["succeeded"], 2);
+    // Costs have the shape and types of `run`'s.
+    for item in &lines[..2] {
+        assert_eq!(
+            item["cost"],
+            serde_json::json!({"money": 0.1, "thirdPartyMoney": null, "coins": 10.0})
+        );
+    }
+    assert_eq!(
+        lines[2]["summary"]["spent"],
+        serde_json::json!({"money": 0.2, "coins": 20.0})
+    );
     let mut bodies = sim.task_bodies();
     bodies.sort_by_key(|b| b["prompt"].as_str().unwrap().to_owned());
     assert_eq!(bodies[0]["prompt"], "a boat");
@@ -884,4 +905,89 @@ async fn mock_runs_hand_out_distinct_task_ids() {
         ids.insert(json(&run)["taskId"].as_str().unwrap().to_owned());
     }
     assert_eq!(ids.len(), 2, "{ids:?}");
+}
+
+#[tokio::test]
+async fn a_local_path_given_to_a_url_field_suggests_file() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("boat.png");
+    std::fs::write(&image, b"\x89PNG").unwrap();
+    let image = image.to_str().unwrap();
+    for value in [image, "boat.png"] {
+        let field = format!("imageUrls={value}");
+        let run = cli(
+            Some(&sim),
+            &[
+                "run",
+                "vidu/reference-to-video-q3",
+                "--field",
+                "prompt=a boat",
+                "--field",
+                &field,
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("pass --file imageUrls={value}")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(sim.counts().submits, 0);
+}
+
+#[tokio::test]
+async fn every_command_s_help_has_examples_and_connection_flags_only_where_they_connect() {
+    let commands: &[(&[&str], bool)] = &[
+        (&["endpoints"], false),
+        (&["describe"], false),
+        (&["run"], true),
+        (&["status"], true),
+        (&["wait"], true),
+        (&["upload"], true),
+        (&["download"], true),
+        (&["batch"], true),
+        (&["config"], false),
+        (&["completions"], false),
+        (&["simulate"], false),
+    ];
+    for (command, connects) in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let run = cli(None, &args).await;
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("\nExamples:\n"),
+            "{command:?}: {}",
+            run.stdout
+        );
+        assert_eq!(
+            run.stdout.contains("--api-key"),
+            *connects,
+            "{command:?}: {}",
+            run.stdout
+        );
+    }
+    // The first example of `run` runs as it is (without its download directory).
+    let sim = Simulator::start().await;
+    let help = cli(None, &["run", "--help"]).await.stdout;
+    let first = help
+        .split("\nExamples:\n")
+        .nth(1)
+        .and_then(|e| e.lines().next())
+        .unwrap()
+        .trim()
+        .trim_end_matches(" --out out/")
+        .to_owned();
+    let words = shell_words(&first);
+    let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    // Connection flags after the command work too.
+    let url = sim.url();
+    args.extend(["--no-wait", "--base-url", &url, "--api-key", KEY]);
+    let run = cli(None, &args).await;
+    assert_eq!(run.code, 0, "{first}: {}", run.stderr);
+    assert_eq!(sim.counts().tasks_created, 1);
 }

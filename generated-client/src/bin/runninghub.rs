@@ -2,7 +2,7 @@
 //! downloads, and an embedded simulator to try it without an API key. Commands and fields
 //! come from the generated operation table; nothing here is written per endpoint.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use runninghub::operation::{FieldInfo, FieldKind, OperationInfo, Role};
 use runninghub::operations::OPERATIONS;
@@ -43,33 +43,68 @@ Exit codes:
   4  transport error, or a submit whose outcome is unknown (it was not resent)
   130  interrupted (Ctrl-C) while waiting; the task keeps running
 
-The API key comes from --api-key or RUNNINGHUB_API_KEY and is never printed.";
+The API key comes from --api-key, RUNNINGHUB_API_KEY or the configuration file
+(`runninghub config set-key`), in that order, and is never printed.";
 
 #[derive(Parser)]
 #[command(name = "runninghub", version, about = "RunningHub's API from the terminal", after_help = EXIT_CODES)]
 struct Cli {
-    /// Base URL of the API (overrides --region).
-    #[arg(long, env = "RUNNINGHUB_BASE_URL", global = true)]
-    base_url: Option<String>,
-    /// Region of the account: ai (international) or cn (China).
-    #[arg(long, value_enum, global = true)]
-    region: Option<RegionArg>,
-    /// API key.
-    #[arg(
-        long,
-        env = "RUNNINGHUB_API_KEY",
-        hide_env_values = true,
-        global = true
-    )]
-    api_key: Option<String>,
-    /// Run against a local simulator started in this process (no key, no account).
-    #[arg(long, global = true)]
-    mock: bool,
+    /// Where and as whom to connect; also accepted after the commands that connect.
+    #[command(flatten)]
+    conn: Connection,
     /// Print more about what happens (never the key).
     #[arg(short, long, global = true)]
     verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How to reach RunningHub: given before the command (`runninghub --mock run ...`) or after
+/// it, for the commands that connect (`runninghub run ... --mock`); after it wins.
+#[derive(Args, Clone, Default)]
+struct Connection {
+    /// Base URL of the API (overrides --region).
+    #[arg(long, env = "RUNNINGHUB_BASE_URL")]
+    base_url: Option<String>,
+    /// Region of the account: ai (international) or cn (China).
+    #[arg(long, value_enum)]
+    region: Option<RegionArg>,
+    /// API key (default: RUNNINGHUB_API_KEY, then the configuration file).
+    #[arg(long, env = "RUNNINGHUB_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Run against a local simulator started in this process (no key, no account).
+    #[arg(long)]
+    mock: bool,
+}
+
+/// [`Connection`] given after the command: the same flags, without the environment (which
+/// [`Connection`] reads), so that a flag wins over the environment wherever it is written.
+#[derive(Args, Clone, Default)]
+struct ConnectionAfter {
+    /// Base URL of the API (overrides --region; default: RUNNINGHUB_BASE_URL).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Region of the account: ai (international) or cn (China).
+    #[arg(long, value_enum)]
+    region: Option<RegionArg>,
+    /// API key (default: RUNNINGHUB_API_KEY, then the configuration file).
+    #[arg(long)]
+    api_key: Option<String>,
+    /// Run against a local simulator started in this process (no key, no account).
+    #[arg(long)]
+    mock: bool,
+}
+
+impl Connection {
+    /// These settings, each replaced by `later`'s where it gives one.
+    fn then(self, later: &ConnectionAfter) -> Connection {
+        Connection {
+            base_url: later.base_url.clone().or(self.base_url),
+            region: later.region.or(self.region),
+            api_key: later.api_key.clone().or(self.api_key),
+            mock: later.mock || self.mock,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +133,7 @@ impl RegionArg {
 #[derive(Subcommand)]
 enum Command {
     /// List the task endpoints in the spec, or its model families.
+    #[command(after_help = examples(Examples::Endpoints))]
     Endpoints {
         /// Only this model family.
         #[arg(long)]
@@ -110,6 +146,7 @@ enum Command {
         json: bool,
     },
     /// Show an endpoint's fields: types, required, defaults, bounds.
+    #[command(after_help = examples(Examples::Describe))]
     Describe {
         /// The endpoint: its path under /openapi/v2/ or its operation name.
         endpoint: String,
@@ -118,6 +155,7 @@ enum Command {
         json: bool,
     },
     /// Submit a task and (by default) wait for it and download its outputs.
+    #[command(after_help = examples(Examples::Run))]
     Run {
         /// The endpoint: its path under /openapi/v2/ or its operation name.
         endpoint: String,
@@ -145,16 +183,26 @@ enum Command {
         /// Print one JSON object on stdout.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Show a task's current state.
+    #[command(
+        after_help = "Examples:\n  runninghub status 1915730282413514754\n  runninghub status 1915730282413514754 --json"
+    )]
     Status {
         /// The task id.
         task_id: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Wait for a task to finish, and optionally download its outputs.
+    #[command(
+        after_help = "Examples:\n  runninghub wait 1915730282413514754 --out out/\n  runninghub wait 1915730282413514754 --timeout 600 --json"
+    )]
     Wait {
         /// The task id.
         task_id: String,
@@ -167,16 +215,24 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Upload a local file and print its URL.
+    #[command(
+        after_help = "Examples:\n  runninghub upload boat.png\n  runninghub upload boat.png --json"
+    )]
     Upload {
         /// The file.
         path: PathBuf,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Download a finished task's outputs.
+    #[command(after_help = "Examples:\n  runninghub download 1915730282413514754 --out out/")]
     Download {
         /// The task id.
         task_id: String,
@@ -186,6 +242,8 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Run many tasks from a file, under the account's limits, resumable from a journal.
     ///
@@ -195,6 +253,7 @@ enum Command {
     /// relied on: running the same command again resumes, submitting only inputs never
     /// submitted. Exit code 0 when every input succeeded, 1 when some did not, 4 when some
     /// submits have an unknown outcome.
+    #[command(after_help = examples(Examples::Batch))]
     Batch {
         /// The inputs.
         file: PathBuf,
@@ -225,8 +284,13 @@ enum Command {
         /// Print one JSON object per input, then a summary.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
     /// Save the API key or the region in the configuration file, or show the settings.
+    #[command(
+        after_help = "Examples:\n  runninghub config set-key < key.txt\n  runninghub config set-region cn\n  runninghub config show"
+    )]
     Config {
         #[command(subcommand)]
         action: ConfigAction,
@@ -240,6 +304,9 @@ enum Command {
         shell: clap_complete::Shell,
     },
     /// Run the local RunningHub simulator in the foreground.
+    #[command(
+        after_help = "Examples:\n  runninghub simulate --port 8080\n  RUNNINGHUB_BASE_URL=http://127.0.0.1:8080 RUNNINGHUB_API_KEY=sim-key runninghub endpoints"
+    )]
     Simulate {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -272,7 +339,75 @@ enum ConfigAction {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
     },
+}
+
+/// The commands whose `--help` examples name endpoints: those are taken from the spec's
+/// own table (its first model endpoint, and one with a URL field), so they always exist.
+#[derive(Clone, Copy)]
+enum Examples {
+    Endpoints,
+    Describe,
+    Run,
+    Batch,
+}
+
+/// The examples section of a command's `--help`.
+fn examples(which: Examples) -> String {
+    let first = tasks().next();
+    let endpoint = first.map_or("<endpoint>", |op| op.endpoint());
+    let family = first.map_or("<family>", |op| op.family);
+    let run = first
+        .and_then(example_command)
+        .unwrap_or_else(|| format!("runninghub run {endpoint} --field NAME=VALUE"));
+    let lines: Vec<String> = match which {
+        Examples::Endpoints => vec![
+            "runninghub endpoints".into(),
+            "runninghub endpoints --families".into(),
+            format!("runninghub endpoints --family {family} --json"),
+        ],
+        Examples::Describe => vec![
+            format!("runninghub describe {endpoint}"),
+            format!(
+                "runninghub describe {} --json",
+                first.map_or("<operation>", |op| op.operation_id)
+            ),
+        ],
+        Examples::Run => {
+            let mut lines = vec![format!("{run} --out out/")];
+            // An endpoint with a URL field, to show `--file`.
+            if let Some((op, field)) = tasks().find_map(|op| {
+                op.fields
+                    .iter()
+                    .find(|f| f.required && f.name.to_ascii_lowercase().contains("url"))
+                    .map(|f| (op, f))
+            }) {
+                lines.push(format!(
+                    "runninghub run {} --file {}=photo.png --field ... --out out/",
+                    op.endpoint(),
+                    field.name
+                ));
+            }
+            lines.push(format!(
+                "runninghub run {endpoint} --body-json body.json --no-wait --json"
+            ));
+            lines.push(format!("{run} --mock"));
+            lines
+        }
+        Examples::Batch => vec![
+            "runninghub batch inputs.jsonl --out out/".into(),
+            format!("runninghub batch rows.csv --endpoint {endpoint} --max-in-flight 3"),
+            "runninghub batch inputs.jsonl --json > results.jsonl".into(),
+        ],
+    };
+    let mut text = String::from("Examples:");
+    for line in lines {
+        text.push_str("\n  ");
+        text.push_str(&line);
+    }
+    text
 }
 
 /// A failure with its exit code, printed once at the end.
@@ -490,8 +625,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         _ => {}
     }
+    // Connection flags after the command win over those before it.
+    let conn = match &cli.command {
+        Command::Run { conn, .. }
+        | Command::Status { conn, .. }
+        | Command::Wait { conn, .. }
+        | Command::Upload { conn, .. }
+        | Command::Download { conn, .. }
+        | Command::Batch { conn, .. } => cli.conn.clone().then(conn),
+        _ => cli.conn.clone(),
+    };
     let file = config::read(&config::path()?)?;
-    let region = match (cli.region, &file.region) {
+    let region = match (conn.region, &file.region) {
         (Some(region), _) => Some(region),
         (None, Some(name)) => Some(RegionArg::parse(name).ok_or_else(|| {
             Failure::usage(format!(
@@ -500,13 +645,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         })?),
         (None, None) => None,
     };
-    let api_key = cli.api_key.clone().or(file.api_key);
+    let api_key = conn.api_key.clone().or(file.api_key);
     // Kept alive for the whole command when --mock is given.
     let (client, _sim) = connect(
-        &cli.base_url,
+        &conn.base_url,
         region,
         api_key.as_deref(),
-        cli.mock,
+        conn.mock,
         cli.verbose,
     )
     .await?;
@@ -521,6 +666,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             out,
             webhook_url,
             json,
+            ..
         } => {
             let op = find(&endpoint)?;
             let timeout = seconds("--timeout", timeout)?;
@@ -564,7 +710,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }
-        Command::Status { task_id, json } => {
+        Command::Status { task_id, json, .. } => {
             let task = client.query(&task_id).await?;
             print_task(&task, &[], json)
         }
@@ -573,6 +719,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             timeout,
             out,
             json,
+            ..
         } => {
             let timeout = seconds("--timeout", timeout)?;
             if let Some(dir) = &out {
@@ -587,7 +734,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }
-        Command::Upload { path, json } => {
+        Command::Upload { path, json, .. } => {
             if !path.is_file() {
                 return Err(Failure::usage(format!(
                     "upload {}: not a file (upload takes one file; a directory is not uploaded)",
@@ -616,6 +763,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             resubmit_unknown,
             timeout,
             json,
+            ..
         } => {
             let args = batch::Args {
                 file,
@@ -631,7 +779,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             batch::run(&client, args).await
         }
-        Command::Download { task_id, out, json } => {
+        Command::Download {
+            task_id, out, json, ..
+        } => {
             out_dir(&out)?;
             let bar = progress_bar(json);
             let waiting = async {
@@ -985,6 +1135,25 @@ fn fill_defaults(op: &OperationInfo, body: &mut Value) -> Vec<String> {
     filled
 }
 
+/// When `value` for a URL field is a local file (or reads as a path, not a URL), what to do
+/// instead: upload it with `--file`.
+fn local_file_hint(info: &FieldInfo, value: &str) -> Option<String> {
+    if !matches!(info.kind, FieldKind::String | FieldKind::StringList) {
+        return None;
+    }
+    let value = value.trim();
+    let is_url = value.contains("://") || value.starts_with("data:");
+    let exists = !is_url && !value.is_empty() && std::path::Path::new(value).is_file();
+    let url_field = info.name.to_ascii_lowercase().contains("url");
+    (exists || (url_field && !is_url && !value.starts_with('['))).then(|| {
+        format!(
+            "--field {name}={value}: `{name}` takes a URL{}; to upload a local file and use its URL, pass --file {name}={value}",
+            if exists { ", and this is a local file" } else { "" },
+            name = info.name
+        )
+    })
+}
+
 /// Puts `--field`, `--file` and `--webhook-url` values into `body`, typed by the field table.
 fn apply_fields(
     op: &OperationInfo,
@@ -1012,6 +1181,9 @@ fn apply_fields(
     for arg in fields {
         let (name, raw) = split(arg, "--field")?;
         let info = field(&name)?;
+        if let Some(hint) = local_file_hint(info, &raw) {
+            return Err(Failure::usage(hint));
+        }
         let bad = |why: &str| Failure {
             code: 2,
             kind: "validation",
@@ -1135,9 +1307,38 @@ async fn finish(
     print_task(finished.task(), &saved, json)
 }
 
+/// What a task cost, as JSON numbers, in the one shape `run` and `batch` print: `money`
+/// (charged by RunningHub, in the account's currency), `thirdPartyMoney` (charged by the
+/// model's provider) and `coins` (RunningHub coins); `null` where RunningHub says nothing.
+pub(crate) fn cost_json(task: &types::Task) -> Value {
+    let usage = task.usage_numbers().unwrap_or_default();
+    json!({
+        "money": usage.consume_money,
+        "thirdPartyMoney": usage.third_party_consume_money,
+        "coins": usage.consume_coins,
+    })
+}
+
+/// What a task cost, for people: `0.35 (money) + 0.10 (third party) + 12 coins`.
+fn cost_text(task: &types::Task) -> Option<String> {
+    let usage = task.usage_numbers()?;
+    let mut parts = Vec::new();
+    if let Some(money) = usage.consume_money {
+        parts.push(format!("{money} (money, in the account's currency)"));
+    }
+    if let Some(money) = usage.third_party_consume_money.filter(|m| *m != 0.0) {
+        parts.push(format!("{money} (third-party money)"));
+    }
+    if let Some(coins) = usage.consume_coins {
+        parts.push(format!("{coins} coins"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" + "))
+}
+
 fn print_task(task: &types::Task, saved: &[PathBuf], json: bool) -> Result<(), Failure> {
     if json {
         let mut value = serde_json::to_value(task).expect("a task serializes");
+        value["cost"] = cost_json(task);
         value["savedFiles"] = json!(
             saved
                 .iter()
@@ -1159,13 +1360,11 @@ fn print_task(task: &types::Task, saved: &[PathBuf], json: bool) -> Result<(), F
     for path in saved {
         outln!("  saved {}", path.display());
     }
-    if let Some(usage) = task.usage_numbers() {
-        if let Some(cost) = usage.consume_money {
-            outln!("  cost {cost}");
-        }
-        if let Some(secs) = usage.task_cost_time {
-            outln!("  ran {secs} s");
-        }
+    if let Some(cost) = cost_text(task) {
+        outln!("  cost {cost}");
+    }
+    if let Some(secs) = task.usage_numbers().and_then(|u| u.task_cost_time) {
+        outln!("  ran {secs} s");
     }
     Ok(())
 }
@@ -1204,17 +1403,18 @@ fn configure(action: &ConfigAction, cli: &Cli) -> Result<(), Failure> {
             config::write(&path, &file)?;
             eprintln!("saved region {} in {}", region.name(), path.display());
         }
-        ConfigAction::Show { json } => {
+        ConfigAction::Show { json, conn } => {
+            let conn = cli.conn.clone().then(conn);
             let env_key = std::env::var_os("RUNNINGHUB_API_KEY").is_some_and(|v| !v.is_empty());
             // clap fills `api_key` from the flag or the environment: the flag when the
             // environment does not hold it.
-            let key_from = match (&cli.api_key, env_key, &file.api_key) {
+            let key_from = match (&conn.api_key, env_key, &file.api_key) {
                 (Some(_), false, _) => Some("--api-key"),
                 (Some(_), true, _) => Some("RUNNINGHUB_API_KEY"),
                 (None, _, Some(_)) => Some("the configuration file"),
                 (None, _, None) => None,
             };
-            let region_from = match (cli.region, &file.region) {
+            let region_from = match (conn.region, &file.region) {
                 (Some(r), _) => Some((r.name().to_owned(), "--region")),
                 (None, Some(r)) => Some((r.clone(), "the configuration file")),
                 (None, None) => None,
@@ -1226,7 +1426,7 @@ fn configure(action: &ConfigAction, cli: &Cli) -> Result<(), Failure> {
                            "apiKey": {"set": key_from.is_some(), "from": key_from},
                            "region": region_from.as_ref().map(|(r, _)| r),
                            "regionFrom": region_from.as_ref().map(|(_, from)| from),
-                           "baseUrl": cli.base_url})
+                           "baseUrl": conn.base_url})
                 );
             } else {
                 outln!(
@@ -1242,7 +1442,7 @@ fn configure(action: &ConfigAction, cli: &Cli) -> Result<(), Failure> {
                     Some((region, from)) => outln!("region: {region} (from {from})"),
                     None => outln!("region: ai (the default)"),
                 }
-                if let Some(url) = &cli.base_url {
+                if let Some(url) = &conn.base_url {
                     outln!("base url: {url}");
                 }
             }

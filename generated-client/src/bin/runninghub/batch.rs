@@ -154,6 +154,7 @@ fn print_item(item: &BatchItem, json: bool, bar: &ProgressBar) {
                 "state": state_name(item.state),
                 "taskId": item.task_id,
                 "outputs": outputs,
+                "cost": item.task.as_ref().map(super::cost_json),
                 "files": files,
                 "error": item.error.as_ref().map(Error::to_string),
                 "errorCode": item.error.as_ref().and_then(Error::code).map(|c| c.as_str().to_owned()),
@@ -298,6 +299,7 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
                 "total": p.total, "succeeded": p.succeeded, "failed": p.failed,
                 "unknown": p.unknown, "notSaved": p.not_saved, "refusals": p.refusals,
                 "spentMoney": p.spent_money, "spentCoins": p.spent_coins,
+                "spent": {"money": p.spent_money, "coins": p.spent_coins},
                 "journal": journal.as_ref().map(|j| j.display().to_string()),
             }})
         );
