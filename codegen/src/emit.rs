@@ -242,6 +242,8 @@ pub(crate) fn additions(
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
     let mut json_checks = Vec::new();
+    let mut constructors = Vec::new();
+    let mut constructed = BTreeSet::new();
 
     for op in operations.iter().filter(|op| !op.handwritten) {
         let Some(schema) = &op.body else { continue };
@@ -255,6 +257,9 @@ pub(crate) fn additions(
         };
         let body_ty = ident(body_name);
         validators.require(body_name, schema)?;
+        if op.role == Role::Task && constructed.insert(body_name.clone()) {
+            constructors.extend(constructor(spec, index, gates, body_name, schema)?);
+        }
 
         let marker = ident(&pascal(&op.id));
         let gate = gates.op(&op.id);
@@ -368,6 +373,14 @@ pub(crate) fn additions(
     Ok(quote! {
         #(#impls)*
 
+        /// `new` for every model endpoint's request type. The field types are written as
+        /// progenitor writes them, inside `mod types`.
+        mod request_constructors {
+            #[allow(unused_imports)]
+            use super::types::*;
+            #(#constructors)*
+        }
+
         #[doc = #markers_doc]
         pub mod operations {
             #(#markers)*
@@ -401,6 +414,87 @@ pub(crate) fn additions(
         }
     })
 }
+/// `new` for a model endpoint's request type, as one `request_new!` invocation (see the
+/// runtime's `operation` module): the required fields without a default are its arguments,
+/// in spec order; required fields with a documented default get it; the others are left
+/// out. `None` when the body is not a plain object of named fields.
+fn constructor(
+    spec: &OpenAPI,
+    index: &Index,
+    gates: &Gates,
+    body_name: &str,
+    schema: &ReferenceOr<Schema>,
+) -> Result<Option<TokenStream>, String> {
+    let Some(SchemaKind::Type(Type::Object(obj))) =
+        resolve_schema(spec, schema).map(|s| &s.schema_kind)
+    else {
+        return Ok(None);
+    };
+    let Some(fields) = index.structs.get(body_name) else {
+        return Ok(None);
+    };
+    if fields.len() != obj.properties.len() {
+        return Err(format!(
+            "`{body_name}` has {} fields for {} properties in the spec: cannot write its constructor",
+            fields.len(),
+            obj.properties.len()
+        ));
+    }
+    let (mut args, mut defaults, mut empty) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut arg_names, mut default_names) = (Vec::new(), Vec::new());
+    for (name, prop) in &obj.properties {
+        let field = fields
+            .get(name)
+            .ok_or_else(|| format!("`{body_name}` has no field for the property `{name}`"))?;
+        let field_ident = field.ident()?;
+        let default =
+            resolve_schema(spec, &unbox(prop)).and_then(|s| s.schema_data.default.clone());
+        match (obj.required.contains(name), default) {
+            (true, None) => {
+                let ty = field.ty()?;
+                args.push(quote!(#field_ident: #ty));
+                arg_names.push(format!("`{name}`"));
+            }
+            (true, Some(d)) => {
+                let json = d.to_string();
+                default_names.push(format!("`{name}` = `{json}`"));
+                defaults.push(quote!(#field_ident = #json));
+            }
+            (false, _) => empty.push(field_ident),
+        }
+    }
+    let mut doc = format!(
+        "A request with {}.",
+        if arg_names.is_empty() {
+            "no field that must be given".to_owned()
+        } else {
+            format!("its required fields: {}", arg_names.join(", "))
+        }
+    );
+    if !default_names.is_empty() {
+        doc.push_str(&format!(
+            " Required fields with a documented default are set to it: {}.",
+            default_names.join(", ")
+        ));
+    }
+    if !empty.is_empty() {
+        doc.push_str(
+            " Optional fields are left out; set them by name, as in \
+             `Self { field: Some(value), ..Self::new(…) }`, which keeps compiling when the spec \
+             gains optional fields.",
+        );
+    }
+    let ty = ident(body_name);
+    let gate = gates.ty(body_name);
+    Ok(Some(quote! {
+        #gate
+        crate::operation::request_new!(
+            #[doc = #doc]
+            #ty { args: [#(#args),*], defaults: [#(#defaults),*], empty: [#(#empty),*] }
+        );
+    }))
+}
+
 /// Whether the generic JSON validator can check a body from its field table alone: every
 /// property a plain string, integer (64-bit), number, boolean, or list of unconstrained
 /// strings.

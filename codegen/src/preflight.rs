@@ -656,6 +656,24 @@ fn walk_constraints(
              move them to a plain typed schema"
             .into());
     }
+    // A default of another JSON type than its schema's: the generated constructors and the
+    // command line fill required fields with their defaults, so it must decode.
+    if let Some(d) = &schema.schema_data.default {
+        use serde_json::Value as J;
+        let fits = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(_)) => d.is_string(),
+            SchemaKind::Type(Type::Integer(_)) => d.is_i64() || d.is_u64(),
+            SchemaKind::Type(Type::Number(_)) => d.is_number(),
+            SchemaKind::Type(Type::Boolean(_)) => d.is_boolean(),
+            SchemaKind::Type(Type::Array(_)) => d.is_array(),
+            SchemaKind::Type(Type::Object(_)) => d.is_object(),
+            _ => true,
+        };
+        let null_allowed = d == &J::Null && schema.schema_data.nullable;
+        if !(fits || null_allowed) {
+            err(format!("default {d} is not of the schema's type"));
+        }
+    }
     match &schema.schema_kind {
         SchemaKind::Type(Type::String(t)) => {
             if let (Some(a), Some(b)) = (t.min_length, t.max_length)

@@ -325,25 +325,42 @@ impl Client {
         }
     }
 
-    /// Submits a JSON body to the model endpoint named by its `operationId`, for callers
-    /// that pick the endpoint at run time (a command line, a batch file). The body is checked
-    /// against every constraint of the spec first ([`crate::operation::check_json_body`]); a
-    /// problem is [`Error::Validation`] naming the field, and nothing is sent. An unknown
-    /// operation is [`Error::UnknownOperation`]. Retries and outcomes are as for
-    /// [`Client::submit`].
-    pub async fn submit_json(
+    /// Submits a JSON body to a model endpoint chosen at run time (a command line, a batch
+    /// file), named by its `operationId` (`vidu_text_to_video_q3_turbo`) or its path, with
+    /// or without the `/openapi/v2/` prefix. `.await` the result to submit and get the
+    /// created task, or call [`JsonSubmission::wait`] / [`JsonSubmission::wait_with`] to
+    /// submit and wait for the finished task, as with the typed methods.
+    ///
+    /// The body is checked against every constraint of the spec first
+    /// ([`crate::operation::check_json_body`]); a problem is [`Error::Validation`] naming the
+    /// field, and nothing is sent. An unknown endpoint is [`Error::UnknownOperation`].
+    /// Retries and outcomes are as for [`Client::submit`].
+    pub fn submit_json(&self, endpoint: &str, body: serde_json::Value) -> JsonSubmission<'_> {
+        JsonSubmission {
+            client: self,
+            endpoint: endpoint.to_owned(),
+            body,
+        }
+    }
+
+    /// Checks and submits `body` to `endpoint`; `submit_json` without the sugar.
+    async fn submit_json_now(
         &self,
-        operation_id: &str,
+        endpoint: &str,
         body: serde_json::Value,
-    ) -> Result<types::Task, Error> {
-        let unknown = || Error::UnknownOperation(operation_id.to_owned());
-        let op = crate::operation::OperationInfo::task(operation_id).ok_or_else(unknown)?;
+    ) -> Result<(types::Task, &'static str), Error> {
+        let unknown = || Error::UnknownOperation(endpoint.to_owned());
+        let op = crate::operation::OperationInfo::find(endpoint)
+            .filter(|op| op.role == crate::operation::Role::Task)
+            .ok_or_else(unknown)?;
         let body =
             crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
-        self.submit_erased(op.operation_id, &|| {
-            Box::pin(self.send_value(op.path, &body))
-        })
-        .await
+        let task = self
+            .submit_erased(op.operation_id, &|| {
+                Box::pin(self.send_value(op.path, &body))
+            })
+            .await?;
+        Ok((task, op.operation_id))
     }
 
     /// POSTs an already checked JSON body to `path`, read like progenitor's methods read
@@ -515,4 +532,61 @@ pub(crate) fn check_task(task: types::Task) -> Result<types::Task, Error> {
         message,
         task_id: has_id.then_some(task.task_id),
     })
+}
+
+/// A submit of a JSON body, returned by [`Client::submit_json`]. `.await` it to submit and
+/// get the created task, or call [`JsonSubmission::wait`] / [`JsonSubmission::wait_with`]
+/// to submit and wait for the result.
+#[must_use = "a submission does nothing until it is awaited"]
+pub struct JsonSubmission<'a> {
+    client: &'a Client,
+    endpoint: String,
+    body: serde_json::Value,
+}
+
+impl JsonSubmission<'_> {
+    /// Submits and waits with the default options.
+    pub async fn wait(self) -> Result<crate::FinishedTask, Error> {
+        self.wait_with(crate::WaitOptions::default()).await
+    }
+
+    /// Submits and waits. A submit answered with `SUCCESS` and results needs no query; the
+    /// wait learns from and for other tasks of the same endpoint
+    /// ([`crate::WaitOptions::learning`]).
+    pub async fn wait_with(
+        self,
+        options: crate::WaitOptions,
+    ) -> Result<crate::FinishedTask, Error> {
+        let (task, operation) = self
+            .client
+            .submit_json_now(&self.endpoint, self.body)
+            .await?;
+        self.client
+            .wait_inner(task.task_id.clone(), Some(task), options, Some(operation))
+            .await
+    }
+}
+
+impl<'a> std::future::IntoFuture for JsonSubmission<'a> {
+    type Output = Result<types::Task, Error>;
+    type IntoFuture =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.client
+                .submit_json_now(&self.endpoint, self.body)
+                .await
+                .map(|(task, _)| task)
+        })
+    }
+}
+
+impl std::fmt::Debug for JsonSubmission<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonSubmission")
+            .field("endpoint", &self.endpoint)
+            .field("body", &self.body)
+            .finish()
+    }
 }

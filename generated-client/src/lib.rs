@@ -87,7 +87,9 @@ mod wait;
 pub mod webhook;
 
 pub use account::QueueStatus;
-pub use client::{ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, Region};
+pub use client::{
+    ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, JsonSubmission, Region,
+};
 pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};
 pub use generated::{operations, types};

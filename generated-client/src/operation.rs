@@ -318,6 +318,45 @@ macro_rules! operation_info {
 }
 pub(crate) use operation_info;
 
+/// `new` for a generated request type, written once here (the generator's `emit` module
+/// emits one invocation per model endpoint's request type): `args` are the required fields
+/// without a default, taken as `impl Into<T>`; `defaults` are the required fields with a
+/// documented default, set from its JSON text; `empty` are the optional fields, left out.
+macro_rules! request_new {
+    (
+        $(#[$attr:meta])*
+        $ty:path {
+            args: [$($arg:ident: $arg_ty:ty),*],
+            defaults: [$($def:ident = $json:literal),*],
+            empty: [$($empty:ident),*]
+        }
+    ) => {
+        impl $ty {
+            $(#[$attr])*
+            #[allow(clippy::too_many_arguments)]
+            pub fn new($($arg: impl ::std::convert::Into<$arg_ty>),*) -> Self {
+                Self {
+                    $($arg: $arg.into(),)*
+                    $($def: $crate::operation::spec_default($json),)*
+                    $($empty: ::std::default::Default::default(),)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use request_new;
+
+/// A field's documented default, from its JSON text in the spec. `cargo xtask codegen`
+/// refuses a default that does not satisfy its field's schema (type, values, bounds), so the
+/// text always decodes.
+#[doc(hidden)]
+pub fn spec_default<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    match serde_json::from_str(json) {
+        Ok(value) => value,
+        Err(e) => unreachable!("the spec's default {json} was checked by codegen: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{FieldInfo, FieldKind};

@@ -688,3 +688,37 @@ async fn downloads_never_carry_the_api_key() {
     );
     assert_eq!(requests.len(), 2);
 }
+
+#[test]
+fn a_request_is_built_from_its_required_fields_and_optional_ones_by_name() {
+    use runninghub::types::{
+        AspectRatio4x3Or3x4Or16x9Or9x16Or1x1, ViduReferenceToVideoQ3Request,
+        ViduTextToVideoQ3TurboRequest,
+    };
+    use runninghub::validation::Validate;
+    // Only the fields without a default are arguments; the others take the spec's default.
+    let request = ViduTextToVideoQ3TurboRequest::new("a red kite over the sea");
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"prompt": "a red kite over the sea", "style": "general", "aspectRatio": "16:9",
+               "resolution": "720p", "duration": "5", "audio": true})
+    );
+    assert!(request.validate().is_ok());
+    // Optional fields and defaults are changed by name, and the rest comes from `new`.
+    let request = ViduTextToVideoQ3TurboRequest {
+        aspect_ratio: AspectRatio4x3Or3x4Or16x9Or9x16Or1x1::Ratio9x16,
+        webhook_url: Some("https://example.com/hook".parse().unwrap()),
+        ..ViduTextToVideoQ3TurboRequest::new("a kite")
+    };
+    let body = serde_json::to_value(&request).unwrap();
+    assert_eq!(body["aspectRatio"], "9:16");
+    assert_eq!(body["webhookUrl"], "https://example.com/hook");
+    // A list field takes anything that becomes its type.
+    let request = ViduReferenceToVideoQ3Request::new(
+        "the boat sails",
+        vec!["https://example.com/boat.png".to_owned()],
+    );
+    let body = serde_json::to_value(&request).unwrap();
+    assert_eq!(body["imageUrls"], json!(["https://example.com/boat.png"]));
+    assert!(body.get("aspectRatio").is_none(), "optional: left out");
+}

@@ -95,3 +95,38 @@ async fn a_wait_by_bare_id_does_not_guess_the_endpoint() {
     let by_id = sim.counts().queries - before;
     assert!(by_id >= 10, "no endpoint, no learning: {by_id}");
 }
+
+#[tokio::test]
+async fn submit_json_takes_a_path_or_an_operation_id_and_waits_like_the_typed_methods() {
+    let sim = Simulator::start_with(Config {
+        lifecycle: vec![("RUNNING".into(), Duration::from_millis(50))],
+        ..Config::default()
+    })
+    .await;
+    let client = sim.client();
+    // `.await`: the created task, by either name of the endpoint.
+    for endpoint in [TURBO, "vidu/text-to-video-q3-turbo"] {
+        let task = client.submit_json(endpoint, body(TURBO)).await.unwrap();
+        assert!(!task.task_id.is_empty());
+    }
+    // `.wait_with`: the finished task, and the wait learns for the endpoint.
+    let finished = client
+        .submit_json("/openapi/v2/vidu/text-to-video-q3-turbo", body(TURBO))
+        .wait_with(options(true))
+        .await
+        .unwrap();
+    assert_eq!(finished.task().status, "SUCCESS");
+    assert!(sim.finished_at(finished.task_id()).is_some());
+    assert_eq!(sim.counts().tasks_created, 3);
+    assert_eq!(sim.task_bodies()[2], body(TURBO));
+    // An unknown endpoint sends nothing.
+    let err = client
+        .submit_json("vidu/text-to-video-q9", body(TURBO))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, runninghub::Error::UnknownOperation(name) if name == "vidu/text-to-video-q9"),
+        "{err}"
+    );
+    assert_eq!(sim.counts().submits, 3);
+}
