@@ -448,10 +448,14 @@ fn constructor(
             .ok_or_else(|| format!("`{body_name}` has no field for the property `{name}`"))?;
         let field_ident = field.ident()?;
         let default =
-            resolve_schema(spec, &unbox(prop)).and_then(|s| s.schema_data.default.clone());
+            resolve_boxed(spec, prop).and_then(|s| s.schema_data.default.clone());
         match (obj.required.contains(name), default) {
             (true, None) => {
-                let ty = field.ty()?;
+                // The type's tokens as progenitor printed them: lexed, not parsed.
+                let ty: TokenStream = field
+                    .ty
+                    .parse()
+                    .map_err(|e| format!("field type `{}`: {e}", field.ty))?;
                 args.push(quote!(#field_ident: #ty));
                 arg_names.push(format!("`{name}`"));
             }
@@ -503,8 +507,7 @@ fn table_checkable(spec: &OpenAPI, schema: &Schema) -> bool {
         return false;
     };
     obj.properties.values().all(|p| {
-        let p = unbox(p);
-        let Some(s) = resolve_schema(spec, &p) else {
+        let Some(s) = resolve_boxed(spec, p) else {
             return false;
         };
         match &s.schema_kind {
@@ -519,8 +522,8 @@ fn table_checkable(spec: &OpenAPI, schema: &Schema) -> bool {
             }
             SchemaKind::Type(Type::Number(t)) => t.enumeration.is_empty(),
             SchemaKind::Type(Type::Boolean(_)) => true,
-            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().map(unbox).is_some_and(|i| {
-                resolve_schema(spec, &i).is_some_and(|i| match &i.schema_kind {
+            SchemaKind::Type(Type::Array(a)) => a.items.as_ref().is_some_and(|i| {
+                resolve_boxed(spec, i).is_some_and(|i| match &i.schema_kind {
                     SchemaKind::Type(Type::String(t)) => {
                         t.enumeration.is_empty()
                             && t.min_length.is_none()
@@ -545,21 +548,19 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
     obj.properties
         .iter()
         .map(|(name, prop)| {
-            let prop = unbox(prop);
-            let resolved = resolve_schema(spec, &prop).cloned();
+            // Borrowed, never cloned: schemas carry long descriptions.
+            let resolved = resolve_boxed(spec, prop);
             let required = obj.required.contains(name);
             let (mut kind, mut allowed, mut min, mut max) = (quote!(Other), Vec::new(), None, None);
             let (mut min_items, mut max_items, mut min_len, mut max_len) = (None, None, None, None);
             let description = resolved
-                .as_ref()
-                .and_then(|s| s.schema_data.description.clone())
+                .and_then(|s| s.schema_data.description.as_deref())
                 .unwrap_or_default();
-            let description = crate::model::first_paragraph(&description);
+            let description = crate::model::first_paragraph(description);
             let default = resolved
-                .as_ref()
                 .and_then(|s| s.schema_data.default.as_ref())
                 .map(|d| d.to_string());
-            match resolved.as_ref().map(|s| &s.schema_kind) {
+            match resolved.map(|s| &s.schema_kind) {
                 Some(SchemaKind::Type(Type::String(t))) => {
                     kind = quote!(String);
                     allowed = t.enumeration.iter().flatten().cloned().collect();
@@ -581,8 +582,7 @@ fn field_infos(spec: &OpenAPI, schema: &Schema) -> Vec<TokenStream> {
                     let item_is_string = a
                         .items
                         .as_ref()
-                        .map(unbox)
-                        .and_then(|i| resolve_schema(spec, &i).cloned())
+                        .and_then(|i| resolve_boxed(spec, i))
                         .is_some_and(|i| {
                             matches!(i.schema_kind, SchemaKind::Type(Type::String(_)))
                         });
