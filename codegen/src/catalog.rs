@@ -86,9 +86,14 @@ pub(crate) fn render(
             let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
             let _ = writeln!(out, "\n### {title}\n");
             let body = bodies.get(&op.id).map_or("…", String::as_str);
+            let output = op
+                .output
+                .as_deref()
+                .map(|kind| format!(" · produces {kind}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "`{} {}` · `client.{}(&types::{body})`\n",
+                "`{} {}` · `client.{}(&types::{body})`{output}\n",
                 op.method, op.path, op.id
             );
             if let Some(desc) = &op.description {

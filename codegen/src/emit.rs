@@ -340,13 +340,21 @@ pub(crate) fn additions(
                 }
                 None => quote!(::std::option::Option::None),
             };
+            let output = ident(match op.output.as_deref() {
+                Some("video") => "Video",
+                Some("image") => "Image",
+                Some("audio") => "Audio",
+                Some("text") => "Text",
+                Some("3d") => "Model3d",
+                _ => "Unknown",
+            });
             // One `operation_info!` invocation per entry: the table's shape is written
             // once, in the runtime's `operation` module.
             quote! {
                 #gate
                 crate::operation::operation_info!(
                     #id #http #path #role #family #json_table #summary [#(#fields),*]
-                    example: #example
+                    output: #output example: #example
                 ),
             }
         })
@@ -447,8 +455,7 @@ fn constructor(
             .get(name)
             .ok_or_else(|| format!("`{body_name}` has no field for the property `{name}`"))?;
         let field_ident = field.ident()?;
-        let default =
-            resolve_boxed(spec, prop).and_then(|s| s.schema_data.default.clone());
+        let default = resolve_boxed(spec, prop).and_then(|s| s.schema_data.default.clone());
         match (obj.required.contains(name), default) {
             (true, None) => {
                 // The type's tokens as progenitor printed them: lexed, not parsed.

@@ -45,7 +45,9 @@ pub use entries::DRAFT_MARKER;
 pub use error::{Diagnostic, Error};
 pub use features::{REGION_BEGIN, REGION_END, RESERVED_FEATURES, splice_manifest};
 pub use model::{OperationSummary, Role};
-pub use preflight::{HANDWRITTEN_EXTENSION, ROLE_EXTENSION, TASK_SCHEMA_REF};
+pub use preflight::{
+    HANDWRITTEN_EXTENSION, OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION, TASK_SCHEMA_REF,
+};
 
 use sha2::{Digest, Sha256};
 use std::panic::{AssertUnwindSafe, catch_unwind};

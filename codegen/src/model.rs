@@ -39,6 +39,8 @@ pub(crate) struct Operation {
     pub(crate) body: Option<ReferenceOr<Schema>>,
     /// The JSON request body's example, if the spec gives one.
     pub(crate) example: Option<serde_json::Value>,
+    /// What the task produces (`x-runninghub-output`), for model endpoints that say.
+    pub(crate) output: Option<String>,
 }
 
 /// What the generator did with one operation, for reports.

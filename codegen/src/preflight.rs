@@ -24,6 +24,13 @@ pub const ROLE_EXTENSION: &str = "x-runninghub-role";
 /// progenitor cannot express, such as multipart uploads). It stays in the spec, is checked
 /// for well-formedness, and is left out of the generated code.
 pub const HANDWRITTEN_EXTENSION: &str = "x-runninghub-handwritten";
+
+/// What a model endpoint's task produces: `video`, `image`, `audio`, `text` or `3d` (the
+/// command line's `--mock` answers with an output of that kind).
+pub const OUTPUT_EXTENSION: &str = "x-runninghub-output";
+
+/// The values [`OUTPUT_EXTENSION`] takes.
+pub const OUTPUT_KINDS: [&str; 5] = ["video", "image", "audio", "text", "3d"];
 /// The component schema every task operation answers with.
 pub const TASK_SCHEMA_REF: &str = "#/components/schemas/Task";
 
@@ -416,6 +423,31 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 }
             }
 
+            let output = match op.extensions.get(OUTPUT_EXTENSION) {
+                None => None,
+                Some(serde_json::Value::String(k)) if OUTPUT_KINDS.contains(&k.as_str()) => {
+                    if role != Role::Task {
+                        d(
+                            format!("{ptr}/{OUTPUT_EXTENSION}"),
+                            format!(
+                                "`{OUTPUT_EXTENSION}` belongs on model endpoints (role `task`)"
+                            ),
+                        );
+                    }
+                    Some(k.clone())
+                }
+                Some(other) => {
+                    d(
+                        format!("{ptr}/{OUTPUT_EXTENSION}"),
+                        format!(
+                            "`{OUTPUT_EXTENSION}` must be one of {}, found {other}",
+                            OUTPUT_KINDS.join(", ")
+                        ),
+                    );
+                    None
+                }
+            };
+
             operations.push(Operation {
                 id,
                 method: method.to_uppercase(),
@@ -427,6 +459,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 description: op.description.clone(),
                 body: body_schema,
                 example,
+                output,
             });
         }
     }

@@ -92,6 +92,25 @@ pub struct OperationInfo {
     /// The spec's example request body, as compact JSON text (it satisfies every
     /// constraint: `cargo xtask codegen` checks it).
     pub example: Option<&'static str>,
+    /// What the task produces, as the spec says (`x-runninghub-output`).
+    pub output: OutputKind,
+}
+
+/// What a model endpoint's task produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputKind {
+    /// Video files.
+    Video,
+    /// Images.
+    Image,
+    /// Audio files.
+    Audio,
+    /// Text (the output's `text`, no file).
+    Text,
+    /// 3D models.
+    Model3d,
+    /// The spec does not say.
+    Unknown,
 }
 
 impl OperationInfo {
@@ -292,13 +311,14 @@ pub(crate) use operation_marker;
 /// One [`OperationInfo`] of the generated table, written compactly:
 /// `"operationId" "METHOD" "/path" Role "family" json_table "summary"`, then the fields in
 /// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
-/// (`required()`, `with_default("\"16:9\"")`, ...), and last `example:` and the example
-/// body's JSON text as an `Option`.
+/// (`required()`, `with_default("\"16:9\"")`, ...), then `output:` and the
+/// [`OutputKind`] variant, and last `example:` and the example body's JSON text as an
+/// `Option`.
 macro_rules! operation_info {
     (
         $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal
         $summary:literal [$($name:literal $kind:ident $($with:ident($($arg:tt)*))*),* $(,)?]
-        example: $example:expr
+        output: $output:ident example: $example:expr
     ) => {
         $crate::operation::OperationInfo {
             operation_id: $id,
@@ -313,6 +333,7 @@ macro_rules! operation_info {
             ),*],
             json_table: $json_table,
             example: $example,
+            output: $crate::operation::OutputKind::$output,
         }
     };
 }

@@ -56,6 +56,36 @@ pub enum Outcome {
     Cancelled,
     /// Never finishes: stays in the last lifecycle status.
     Never,
+    /// SUCCESS with one output of the kind the task's model produces
+    /// ([`crate::operation::OperationInfo::output`]): an `mp4` for a video model, a `png`
+    /// for an image model, an `mp3`, a `glb`, or a text result without a file.
+    ByModel,
+}
+
+/// The outputs of a task of `operation` that succeeds under `outcome`, or `None` when it
+/// does not succeed. A text output has no bytes: its `text` is the content.
+fn success_outputs(outcome: &Outcome, operation: &str) -> Option<Vec<SimOutput>> {
+    use crate::operation::{OperationInfo, OutputKind};
+    match outcome {
+        Outcome::Success(outputs) => Some(outputs.clone()),
+        Outcome::ByModel => {
+            let kind = OperationInfo::task(operation).map_or(OutputKind::Unknown, |op| op.output);
+            let (output_type, bytes): (&str, &[u8]) = match kind {
+                OutputKind::Video => ("mp4", b"\0\0\0\x18ftypmp42simulated video"),
+                OutputKind::Audio => ("mp3", b"ID3\x03\0\0\0\0\0\0simulated audio"),
+                OutputKind::Model3d => ("glb", b"glTF\x02\0\0\0simulated 3D model"),
+                OutputKind::Text => ("txt", b""),
+                OutputKind::Image | OutputKind::Unknown => {
+                    ("png", b"\x89PNG\r\n\x1a\nsimulated output")
+                }
+            };
+            Some(vec![SimOutput {
+                output_type: output_type.into(),
+                bytes: bytes.to_vec(),
+            }])
+        }
+        Outcome::Failed { .. } | Outcome::Cancelled | Outcome::Never => None,
+    }
 }
 
 /// One output file of a simulated task.
@@ -732,11 +762,16 @@ fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
     }
     let last = lifecycle.last().map_or("RUNNING", |(s, _)| s.as_str());
     match &inner.config.outcome {
-        Outcome::Success(outputs) => {
+        outcome @ (Outcome::Success(_) | Outcome::ByModel) => {
+            let outputs = success_outputs(outcome, task.operation).unwrap_or_default();
             let results: Vec<Value> = outputs
                 .iter()
                 .enumerate()
-                .map(|(n, o)| json!({"url": format!("{}/files/{id}/{n}", shared.base_url), "outputType": o.output_type, "text": null}))
+                .map(|(n, o)| match o.output_type.as_str() {
+                    // A text result comes in the task object, without a file.
+                    "txt" if o.bytes.is_empty() => json!({"url": null, "outputType": "txt", "text": "simulated text output"}),
+                    _ => json!({"url": format!("{}/files/{id}/{n}", shared.base_url), "outputType": o.output_type, "text": null}),
+                })
                 .collect();
             json!({"taskId": id, "status": "SUCCESS", "errorCode": "", "errorMessage": "", "results": results,
                    "clientId": "", "promptTips": "{\"result\": true, \"error\": null, \"outputs_to_execute\": [\"1\"], \"node_errors\": {}}",
@@ -847,10 +882,11 @@ async fn download(shared: &Arc<Shared>, rest: &str) -> Response {
     };
     let bytes = {
         let inner = shared.lock();
-        match (&inner.config.outcome, inner.tasks.contains_key(id)) {
-            (Outcome::Success(outputs), true) => outputs.get(n).map(|o| o.bytes.clone()),
-            _ => None,
-        }
+        inner
+            .tasks
+            .get(id)
+            .and_then(|task| success_outputs(&inner.config.outcome, task.operation))
+            .and_then(|outputs| outputs.get(n).map(|o| o.bytes.clone()))
     };
     let Some(bytes) = bytes else {
         return StatusCode::NOT_FOUND.into_response();

@@ -991,3 +991,53 @@ async fn every_command_s_help_has_examples_and_connection_flags_only_where_they_
     assert_eq!(run.code, 0, "{first}: {}", run.stderr);
     assert_eq!(sim.counts().tasks_created, 1);
 }
+
+#[tokio::test]
+async fn mock_outputs_are_of_the_kind_the_model_produces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    // A video model gives an mp4 file.
+    let run = cli(
+        None,
+        &[
+            "--mock",
+            "run",
+            "vidu/text-to-video-q3-turbo",
+            "--field",
+            "prompt=a kite",
+            "--out",
+            out,
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = json(&run);
+    let saved = task["savedFiles"][0].as_str().unwrap();
+    assert!(saved.ends_with(".mp4"), "{saved}");
+    assert_eq!(&std::fs::read(saved).unwrap()[4..8], b"ftyp");
+    // A text model gives text, and no file.
+    let described = cli(
+        None,
+        &["describe", "rhart-text-g-25-flash/text-to-text", "--json"],
+    )
+    .await;
+    assert_eq!(json(&described)["output"], "text");
+    let run = cli(
+        None,
+        &[
+            "--mock",
+            "run",
+            "rhart-text-g-25-flash/text-to-text",
+            "--field",
+            "prompt=hello",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = json(&run);
+    assert_eq!(task["results"][0]["outputType"], "txt");
+    assert!(task["results"][0]["text"].is_string(), "{task}");
+    assert!(task["results"][0]["url"].is_null(), "{task}");
+}

@@ -4,9 +4,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use runninghub::operation::{FieldInfo, FieldKind, OperationInfo, Role};
+use runninghub::operation::{FieldInfo, FieldKind, OperationInfo, OutputKind, Role};
 use runninghub::operations::OPERATIONS;
-use runninghub::simulator::{Config, Simulator};
+use runninghub::simulator::{Config, Outcome, Simulator};
 use runninghub::{Client, Error, FinishedTask, PollSchedule, Region, WaitOptions, types};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
@@ -816,6 +816,8 @@ async fn connect(
                 ("QUEUED".into(), Duration::from_millis(800)),
                 ("RUNNING".into(), Duration::from_millis(1600)),
             ],
+            // An output of the kind the model produces: a video model gives an mp4.
+            outcome: Outcome::ByModel,
             ..Config::default()
         })
         .await;
@@ -963,6 +965,18 @@ fn field_json(f: &FieldInfo) -> Value {
     })
 }
 
+/// What a model produces, as the spec names it.
+fn output_name(kind: OutputKind) -> Option<&'static str> {
+    match kind {
+        OutputKind::Video => Some("video"),
+        OutputKind::Image => Some("image"),
+        OutputKind::Audio => Some("audio"),
+        OutputKind::Text => Some("text"),
+        OutputKind::Model3d => Some("3d"),
+        _ => None,
+    }
+}
+
 fn kind_name(kind: FieldKind) -> &'static str {
     match kind {
         FieldKind::String => "string",
@@ -1013,16 +1027,17 @@ fn describe(endpoint: &str, json: bool) -> Result<(), Failure> {
         outln!(
             "{}",
             json!({"endpoint": op.endpoint(), "operation": op.operation_id, "method": op.method, "path": op.path,
-                   "family": op.family, "summary": op.summary, "fields": fields,
+                   "family": op.family, "summary": op.summary, "output": output_name(op.output), "fields": fields,
                    "example": op.example.and_then(|e| serde_json::from_str::<Value>(e).ok()),
                    "exampleCommand": example_command(op)})
         );
         return Ok(());
     }
     outln!(
-        "{} ({})\n{} {}\n",
+        "{} ({}{})\n{} {}\n",
         op.summary,
         op.family,
+        output_name(op.output).map_or(String::new(), |o| format!(", produces {o}")),
         op.method,
         op.path
     );
@@ -1459,6 +1474,7 @@ async fn simulate(port: u16, lifecycle: f64, max_in_flight: Option<usize>) -> Re
             ("RUNNING".into(), total - total / 3),
         ],
         max_in_flight,
+        outcome: Outcome::ByModel,
         ..Config::default()
     };
     let key = config.api_key.clone().unwrap_or_default();

@@ -63,6 +63,16 @@ fn every_model_entry_is_documented() {
         if op["tags"].as_array().is_none_or(|t| t.len() != 1) {
             missing.push(format!("{id}: exactly one tag (its family)"));
         }
+        if op[codegen::OUTPUT_EXTENSION]
+            .as_str()
+            .is_none_or(|k| !codegen::OUTPUT_KINDS.contains(&k))
+        {
+            missing.push(format!(
+                "{id}: `{}` (one of {})",
+                codegen::OUTPUT_EXTENSION,
+                codegen::OUTPUT_KINDS.join(", ")
+            ));
+        }
         let body = crate::support::resolve(
             &spec,
             &op["requestBody"]["content"]["application/json"]["schema"],

@@ -132,8 +132,19 @@ pub fn document(entries: &[Entry]) -> Result<Y> {
                 .collect(),
         );
         let reference = format!("#/components/schemas/{name}");
-        let post = Y::Map(vec![
-            ("operationId".into(), Y::Str(id.clone())),
+        let mut post = vec![("operationId".into(), Y::Str(id.clone()))];
+        if let Some(output) = entry
+            .model
+            .output
+            .as_ref()
+            .filter(|k| codegen::OUTPUT_KINDS.contains(&k.as_str()))
+        {
+            post.push((codegen::OUTPUT_EXTENSION.into(), Y::Str(output.clone())));
+        }
+        let post =
+            Y::Map(
+                post.into_iter()
+                    .chain(vec![
             ("tags".into(), Y::Flow(vec![Y::Str(entry.tag.clone())])),
             (
                 "summary".into(),
@@ -174,7 +185,9 @@ pub fn document(entries: &[Entry]) -> Result<Y> {
                     )]),
                 )]),
             ),
-        ]);
+        ])
+                    .collect(),
+            );
         paths.push((
             format!("/openapi/v2/{endpoint}"),
             Y::Map(vec![("post".into(), post)]),
@@ -634,7 +647,7 @@ mod tests {
 
     fn drafted(params: &str) -> (Y, String) {
         let text = format!(
-            r#"{{"version": "v", "total": 1, "endpoints": [{{"endpoint": "acme/upscale-v2", "params": [{params}]}}]}}"#
+            r#"{{"version": "v", "total": 1, "endpoints": [{{"endpoint": "acme/upscale-v2", "output_type": "string", "params": [{params}]}}]}}"#
         );
         let cat = source::parse("c.json", &text).unwrap();
         let doc = document(&[Entry {
@@ -657,6 +670,8 @@ mod tests {
         );
         round_trip(&doc);
         assert!(text.contains("operationId: acme_upscale_v2\n"), "{text}");
+        // What the model produces, in the spec's word for it (the catalog says `string`).
+        assert!(text.contains("x-runninghub-output: text\n"), "{text}");
         assert!(text.contains("tags: [acme]\n"), "{text}");
         assert!(text.contains("$ref: \"#/components/schemas/AcmeUpscaleV2Request\""));
         assert!(text.contains("enum: [\"2\", \"4\"]\n"), "{text}");

@@ -52,6 +52,9 @@ pub struct Model {
     pub endpoint: String,
     /// The declared parameters, in file order.
     pub params: Vec<Param>,
+    /// What the model produces, in the spec's words (`video`, `image`, `audio`, `text`,
+    /// `3d`; the catalogs say `string` for text), when the catalog says.
+    pub output: Option<String>,
 }
 
 impl Model {
@@ -194,7 +197,15 @@ pub fn parse(file: &str, text: &str) -> Result<Catalog> {
                 .collect::<Result<_>>()?,
             Some(other) => bail!("{at}: `params` should be an array, found {other}"),
         };
-        models.push(Model { endpoint, params });
+        let output = str_field(obj, "output_type", &at)?.map(|kind| match kind.as_str() {
+            "string" => "text".to_owned(),
+            _ => kind,
+        });
+        models.push(Model {
+            endpoint,
+            params,
+            output,
+        });
     }
     Ok(Catalog {
         file: file.to_string(),
