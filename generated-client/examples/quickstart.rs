@@ -50,8 +50,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// here when `mock` is set.
 #[cfg(feature = "test-util")]
 async fn connect(mock: bool) -> Result<(Client, Option<runninghub::simulator::Simulator>), Error> {
+    use runninghub::simulator::{Config, Outcome, Simulator};
     if mock {
-        let simulator = runninghub::simulator::Simulator::start().await;
+        // Outputs of the kind the model produces: a video model gives an mp4.
+        let simulator = Simulator::start_with(Config {
+            outcome: Outcome::ByModel,
+            ..Config::default()
+        })
+        .await;
         return Ok((simulator.client(), Some(simulator)));
     }
     Ok((Client::from_env()?, None))

@@ -106,6 +106,11 @@ pub use webhook::{WebhookEvent, WebhookInbox};
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The library guide's examples (`docs/library.md`), compiled as doctests too.
+#[doc = include_str!("../../docs/library.md")]
+#[cfg(doctest)]
+pub struct LibraryGuideDoctests;
+
 /// progenitor's generated client and its result types, used underneath [`Client`].
 pub mod raw {
     pub use crate::generated::{ByteStream, Client, Error, ResponseValue};

@@ -634,7 +634,7 @@ fn check(field: &str, schema: &Value, value: &Value) {
     }
 }
 
-/// Adds a draft to the scratch spec as the README says: the draft becomes the family file
+/// Adds a draft to the scratch spec as docs/development.md says: the draft becomes the family file
 /// `spec/models/<name>.yaml` as printed, and the root lists each of its paths.
 fn paste(ws: &Path, name: &str, draft: &str) {
     std::fs::create_dir_all(ws.join("spec/models")).unwrap();
