@@ -735,7 +735,7 @@ impl<'a> Validators<'a> {
             let f = field.ident()?;
             checks.push(if optional {
                 quote! {
-                    if let ::std::option::Option::Some(value) = &self.#f {
+                    if let Some(value) = &self.#f {
                         let path = path.field(#json);
                         #body
                     }
@@ -809,9 +809,9 @@ impl<'a> Validators<'a> {
         let opt_usize = |v: Option<usize>| match v {
             Some(n) => {
                 let n = n as u64;
-                quote!(::std::option::Option::Some(#n))
+                quote!(Some(#n))
             }
-            None => quote!(::std::option::Option::None),
+            None => quote!(None),
         };
         Ok(match &schema.schema_kind {
             SchemaKind::Type(Type::String(t)) => {
@@ -834,22 +834,22 @@ impl<'a> Validators<'a> {
                     return Ok(TokenStream::new());
                 }
                 let opt = |v: Option<i64>| match v {
-                    Some(n) => quote!(::std::option::Option::Some(#n)),
-                    None => quote!(::std::option::Option::None),
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
                 };
                 let (min, max) = (opt(t.minimum), opt(t.maximum));
-                quote! { crate::validation::check_integer(out, &path, ::std::primitive::i128::from(*value), #min, #max); }
+                quote! { crate::validation::check_integer(out, &path, i128::from(*value), #min, #max); }
             }
             SchemaKind::Type(Type::Number(t)) if t.enumeration.is_empty() => {
                 if t.minimum.is_none() && t.maximum.is_none() {
                     return Ok(TokenStream::new());
                 }
                 let opt = |v: Option<f64>| match v {
-                    Some(n) => quote!(::std::option::Option::Some(#n)),
-                    None => quote!(::std::option::Option::None),
+                    Some(n) => quote!(Some(#n)),
+                    None => quote!(None),
                 };
                 let (min, max) = (opt(t.minimum), opt(t.maximum));
-                quote! { crate::validation::check_number(out, &path, ::std::primitive::f64::from(*value), #min, #max); }
+                quote! { crate::validation::check_number(out, &path, f64::from(*value), #min, #max); }
             }
             SchemaKind::Type(Type::Array(a)) => {
                 let mut body = TokenStream::new();

@@ -119,14 +119,14 @@ fn constraints_become_validator_checks() {
     let code = fixture("constraints.yaml").code;
     for expected in [
         // Lengths, on a plain field, on list items and behind a `$ref`.
-        "check_chars(out, &path, value.as_str(), ::std::option::Option::Some(1u64), ::std::option::Option::Some(10u64))",
+        "check_chars(out, &path, value.as_str(), Some(1u64), Some(10u64))",
         "let path = path.index(i);",
         "let value = &value.0;",
         // Ranges: integers (the bounds no longer choose NonZero types) and numbers.
-        "check_integer(out, &path, ::std::primitive::i128::from(*value), ::std::option::Option::Some(1i64), ::std::option::Option::Some(100i64))",
-        "check_number(out, &path, ::std::primitive::f64::from(*value), ::std::option::Option::Some(0f64), ::std::option::Option::Some(1f64))",
+        "check_integer(out, &path, i128::from(*value), Some(1i64), Some(100i64))",
+        "check_number(out, &path, f64::from(*value), Some(0f64), Some(1f64))",
         // Item counts.
-        "check_items(out, &path, value.len(), ::std::option::Option::Some(1u64), ::std::option::Option::Some(3u64))",
+        "check_items(out, &path, value.len(), Some(1u64), Some(3u64))",
         // Nested objects validate themselves.
         "impl crate::validation::Validate for types::Layer",
         "crate::validation::Validate::validate_at(value, &path, out);",
