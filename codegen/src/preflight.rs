@@ -83,6 +83,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                                 "`operationId` `{id}` is not snake_case (lower-case letters, digits and `_`, starting with a letter)"
                             ),
                         );
+                    } else if let Some(method) = progenitor_renames(id) {
+                        d(
+                            format!("{ptr}/operationId"),
+                            format!(
+                                "progenitor names the method of `operationId` `{id}` `{method}`, so nothing could find it; \
+                                 write the operationId as `{method}`"
+                            ),
+                        );
                     }
                     if let Some(first) = ids.insert(id.clone(), ptr.clone()) {
                         d(
@@ -469,6 +477,18 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
     } else {
         Err(diags)
     }
+}
+
+/// The method name progenitor gives an operation whose id is `id`, when it is not `id`
+/// itself: progenitor snake-cases ids (`a__b` and `a_` become `a_b` and `a`) and appends `_`
+/// to a keyword.
+fn progenitor_renames(id: &str) -> Option<String> {
+    use heck::ToSnakeCase;
+    let mut method = id.to_snake_case();
+    if syn::parse_str::<syn::Ident>(&method).is_err() {
+        method.push('_');
+    }
+    (method != id).then_some(method)
 }
 
 fn is_snake_case(id: &str) -> bool {

@@ -166,8 +166,26 @@ fn run() -> Result<ExitCode> {
     codegen(&opts.root, &opts)
 }
 
-/// The workspace root, wherever the command is run from.
+/// The workspace root of the checkout the command runs in. `cargo xtask` is `cargo run`,
+/// which sets `CARGO_MANIFEST_DIR` for the process to this checkout's `xtask/`; the value
+/// compiled in can name another checkout when several share a target directory. Without
+/// it (the binary run directly), the nearest directory up from the current one that holds
+/// the spec.
 fn project_root() -> PathBuf {
+    let holds_spec = |dir: &Path| dir.join(SPEC).is_file() && dir.join("Cargo.toml").is_file();
+    if let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR")
+        .and_then(|dir| Path::new(&dir).parent().map(Path::to_path_buf))
+        .filter(|root| holds_spec(root))
+    {
+        return root;
+    }
+    if let Some(root) = std::env::current_dir().ok().and_then(|cwd| {
+        cwd.ancestors()
+            .find(|d| holds_spec(d))
+            .map(Path::to_path_buf)
+    }) {
+        return root;
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")

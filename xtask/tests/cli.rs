@@ -198,3 +198,39 @@ fn xtask_rejects_unknown_arguments() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option `--frobnicate`"));
 }
+
+/// `cargo xtask` acts on the checkout it runs in (the `CARGO_MANIFEST_DIR` cargo sets for
+/// the process), not on the one the binary was compiled in, which a shared target directory
+/// can make another checkout.
+#[test]
+fn xtask_acts_on_the_checkout_it_runs_in() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = scratch.path();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/tests/it/fixtures/bad/missing_operation_id.yaml");
+    std::fs::create_dir_all(root.join("spec")).unwrap();
+    std::fs::create_dir_all(root.join("xtask")).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+    std::fs::copy(&fixture, root.join("spec/runninghub.yaml")).unwrap();
+    // As `cargo run` in that checkout would start it, and as a plain run from inside it.
+    let runs = [
+        (
+            "CARGO_MANIFEST_DIR",
+            root.join("xtask"),
+            std::env::temp_dir(),
+        ),
+        ("UNSET", std::path::PathBuf::new(), root.join("spec")),
+    ];
+    for (var, value, cwd) in runs {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.env_remove("CARGO_MANIFEST_DIR").current_dir(&cwd);
+        if var != "UNSET" {
+            cmd.env(var, &value);
+        }
+        let out = cmd.args(["codegen", "--check"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // The scratch spec lacks an operation id: refused, which this workspace's is not.
+        assert!(!out.status.success(), "{var}: {stderr}");
+        assert!(stderr.contains("operationId"), "{var}: {stderr}");
+    }
+}
