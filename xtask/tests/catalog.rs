@@ -113,6 +113,7 @@ fn op(endpoint: &str, schema: &str, extra: &str) -> String {
     post:
       operationId: op_{schema}
       tags: [acme]
+      x-runninghub-output: video
 {extra}      requestBody:
         content:
           application/json:

@@ -35,6 +35,8 @@ pub enum Kind {
     Required,
     /// A spec endpoint the catalog does not list (only ever acknowledged, else in `extra`).
     NotInCatalog,
+    /// What the model produces (`x-runninghub-output` against the catalog's `output_type`).
+    Output,
 }
 
 impl Kind {
@@ -53,6 +55,7 @@ impl Kind {
             Kind::MaxItems => "max_items",
             Kind::Required => "required",
             Kind::NotInCatalog => "not_in_catalog",
+            Kind::Output => "output",
         }
     }
 }
@@ -374,6 +377,21 @@ pub fn compare(doc: &Value, catalog: &Catalog, allow_extra: bool) -> Result<Repo
             report.withdrawn.push(model.endpoint.clone());
             continue;
         }
+        if let (Some(ep), Some(want)) = (by_name.get(model.endpoint.as_str()), &model.output)
+            && ep.output.as_ref() != Some(want)
+        {
+            let d = Difference {
+                endpoint: ep.endpoint.clone(),
+                field: None,
+                kind: Kind::Output,
+                catalog: json!(want),
+                spec: json!(ep.output),
+                added: Vec::new(),
+                removed: Vec::new(),
+                reason: None,
+            };
+            file(&mut report, (d, Some(&ep.deviates)));
+        }
         match by_name.get(model.endpoint.as_str()) {
             Some(_) if model.params.is_empty() => {
                 report.matched += 1;
@@ -692,5 +710,28 @@ components:
             .map(|d| (d.field.clone().unwrap(), d.kind, d.catalog.clone()))
             .collect();
         assert_eq!(got, [("b".to_string(), Kind::MinLength, json!(1))]);
+    }
+
+    #[test]
+    fn what_a_model_produces_is_compared_and_can_be_acknowledged() {
+        let doc = spec("        p: {type: string}", "");
+        let text = r#"{"version": "v1", "total": 1, "endpoints": [{"endpoint": "m/one", "output_type": "video", "params": [{"key": "p", "type": "STRING"}]}]}"#;
+        let cat = source::parse("c.json", text).unwrap();
+        // The spec does not say: a difference.
+        let r = compare(&doc, &cat, false).unwrap();
+        assert_eq!(r.differences.len(), 1, "{:?}", r.differences);
+        assert_eq!(r.differences[0].kind, Kind::Output);
+        assert_eq!(r.differences[0].catalog, json!("video"));
+        // The same kind: none; another kind, acknowledged on the operation: acknowledged.
+        let mut doc = doc;
+        let post = &mut doc["paths"]["/openapi/v2/m/one"]["post"];
+        post["x-runninghub-output"] = json!("video");
+        assert!(compare(&doc, &cat, false).unwrap().differences.is_empty());
+        let post = &mut doc["paths"]["/openapi/v2/m/one"]["post"];
+        post["x-runninghub-output"] = json!("image");
+        post["x-runninghub-deviates"] = json!({"v1": "the catalog is wrong"});
+        let r = compare(&doc, &cat, false).unwrap();
+        assert!(r.differences.is_empty(), "{:?}", r.differences);
+        assert_eq!(r.acknowledged.len(), 1);
     }
 }

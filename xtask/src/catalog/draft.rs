@@ -533,6 +533,7 @@ mod tests {
             tag: t.map(str::to_string),
             deviates: Default::default(),
             properties: Vec::new(),
+            output: None,
         };
         let spec = [
             ep("acme-video-o3-pro/image-to-video", Some("acme-o")),

@@ -31,6 +31,8 @@ pub struct Endpoint {
     pub deviates: BTreeMap<String, String>,
     /// The body's properties, by name.
     pub properties: Vec<Property>,
+    /// What the model produces (`x-runninghub-output`), when the spec says.
+    pub output: Option<String>,
 }
 
 /// One request-body property.
@@ -110,6 +112,10 @@ pub fn endpoints(doc: &Value) -> Result<Vec<Endpoint>> {
                 .map(str::to_string),
             deviates: deviations(op, &at)?,
             properties,
+            output: op
+                .get(codegen::OUTPUT_EXTENSION)
+                .and_then(Value::as_str)
+                .map(str::to_string),
         });
     }
     Ok(out)
