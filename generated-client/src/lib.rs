@@ -48,7 +48,8 @@
 //!   the families you call, the others' types, methods, validators and
 //!   [`operations::OPERATIONS`] entries are not compiled. The list is generated from the spec
 //!   into the crate's manifest by `cargo xtask codegen`.
-//! - `test-util`: the local simulator; `cli`: the `runninghub` command-line tool.
+//! - `test-util`: the local simulator. The `runninghub` command-line tool is the
+//!   `runninghub-cli` package beside this one (`cargo install --path cli`).
 //!
 //! # Generation
 //! `src/generated.rs` is produced by `cargo xtask codegen` from `spec/runninghub.yaml` and

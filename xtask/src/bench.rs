@@ -664,15 +664,25 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 /// `cargo build --quiet --release -p runninghub` with `args` (features, targets).
 pub(crate) fn build_release(root: &Path, args: &[&str]) -> Result<()> {
+    build_release_of(root, "runninghub", args)
+}
+
+/// The `runninghub` command (package `runninghub-cli`), built in release mode.
+pub(crate) fn build_cli_release(root: &Path) -> Result<PathBuf> {
+    build_release_of(root, "runninghub-cli", &["--bin", "runninghub"])?;
+    Ok(root.join("target/release/runninghub"))
+}
+
+fn build_release_of(root: &Path, package: &str, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(root)
-        .args(["build", "--quiet", "--release", "-p", "runninghub"])
+        .args(["build", "--quiet", "--release", "-p", package])
         .args(args)
         .status()?;
     if !status.success() {
         bail!(
-            "cargo build --release -p runninghub {} failed",
+            "cargo build --release -p {package} {} failed",
             args.join(" ")
         );
     }
@@ -723,16 +733,10 @@ impl Drop for SimProcess {
 }
 
 fn many_tasks(root: &Path, n: usize) -> Result<()> {
+    build_cli_release(root)?;
     build_release(
         root,
-        &[
-            "--features",
-            "cli",
-            "--bin",
-            "runninghub",
-            "--example",
-            "many_tasks",
-        ],
+        &["--features", "test-util", "--example", "many_tasks"],
     )?;
     let sim = SimProcess::start(root, &["--lifecycle", "2"])?;
     let out = Command::new(root.join("target/release/examples/many_tasks"))

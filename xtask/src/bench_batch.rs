@@ -17,8 +17,7 @@ pub fn run(root: &Path, n: usize) -> Result<()> {
         "\n## A batch of {n} tasks, {LIMIT} in flight (`runninghub batch` with its journal; \
          simulator in another process enforcing a limit of {LIMIT}, {TASK_SECONDS} s per task)\n"
     );
-    crate::bench::build_release(root, &["--features", "cli", "--bin", "runninghub"])?;
-    let bin = root.join("target/release/runninghub");
+    let bin = crate::bench::build_cli_release(root)?;
     let dir = root.join("target/bench/batch");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;

@@ -46,7 +46,12 @@ fn library_code_names_no_model_endpoint() {
     let names = model_endpoint_names();
     assert!(!names.is_empty());
     let mut files = Vec::new();
-    for dir in ["codegen/src", "xtask/src", "generated-client/src"] {
+    for dir in [
+        "codegen/src",
+        "xtask/src",
+        "generated-client/src",
+        "cli/src",
+    ] {
         rust_files(&root.join(dir), &mut files);
     }
     let generated = root.join(GENERATED);

@@ -27,11 +27,8 @@ macro_rules! outln {
     }};
 }
 
-#[path = "runninghub/batch.rs"]
 mod batch;
-#[path = "runninghub/config.rs"]
 mod config;
-#[path = "runninghub/suggest.rs"]
 mod suggest;
 
 const EXIT_CODES: &str = "\
