@@ -15,7 +15,6 @@
 //! structs whose serde attributes are limited to `rename`, `default` and
 //! `skip_serializing_if` are converted; any other keeps its derive.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Replaces `#[derive(Deserialize)]` of every plain struct in `mod types` with a lean impl,
@@ -30,16 +29,23 @@ pub(crate) fn lean_impls(file: &mut syn::File) {
     let strings = crate::unit_enums::StringImpls::new(items);
     let mut out = Vec::with_capacity(items.len());
     for mut item in std::mem::take(items) {
-        let lean = match &mut item {
-            syn::Item::Struct(s) => lean_impl(s),
-            syn::Item::Enum(e) => crate::unit_enums::lean_enum(e, &strings),
-            _ => None,
-        };
-        out.push(item);
-        if let Some(tokens) = lean
-            && let Ok(impls) = syn::parse2::<syn::File>(tokens)
-        {
-            out.extend(impls.items);
+        match &mut item {
+            // A macro invocation is built as an item directly: its tokens need no parsing.
+            syn::Item::Struct(s) => {
+                let lean = lean_impl(s);
+                out.push(item);
+                out.extend(lean.map(syn::Item::Macro));
+            }
+            syn::Item::Enum(e) => {
+                let lean = crate::unit_enums::lean_enum(e, &strings);
+                out.push(item);
+                if let Some(tokens) = lean
+                    && let Ok(impls) = syn::parse2::<syn::File>(tokens)
+                {
+                    out.extend(impls.items);
+                }
+            }
+            _ => out.push(item),
         }
     }
     *items = out;
@@ -61,9 +67,9 @@ enum Missing {
     Error,
 }
 
-/// The impl for one struct (removing `Deserialize` from its derives), or `None` to keep
-/// the derive.
-fn lean_impl(s: &mut syn::ItemStruct) -> Option<TokenStream> {
+/// The `lean_struct!` invocation for one struct (removing `Deserialize` from its derives),
+/// or `None` to keep the derive.
+fn lean_impl(s: &mut syn::ItemStruct) -> Option<syn::ItemMacro> {
     if !s.generics.params.is_empty() || s.attrs.iter().any(|a| a.path().is_ident("serde")) {
         return None;
     }
@@ -125,8 +131,16 @@ fn lean_impl(s: &mut syn::ItemStruct) -> Option<TokenStream> {
         };
         quote! { #ident: #ty = #json #missing }
     });
-    Some(quote! {
-        crate::decode::lean_struct!(#name { #(#fields),* });
+    Some(syn::ItemMacro {
+        attrs: Vec::new(),
+        ident: None,
+        mac: syn::Macro {
+            path: syn::parse_quote!(crate::decode::lean_struct),
+            bang_token: Default::default(),
+            delimiter: syn::MacroDelimiter::Paren(Default::default()),
+            tokens: quote!(#name { #(#fields),* }),
+        },
+        semi_token: Some(Default::default()),
     })
 }
 
