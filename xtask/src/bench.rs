@@ -663,6 +663,16 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// `cargo build --quiet --release -p runninghub` with `args` (features, targets).
+/// Cargo's target directory for the workspace at `root`: `CARGO_TARGET_DIR` when set (a
+/// relative one is relative to `root`), else `root/target`. Release binaries are looked up
+/// there.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 pub(crate) fn build_release(root: &Path, args: &[&str]) -> Result<()> {
     build_release_of(root, "runninghub", args)
 }
@@ -670,7 +680,7 @@ pub(crate) fn build_release(root: &Path, args: &[&str]) -> Result<()> {
 /// The `runninghub` command (package `runninghub-cli`), built in release mode.
 pub(crate) fn build_cli_release(root: &Path) -> Result<PathBuf> {
     build_release_of(root, "runninghub-cli", &["--bin", "runninghub"])?;
-    Ok(root.join("target/release/runninghub"))
+    Ok(target_dir(root).join("release/runninghub"))
 }
 
 fn build_release_of(root: &Path, package: &str, args: &[&str]) -> Result<()> {
@@ -703,7 +713,7 @@ pub(crate) struct SimProcess {
 impl SimProcess {
     /// Starts it on a free port with `args` added (such as `--lifecycle 2`).
     pub(crate) fn start(root: &Path, args: &[&str]) -> Result<SimProcess> {
-        let mut child = Command::new(root.join("target/release/runninghub"))
+        let mut child = Command::new(target_dir(root).join("release/runninghub"))
             .args(["simulate", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
@@ -739,7 +749,7 @@ fn many_tasks(root: &Path, n: usize) -> Result<()> {
         &["--features", "test-util", "--example", "many_tasks"],
     )?;
     let sim = SimProcess::start(root, &["--lifecycle", "2"])?;
-    let out = Command::new(root.join("target/release/examples/many_tasks"))
+    let out = Command::new(target_dir(root).join("release/examples/many_tasks"))
         .args([&sim.url, &n.to_string()])
         .output();
     drop(sim);

@@ -27,7 +27,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
          tasks ±15 %, simulated time ×{SCALE})\n"
     );
     crate::bench::build_release(root, &["--features", "test-util", "--example", "polling"])?;
-    let out = Command::new(root.join("target/release/examples/polling"))
+    let out = Command::new(crate::bench::target_dir(root).join("release/examples/polling"))
         .args([
             SCALE.to_string(),
             tasks.to_string(),
