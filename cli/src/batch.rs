@@ -193,7 +193,11 @@ fn resumable(item: &BatchItem) -> bool {
 }
 
 /// Runs the batch; the exit code says how it ended (0: every input succeeded).
-pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
+pub(crate) async fn run(
+    client: &Client,
+    args: Args,
+    interrupt: &mut crate::Interrupt,
+) -> Result<(), Failure> {
     // Flags that cannot work are refused before anything is read or sent.
     let timeout = super::seconds("--timeout", args.timeout)?;
     if !args.rate.is_finite() || args.rate < 0.0 {
@@ -233,8 +237,16 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
                 bar.set_message(totals(p));
             }
         });
-    if let Some(path) = &journal {
-        options = options.journal(path);
+    match &journal {
+        Some(path) => options = options.journal(path),
+        // Without a journal, stderr is the only record of the tasks created: each is named
+        // as soon as it exists.
+        None => {
+            let bar = bar.clone();
+            options = options.on_submitted(move |index, task_id| {
+                bar.suspend(|| eprintln!("input {index}: submitted task {task_id}"));
+            });
+        }
     }
     if let Some(n) = args.max_in_flight {
         options = options.max_in_flight(n);
@@ -273,10 +285,10 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
     };
     let summary = tokio::select! {
         summary = batch => summary?,
-        _ = tokio::signal::ctrl_c() => {
+        () = interrupt.wait() => {
             bar.finish_and_clear();
             return Err(Failure {
-                code: super::EXIT_INTERRUPTED,
+                code: crate::EXIT_INTERRUPTED,
                 kind: "interrupted",
                 error_code: None,
                 message: match &journal {
@@ -284,7 +296,7 @@ pub(crate) async fn run(client: &Client, args: Args) -> Result<(), Failure> {
                         "interrupted; the journal {} keeps every task: run the same command again to resume",
                         j.display()
                     ),
-                    None => "interrupted; without a journal, the tasks submitted so far are not recorded".into(),
+                    None => "interrupted; without a journal, the tasks submitted so far are named only on stderr above (`runninghub wait <id>` picks one up)".into(),
                 },
                 task_id: None,
             });

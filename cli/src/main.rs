@@ -29,6 +29,7 @@ macro_rules! outln {
 
 mod batch;
 mod config;
+mod interrupt;
 mod suggest;
 
 const EXIT_CODES: &str = "\
@@ -459,8 +460,7 @@ impl Failure {
     }
 }
 
-/// The exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
-const EXIT_INTERRUPTED: u8 = 130;
+use interrupt::{EXIT_INTERRUPTED, Interrupt};
 
 /// A length of time given in seconds on the command line: finite and above zero.
 fn seconds(flag: &str, value: f64) -> Result<Duration, Failure> {
@@ -497,12 +497,13 @@ fn out_dir(dir: &std::path::Path) -> Result<(), Failure> {
 
 /// Waits for `wait`, unless Ctrl-C comes first: then the task, still running, is named.
 async fn or_interrupted<T>(
+    interrupt: &mut Interrupt,
     task_id: &str,
     wait: impl std::future::Future<Output = Result<T, Failure>>,
 ) -> Result<T, Failure> {
     tokio::select! {
         result = wait => result,
-        _ = tokio::signal::ctrl_c() => Err(Failure::interrupted(task_id)),
+        () = interrupt.wait() => Err(Failure::interrupted(task_id)),
     }
 }
 
@@ -622,6 +623,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         _ => {}
     }
+    // From here on the command may talk to RunningHub: Ctrl-C is listened to at once (see
+    // the `interrupt` module), before anything can be submitted.
+    let mut interrupt = Interrupt::listen();
     // Connection flags after the command win over those before it.
     let conn = match &cli.command {
         Command::Run { conn, .. }
@@ -689,10 +693,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if cli.verbose {
                 eprintln!("submitting to {} {}", op.method, op.path);
             }
+            // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
+            interrupt.hold();
             let task = client.submit_json(op.operation_id, body).await?;
             // Said at once, whatever happens next: the task exists and may be paid for.
             eprintln!("submitted task {} to {}", task.task_id, op.endpoint());
             let task_id = task.task_id.clone();
+            if interrupt.pressed() {
+                return Err(Failure::interrupted(&task_id));
+            }
             if no_wait {
                 return print_task(&task, &[], json);
             }
@@ -703,7 +712,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     .await;
                 finish(finished, out, json, &bar).await
             };
-            let result = or_interrupted(&task_id, waiting).await;
+            let result = or_interrupted(&mut interrupt, &task_id, waiting).await;
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }
@@ -722,12 +731,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(dir) = &out {
                 out_dir(dir)?;
             }
+            // The task exists: Ctrl-C names it.
+            interrupt.hold();
             let bar = progress_bar(json);
             let waiting = async {
                 let finished = client.wait(&task_id, wait_options(timeout, &bar)).await;
                 finish(finished, out, json, &bar).await
             };
-            let result = or_interrupted(&task_id, waiting).await;
+            let result = or_interrupted(&mut interrupt, &task_id, waiting).await;
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }
@@ -774,19 +785,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 timeout,
                 json,
             };
-            batch::run(&client, args).await
+            // The batch's journal records every task: Ctrl-C is the batch's to report.
+            interrupt.hold();
+            batch::run(&client, args, &mut interrupt).await
         }
         Command::Download {
             task_id, out, json, ..
         } => {
             out_dir(&out)?;
+            interrupt.hold();
             let bar = progress_bar(json);
             let waiting = async {
                 let limit = Duration::from_secs(60);
                 let finished = client.wait(&task_id, wait_options(limit, &bar)).await;
                 finish(finished, Some(out), json, &bar).await
             };
-            let result = or_interrupted(&task_id, waiting).await;
+            let result = or_interrupted(&mut interrupt, &task_id, waiting).await;
             bar.finish_and_clear();
             result.map_err(|f| f.about_task(&task_id))
         }

@@ -470,6 +470,15 @@ async fn a_csv_batch_types_its_cells_by_the_field_table() {
         .collect();
     assert_eq!(lines.len(), 3, "two items and a summary: {}", run.stdout);
     assert_eq!(lines[2]["summary"]["succeeded"], 2);
+    // Without a journal, stderr names each task as soon as it exists.
+    for item in &lines[..2] {
+        let named = format!(
+            "input {}: submitted task {}",
+            item["index"],
+            item["taskId"].as_str().unwrap()
+        );
+        assert!(run.stderr.contains(&named), "{named}: {}", run.stderr);
+    }
     // Costs have the shape and types of `run`'s.
     for item in &lines[..2] {
         assert_eq!(
@@ -1040,4 +1049,53 @@ async fn mock_outputs_are_of_the_kind_the_model_produces() {
     assert_eq!(task["results"][0]["outputType"], "txt");
     assert!(task["results"][0]["text"].is_string(), "{task}");
     assert!(task["results"][0]["url"].is_null(), "{task}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_while_a_submit_is_in_flight_waits_for_its_task_and_names_it() {
+    // The submit takes a second to answer; Ctrl-C comes while it is in flight.
+    let sim = Simulator::start_with(Config {
+        outcome: Outcome::Never,
+        submit_latency: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .await;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_runninghub"))
+        .env("RUNNINGHUB_BASE_URL", sim.url())
+        .env("RUNNINGHUB_API_KEY", KEY)
+        .env("RUNNINGHUB_CONFIG", no_config())
+        .args(run_args(&["--json"]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while sim.counts().submits == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no submit arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // The task the submit created is named, with how to pick it up.
+    assert_eq!(sim.counts().tasks_created, 1);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let error: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let id = error["error"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(error["error"]["kind"], "interrupted");
+    assert!(stderr.contains(&format!("submitted task {id}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("runninghub wait {id}")),
+        "{stderr}"
+    );
 }

@@ -35,7 +35,7 @@ fn ratio_name(value: &str) -> Option<String> {
 
 /// The JSON string of a variant: typify's `#[serde(rename = "16:9")]`, or else the
 /// documentation it is given later (`` `16:9` ``).
-fn documented_value(v: &syn::Variant) -> Option<String> {
+fn wire_value(v: &syn::Variant) -> Option<String> {
     let renamed = v.attrs.iter().find_map(|a| {
         if !a.path().is_ident("serde") {
             return None;
@@ -90,7 +90,7 @@ pub(crate) fn capitalize(file: &mut syn::File) -> usize {
             let taken: BTreeSet<String> = e.variants.iter().map(|v| v.ident.to_string()).collect();
             for v in &mut e.variants {
                 let old = v.ident.to_string();
-                let new = match documented_value(v).as_deref().and_then(ratio_name) {
+                let new = match wire_value(v).as_deref().and_then(ratio_name) {
                     Some(ratio) => ratio,
                     None => {
                         let mut chars = old.chars();

@@ -78,6 +78,7 @@ impl BatchInput {
 }
 
 type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
+type SubmittedFn = Arc<dyn Fn(usize, &str) + Send + Sync>;
 
 /// How to run a batch.
 #[derive(Clone)]
@@ -108,6 +109,7 @@ pub struct BatchOptions {
     /// idempotency key, so such an input may be a paid task whose id is lost).
     pub max_concurrent_submits: usize,
     progress: Option<ProgressFn>,
+    submitted: Option<SubmittedFn>,
 }
 
 impl Default for BatchOptions {
@@ -126,6 +128,7 @@ impl Default for BatchOptions {
             },
             max_concurrent_submits: 1,
             progress: None,
+            submitted: None,
         }
     }
 }
@@ -142,6 +145,7 @@ impl std::fmt::Debug for BatchOptions {
             .field("refusal_backoff", &self.refusal_backoff)
             .field("max_concurrent_submits", &self.max_concurrent_submits)
             .field("progress", &self.progress.is_some())
+            .field("submitted", &self.submitted.is_some())
             .finish()
     }
 }
@@ -199,6 +203,14 @@ impl BatchOptions {
     /// [`BatchOptions::max_concurrent_submits`]).
     pub fn max_concurrent_submits(mut self, n: usize) -> Self {
         self.max_concurrent_submits = n.max(1);
+        self
+    }
+
+    /// Calls `f` with an input's index and its task's id as soon as a submit creates the
+    /// task (after the journal, if any, recorded it): without a journal, this is where a
+    /// caller learns the ids of tasks a stopped batch leaves running.
+    pub fn on_submitted(mut self, f: impl Fn(usize, &str) + Send + Sync + 'static) -> Self {
+        self.submitted = Some(Arc::new(f));
         self
     }
 
@@ -677,12 +689,22 @@ async fn submit(
             .await
         {
             Ok(task) => {
+                // The task exists: if the journal cannot say so, the error does.
                 shared
                     .record(Entry::Submitted {
                         i: index,
                         task_id: task.task_id.clone(),
                     })
-                    .await?;
+                    .await
+                    .map_err(|e| {
+                        Error::Journal(format!(
+                            "input {index} became task {}, which the journal could not record: {e}",
+                            task.task_id
+                        ))
+                    })?;
+                if let Some(report) = &shared.options.submitted {
+                    report(index, &task.task_id);
+                }
                 return Ok(Some(task));
             }
             Err(e) if refused_for_now(&e) => {

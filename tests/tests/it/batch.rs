@@ -514,3 +514,23 @@ async fn a_journal_of_tasks_at_another_api_is_refused_before_any_request() {
     let c = second.counts();
     assert_eq!((c.submits, c.queries, c.downloads), (0, 0, 0), "{c:?}");
 }
+
+#[tokio::test]
+async fn each_created_task_is_reported_as_soon_as_it_exists() {
+    let sim = Simulator::start_with(lifecycle(30)).await;
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let sink = reported.clone();
+    let options = options()
+        .max_in_flight(3)
+        .on_submitted(move |index, task_id| sink.lock().unwrap().push((index, task_id.to_owned())));
+    let (items, _) = run(&sim.client(), inputs(3), options).await;
+    let mut reported = reported.lock().unwrap().clone();
+    reported.sort();
+    let mut ended: Vec<(usize, String)> = items
+        .iter()
+        .map(|i| (i.index, i.task_id.clone().unwrap()))
+        .collect();
+    ended.sort();
+    assert_eq!(reported, ended, "every task, once, with its input");
+    assert_eq!(sim.counts().tasks_created, 3);
+}
