@@ -5,7 +5,7 @@
 //! Kill points are made deterministic by putting the child where it cannot move on:
 //! tasks that never finish hold every slot, or submits whose answers never come do.
 
-use runninghub::simulator::{Config, Fault, Outcome, Route, Simulator};
+use runninghub_simulator::{Config, Fault, Outcome, Route, Simulator};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! tasks, validation errors that send nothing, timeouts, `--json` output, exit codes, and
 //! the key never showing.
 
-use runninghub::simulator::{Config, Fault, Outcome, Route, Simulator};
+use runninghub_simulator::{Config, Fault, Outcome, Route, Simulator};
 use serde_json::Value;
 use std::process::Output;
 use std::time::Duration;

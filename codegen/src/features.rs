@@ -24,7 +24,7 @@ use syn::visit::Visit;
 
 /// Feature names the hand-written part of the crate's manifest uses (or that cargo gives a
 /// meaning): no family may take them.
-pub const RESERVED_FEATURES: &[&str] = &["default", "all-families", "cli", "test-util"];
+pub const RESERVED_FEATURES: &[&str] = &["default", "all-families"];
 
 /// The first line of the generated region of `generated-client/Cargo.toml`.
 pub const REGION_BEGIN: &str =

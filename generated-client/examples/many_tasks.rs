@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let wall = started.elapsed().as_secs_f64();
     let counts: serde_json::Value =
-        reqwest::get(format!("{url}{}", runninghub::simulator::COUNTS_PATH))
+        reqwest::get(format!("{url}{}", runninghub_simulator::COUNTS_PATH))
             .await?
             .json()
             .await?;

@@ -18,10 +18,10 @@
 //!
 //! Prints one JSON line per strategy and model.
 //!
-//! `cargo run --release -p runninghub --features test-util --example polling -- [scale] [tasks] [in_flight] [repeats]`
+//! `cargo run --release -p runninghub --example polling -- [scale] [tasks] [in_flight] [repeats]`
 
-use runninghub::simulator::{Config, Simulator};
 use runninghub::{Learning, PollSchedule, WaitOptions, WebhookInbox};
+use runninghub_simulator::{Config, Simulator};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! RUNNINGHUB_API_KEY=… cargo run -p runninghub --example quickstart
-//! cargo run -p runninghub --features test-util --example quickstart -- --mock   # no account
+//! cargo run -p runninghub --example quickstart -- --mock   # no account
 //! ```
 //!
-//! `--mock` runs against the local simulator (feature `test-util`) instead of RunningHub.
+//! `--mock` runs against the local simulator (the `runninghub-simulator` crate) instead of
+//! RunningHub.
 
 use runninghub::{Client, Error, WaitOptions, types};
 use std::time::Duration;
@@ -48,9 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// A client for RunningHub (the key from `RUNNINGHUB_API_KEY`), or for a simulator started
 /// here when `mock` is set.
-#[cfg(feature = "test-util")]
-async fn connect(mock: bool) -> Result<(Client, Option<runninghub::simulator::Simulator>), Error> {
-    use runninghub::simulator::{Config, Outcome, Simulator};
+async fn connect(mock: bool) -> Result<(Client, Option<runninghub_simulator::Simulator>), Error> {
+    use runninghub_simulator::{Config, Outcome, Simulator};
     if mock {
         // Outputs of the kind the model produces: a video model gives an mp4.
         let simulator = Simulator::start_with(Config {
@@ -59,15 +59,6 @@ async fn connect(mock: bool) -> Result<(Client, Option<runninghub::simulator::Si
         })
         .await;
         return Ok((simulator.client(), Some(simulator)));
-    }
-    Ok((Client::from_env()?, None))
-}
-
-/// A client for RunningHub (the key from `RUNNINGHUB_API_KEY`).
-#[cfg(not(feature = "test-util"))]
-async fn connect(mock: bool) -> Result<(Client, Option<()>), Box<dyn std::error::Error>> {
-    if mock {
-        return Err("--mock needs the simulator: add --features test-util".into());
     }
     Ok((Client::from_env()?, None))
 }

@@ -6,12 +6,12 @@
 //! inbox instead of polling, falling back to polling if no event arrives in time.
 //!
 //! It runs against the local simulator, so it needs no account:
-//! `cargo run -p runninghub --features test-util --example webhook_receiver`.
+//! `cargo run -p runninghub --example webhook_receiver`.
 //! With a real key, build the client with `Client::from_env()` and give RunningHub a
 //! receiver URL it can reach.
 
-use runninghub::simulator::Simulator;
 use runninghub::{WaitOptions, WebhookInbox, types};
+use runninghub_simulator::Simulator;
 use std::time::Duration;
 
 #[tokio::main]

@@ -39,7 +39,8 @@
 //!   [`WaitOptions`], [`PollSchedule`], [`RetryPolicy`], [`FinishedTask`] (outputs, usage,
 //!   [`FinishedTask::download_to`]), [`TaskStatus`], [`Client::upload`], [`webhook`].
 //! - [`Error`], [`ErrorCode`]: every failure, typed.
-//! - `simulator` (feature `test-util`): a local RunningHub for tests and experiments.
+//! - A local RunningHub for tests and experiments is the `runninghub-simulator` crate beside
+//!   this one.
 //! - [`raw`]: progenitor's generated client, for what this layer does not cover.
 //!
 //! # Cargo features
@@ -48,8 +49,9 @@
 //!   the families you call, the others' types, methods, validators and
 //!   [`operations::OPERATIONS`] entries are not compiled. The list is generated from the spec
 //!   into the crate's manifest by `cargo xtask codegen`.
-//! - `test-util`: the local simulator. The `runninghub` command-line tool is the
-//!   `runninghub-cli` package beside this one (`cargo install --path cli`).
+//! - No other features: the local simulator is the `runninghub-simulator` crate and the
+//!   `runninghub` command-line tool the `runninghub-cli` package, both beside this one
+//!   (`cargo install --path cli`).
 //!
 //! # Generation
 //! `src/generated.rs` is produced by `cargo xtask codegen` from `spec/runninghub.yaml` and
@@ -79,8 +81,6 @@ mod learn;
 mod limit;
 pub mod operation;
 mod retry;
-#[cfg(feature = "test-util")]
-pub mod simulator;
 mod task;
 mod upload;
 pub mod validation;
@@ -93,11 +93,11 @@ pub use client::{
 };
 pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};
-pub use generated::{operations, types};
+pub use generated::{handwritten_paths, operations, types};
 pub use learn::Learning;
 pub use retry::{PollSchedule, RetryPolicy};
 pub use task::{Output, PromptTips, TaskStatus, Usage};
-pub use upload::{UploadSource, Uploaded, local_file};
+pub use upload::{UploadSource, Uploaded, local_file, upload_kind};
 pub use validation::{ValidationError, Violation};
 pub use wait::{FinishedTask, Progress, Submission, WaitOptions};
 pub use webhook::{WebhookEvent, WebhookInbox};

@@ -129,13 +129,14 @@ fn mime_of(file_name: &str) -> &'static str {
     }
 }
 
-/// The kind of media RunningHub reports for a file name: `image`, `audio`, `video`, `zip`,
-/// or empty when unknown.
-#[cfg_attr(
-    not(feature = "test-util"),
-    allow(dead_code, reason = "used by the simulator")
-)]
-pub(crate) fn upload_kind(file_name: &str) -> &'static str {
+/// The kind of media RunningHub reports for an uploaded file, from its name: `image`,
+/// `audio`, `video`, `zip`, or empty when unknown (what the simulator answers, too).
+///
+/// ```
+/// assert_eq!(runninghub::upload_kind("cat.PNG"), "image");
+/// assert_eq!(runninghub::upload_kind("notes.txt"), "");
+/// ```
+pub fn upload_kind(file_name: &str) -> &'static str {
     match mime_of(file_name) {
         m if m.starts_with("image/") => "image",
         m if m.starts_with("audio/") => "audio",

@@ -744,10 +744,7 @@ impl Drop for SimProcess {
 
 fn many_tasks(root: &Path, n: usize) -> Result<()> {
     build_cli_release(root)?;
-    build_release(
-        root,
-        &["--features", "test-util", "--example", "many_tasks"],
-    )?;
+    build_release(root, &["--example", "many_tasks"])?;
     let sim = SimProcess::start(root, &["--lifecycle", "2"])?;
     let out = Command::new(target_dir(root).join("release/examples/many_tasks"))
         .args([&sim.url, &n.to_string()])

@@ -26,7 +26,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         "\n## Polling: detection lag and queries per task ({batches}; {IN_FLIGHT} in flight, \
          tasks ±15 %, simulated time ×{SCALE})\n"
     );
-    crate::bench::build_release(root, &["--features", "test-util", "--example", "polling"])?;
+    crate::bench::build_release(root, &["--example", "polling"])?;
     let out = Command::new(crate::bench::target_dir(root).join("release/examples/polling"))
         .args([
             SCALE.to_string(),

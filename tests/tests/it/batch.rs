@@ -3,8 +3,8 @@
 //! scaled down to milliseconds.
 
 use runninghub::batch::{BatchInput, BatchItem, BatchOptions, BatchProgress, ItemState};
-use runninghub::simulator::{Config, Fault, Outcome, Route, Simulator};
 use runninghub::{Client, PollSchedule, RetryPolicy, WaitOptions};
+use runninghub_simulator::{Config, Fault, Outcome, Route, Simulator};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

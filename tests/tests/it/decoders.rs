@@ -149,7 +149,7 @@ mod journal {
 
     use proptest::prelude::*;
     use runninghub::batch::{BatchInput, BatchOptions};
-    use runninghub::simulator::Simulator;
+    use runninghub_simulator::Simulator;
     use serde_json::json;
     use std::sync::OnceLock;
 

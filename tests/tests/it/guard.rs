@@ -50,6 +50,7 @@ fn library_code_names_no_model_endpoint() {
         "codegen/src",
         "xtask/src",
         "generated-client/src",
+        "simulator/src",
         "cli/src",
     ] {
         rust_files(&root.join(dir), &mut files);

@@ -1,8 +1,8 @@
 //! Waits learn how long tasks of an endpoint take and skip the queries that would only see
 //! them still running. Time is scaled down to milliseconds.
 
-use runninghub::simulator::{Config, Simulator};
 use runninghub::{Client, Learning, PollSchedule, WaitOptions};
+use runninghub_simulator::{Config, Simulator};
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -2,12 +2,12 @@
 //! mode on the way. Time is scaled down (milliseconds instead of minutes); no test sleeps
 //! for real seconds.
 
-use runninghub::simulator::{Config, Fault, Outcome, Route, SimOutput, Simulator, WebhookStyle};
 use runninghub::types::{ViduReferenceToVideoQ3Request, ViduReferenceToVideoQ3RequestResolution};
 use runninghub::{
     Client, Error, ErrorCode, PollSchedule, Progress, RetryPolicy, TaskStatus, UploadSource,
     WaitOptions, WebhookInbox,
 };
+use runninghub_simulator::{Config, Fault, Outcome, Route, SimOutput, Simulator, WebhookStyle};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 
 use crate::support::{resolve, spec_json};
 use runninghub::Error;
-use runninghub::simulator::Simulator;
+use runninghub_simulator::Simulator;
 use serde_json::{Value, json};
 
 struct TaskOp {

@@ -1,6 +1,5 @@
 //! A local RunningHub simulator: a real HTTP server on 127.0.0.1 that speaks the API as
-//! RunningHub does, for tests and for trying the client without an account (feature
-//! `test-util`).
+//! RunningHub does, for tests and for trying the `runninghub` client without an account.
 //!
 //! It serves every task operation of the spec (validating bodies with the same generated
 //! checks as the client and answering `1007` in a 200 body, as RunningHub does), the query,
@@ -13,7 +12,7 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use runninghub::simulator::Simulator;
+//! use runninghub_simulator::Simulator;
 //! let sim = Simulator::start().await;
 //! let client = sim.client();
 //! let err = client.query("42").await.unwrap_err(); // no such task: errorCode 1004
@@ -22,13 +21,13 @@
 //! # }
 //! ```
 
-use crate::generated::handwritten_paths;
-use crate::operation::Role;
-use crate::operations::OPERATIONS;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use runninghub::handwritten_paths;
+use runninghub::operation::Role;
+use runninghub::operations::OPERATIONS;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -57,7 +56,7 @@ pub enum Outcome {
     /// Never finishes: stays in the last lifecycle status.
     Never,
     /// SUCCESS with one output of the kind the task's model produces
-    /// ([`crate::operation::OperationInfo::output`]): an `mp4` for a video model, a `png`
+    /// ([`runninghub::operation::OperationInfo::output`]): an `mp4` for a video model, a `png`
     /// for an image model, an `mp3`, a `glb`, or a text result without a file.
     ByModel,
 }
@@ -65,7 +64,7 @@ pub enum Outcome {
 /// The outputs of a task of `operation` that succeeds under `outcome`, or `None` when it
 /// does not succeed. A text output has no bytes: its `text` is the content.
 fn success_outputs(outcome: &Outcome, operation: &str) -> Option<Vec<SimOutput>> {
-    use crate::operation::{OperationInfo, OutputKind};
+    use runninghub::operation::{OperationInfo, OutputKind};
     match outcome {
         Outcome::Success(outputs) => Some(outputs.clone()),
         Outcome::ByModel => {
@@ -389,7 +388,7 @@ impl Simulator {
     }
 
     /// A client for this simulator, with its key and quick retries.
-    pub fn client(&self) -> crate::Client {
+    pub fn client(&self) -> runninghub::Client {
         let key = self
             .shared
             .lock()
@@ -397,10 +396,10 @@ impl Simulator {
             .api_key
             .clone()
             .unwrap_or_else(|| "sim-key".into());
-        crate::Client::builder()
+        runninghub::Client::builder()
             .api_key(key)
             .base_url(self.url())
-            .retry(crate::RetryPolicy {
+            .retry(runninghub::RetryPolicy {
                 max_consecutive_failures: 5,
                 base: Duration::from_millis(5),
                 cap: Duration::from_millis(50),
@@ -666,9 +665,8 @@ async fn submit(
         return axum::Json(rejection("1002", "invalid api key")).into_response();
     }
     let checked = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => {
-            crate::operation::check_json_body(operation, value.clone()).map(|r| r.map(|_| value))
-        }
+        Ok(value) => runninghub::operation::check_json_body(operation, value.clone())
+            .map(|r| r.map(|_| value)),
         Err(_) => None,
     };
     let value = match checked {
@@ -856,7 +854,7 @@ async fn upload(shared: &Arc<Shared>, authorized: bool, request: Request) -> Res
             inner.uploads.push((name.clone(), bytes.to_vec()));
             (inner.uploads.len() - 1, bytes.len())
         };
-        let kind = match crate::upload::upload_kind(&name) {
+        let kind = match runninghub::upload_kind(&name) {
             "" => "file",
             k => k,
         };
