@@ -135,7 +135,7 @@ fn lean_impl(s: &mut syn::ItemStruct) -> Option<syn::ItemMacro> {
         attrs: Vec::new(),
         ident: None,
         mac: syn::Macro {
-            path: syn::parse_quote!(crate::decode::lean_struct),
+            path: syn::parse_quote!(crate::runtime::lean_struct),
             bang_token: Default::default(),
             delimiter: syn::MacroDelimiter::Paren(Default::default()),
             tokens: quote!(#name { #(#fields),* }),

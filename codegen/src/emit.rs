@@ -276,7 +276,7 @@ pub(crate) fn additions(
             json_checks.push(quote! {
                 #gate
                 #op_id => ::std::option::Option::Some(
-                    crate::validation::from_json::<types::#body_ty>(body).map(|typed| {
+                    crate::runtime::from_json::<types::#body_ty>(body).map(|typed| {
                         ::serde_json::to_value(&typed).expect("generated request types serialize")
                     })
                 ),
@@ -289,7 +289,7 @@ pub(crate) fn additions(
         // operation: the marker type and its impls are written once there.
         markers.push(quote! {
             #gate
-            crate::operation::operation_marker!(
+            crate::runtime::operation_marker!(
                 #[doc = #marker_doc]
                 #marker(#body_ty) #op_id #http #path #role #method #task
             );
@@ -314,7 +314,7 @@ pub(crate) fn additions(
                 pub fn #method<'a>(
                     &'a self,
                     body: &'a types::#body_ty,
-                ) -> crate::Submission<'a, operations::#marker> {
+                ) -> crate::runtime::Submission<'a, operations::#marker> {
                     self.submission::<operations::#marker>(body)
                 }
             });
@@ -352,7 +352,7 @@ pub(crate) fn additions(
             // once, in the runtime's `operation` module.
             quote! {
                 #gate
-                crate::operation::operation_info!(
+                crate::runtime::operation_info!(
                     #id #http #path #role #family #json_table #summary [#(#fields),*]
                     output: #output example: #example
                 ),
@@ -394,7 +394,7 @@ pub(crate) fn additions(
             #(#markers)*
 
             /// Every generated task and query operation, in spec order.
-            pub const OPERATIONS: &[crate::operation::OperationInfo] = &[#(#registry)*];
+            pub const OPERATIONS: &[crate::runtime::OperationInfo] = &[#(#registry)*];
         }
 
         /// Paths of the operations the spec leaves to the hand-written layer.
@@ -413,7 +413,7 @@ pub(crate) fn additions(
         pub(crate) fn typed_json_check(
             operation_id: &str,
             body: ::serde_json::Value,
-        ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, crate::ValidationError>> {
+        ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, crate::runtime::ValidationError>> {
             let _ = &body;
             match operation_id {
                 #(#json_checks)*
@@ -499,7 +499,7 @@ fn constructor(
     let gate = gates.ty(body_name);
     Ok(Some(quote! {
         #gate
-        crate::operation::request_new!(
+        crate::runtime::request_new!(
             #[doc = #doc]
             #ty { args: [#(#args),*], defaults: [#(#defaults),*], empty: [#(#empty),*] }
         );
@@ -751,14 +751,14 @@ impl<'a> Validators<'a> {
             });
         }
         let params = if checks.is_empty() {
-            quote!(_path: &crate::validation::Path<'_>, _out: &mut crate::validation::Violations)
+            quote!(_path: &crate::runtime::Path<'_>, _out: &mut crate::runtime::Violations)
         } else {
-            quote!(path: &crate::validation::Path<'_>, out: &mut crate::validation::Violations)
+            quote!(path: &crate::runtime::Path<'_>, out: &mut crate::runtime::Violations)
         };
         let gate = self.gates.ty(name);
         Ok(quote! {
             #gate
-            impl crate::validation::Validate for types::#ty {
+            impl crate::runtime::Validate for types::#ty {
                 fn validate_at(&self, #params) {
                     #(#checks)*
                 }
@@ -791,7 +791,7 @@ impl<'a> Validators<'a> {
             if self.done.insert(name.clone()) {
                 self.queue.push_back((name, resolved));
             }
-            return Ok(quote! { crate::validation::Validate::validate_at(value, &path, out); });
+            return Ok(quote! { crate::runtime::Validate::validate_at(value, &path, out); });
         }
         let scalar = self.scalar_checks(&resolved, ty)?;
         if scalar.is_empty() {
@@ -824,7 +824,7 @@ impl<'a> Validators<'a> {
                     );
                 if plain && (t.min_length.is_some() || t.max_length.is_some()) {
                     let (min, max) = (opt_usize(t.min_length), opt_usize(t.max_length));
-                    quote! { crate::validation::check_chars(out, &path, value.as_str(), #min, #max); }
+                    quote! { crate::runtime::check_chars(out, &path, value.as_str(), #min, #max); }
                 } else {
                     TokenStream::new()
                 }
@@ -838,7 +838,7 @@ impl<'a> Validators<'a> {
                     None => quote!(None),
                 };
                 let (min, max) = (opt(t.minimum), opt(t.maximum));
-                quote! { crate::validation::check_integer(out, &path, i128::from(*value), #min, #max); }
+                quote! { crate::runtime::check_integer(out, &path, i128::from(*value), #min, #max); }
             }
             SchemaKind::Type(Type::Number(t)) if t.enumeration.is_empty() => {
                 if t.minimum.is_none() && t.maximum.is_none() {
@@ -849,13 +849,13 @@ impl<'a> Validators<'a> {
                     None => quote!(None),
                 };
                 let (min, max) = (opt(t.minimum), opt(t.maximum));
-                quote! { crate::validation::check_number(out, &path, f64::from(*value), #min, #max); }
+                quote! { crate::runtime::check_number(out, &path, f64::from(*value), #min, #max); }
             }
             SchemaKind::Type(Type::Array(a)) => {
                 let mut body = TokenStream::new();
                 if a.min_items.is_some() || a.max_items.is_some() {
                     let (min, max) = (opt_usize(a.min_items), opt_usize(a.max_items));
-                    body.extend(quote! { crate::validation::check_items(out, &path, value.len(), #min, #max); });
+                    body.extend(quote! { crate::runtime::check_items(out, &path, value.len(), #min, #max); });
                 }
                 if let (Some(items), Some(item_ty)) = (&a.items, unwrap_generic(ty, "Vec")) {
                     let item_checks = match resolve_boxed(self.spec, items) {

@@ -22,6 +22,7 @@
 //!
 //! The output is a pure function of the spec text: byte-for-byte deterministic.
 
+mod artefacts;
 mod bundle;
 mod catalog;
 mod deserialize;
@@ -39,6 +40,9 @@ mod transform;
 mod unit_enums;
 mod variants;
 
+pub use artefacts::{
+    Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, SPEC_PATH, artefacts, is_fresh,
+};
 pub use bundle::{SpecFiles, bundle};
 pub use catalog::NOT_COVERED_EXTENSION;
 pub use entries::DRAFT_MARKER;

@@ -213,7 +213,7 @@ pub(crate) fn lean_enum(e: &mut syn::ItemEnum, strings: &StringImpls) -> Option<
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                crate::decode::unit_enum(deserializer, #name, &[#(#order),*])
+                crate::runtime::unit_enum(deserializer, #name, &[#(#order),*])
             }
         }
     })
@@ -270,7 +270,7 @@ mod tests {
         assert!(impls.contains("collect_str (self)"), "{impls}");
         assert!(
             impls.contains(
-                "crate :: decode :: unit_enum (deserializer , \"Res\" , & [\"720p\" , \"1080p\"])"
+                "crate :: runtime :: unit_enum (deserializer , \"Res\" , & [\"720p\" , \"1080p\"])"
             ),
             "{impls}"
         );

@@ -2,7 +2,7 @@
 
 use crate::client::{Client, read_json};
 use crate::error::{Error, ErrorCode};
-use crate::generated::handwritten_paths;
+use crate::handwritten_paths;
 use crate::types;
 use progenitor_client::ClientInfo;
 

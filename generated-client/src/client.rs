@@ -2,7 +2,6 @@
 //! that every generated endpoint method goes through.
 
 use crate::error::{Error, ErrorCode};
-use crate::generated;
 use crate::limit::RateLimiter;
 use crate::operation::TaskOperation;
 use crate::raw;
@@ -184,7 +183,7 @@ impl ClientBuilder {
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
-            raw: generated::Client::new_with_client(&base_url, http),
+            raw: raw::Client::new_with_client(&base_url, http),
             files,
             base_url,
             retry: self.retry.unwrap_or_default(),
@@ -205,7 +204,7 @@ impl ClientBuilder {
 /// Cloning is cheap and clones share connections.
 #[derive(Clone)]
 pub struct Client {
-    raw: generated::Client,
+    raw: raw::Client,
     pub(crate) files: reqwest::Client,
     base_url: String,
     retry: RetryPolicy,

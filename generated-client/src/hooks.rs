@@ -1,7 +1,7 @@
 //! Request hooks for progenitor's generated client: every request, including those made
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
-use crate::generated::Client;
+use crate::raw::Client;
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 
 impl ClientHooks for Client {

@@ -64,6 +64,7 @@ mod client;
 mod decode;
 mod download;
 mod error;
+mod fields;
 #[rustfmt::skip]
 #[allow(
     missing_docs,
@@ -81,6 +82,7 @@ mod learn;
 mod limit;
 pub mod operation;
 mod retry;
+mod runtime;
 mod task;
 mod upload;
 pub mod validation;

@@ -5,7 +5,7 @@
 //! `cargo xtask codegen` emits from the spec for every request body type. Nothing here names
 //! an endpoint: the generated impls call the generic checks below.
 
-use crate::operation::{FieldInfo, FieldKind};
+use crate::fields::{FieldInfo, FieldKind};
 use serde::de::DeserializeOwned;
 use std::fmt;
 

@@ -44,11 +44,8 @@ mod bench_batch;
 mod bench_polling;
 mod catalog;
 
-const SPEC: &str = "spec/runninghub.yaml";
-const CLIENT: &str = "generated-client/src/generated.rs";
-const CATALOG: &str = "docs/endpoints.md";
-/// The client crate's manifest, whose `[features]` table holds a generated region.
-const MANIFEST: &str = "generated-client/Cargo.toml";
+use codegen::SPEC_PATH as SPEC;
+use codegen::{CATALOG_PATH as CATALOG, CLIENT_PATH as CLIENT, MANIFEST_PATH as MANIFEST};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
@@ -207,19 +204,14 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
     let manifest_path = root.join(MANIFEST);
     let manifest = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("reading {}", manifest_path.display()))?;
-    let manifest = match codegen::splice_manifest(&manifest, &generated.features) {
-        Ok(m) => m,
+    let artefacts = match codegen::artefacts(&generated, &manifest) {
+        Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {MANIFEST}: {e}");
+            eprintln!("error: {e}");
             eprintln!("nothing was written");
             return Ok(ExitCode::FAILURE);
         }
     };
-    let artefacts = [
-        (CLIENT, generated.code.as_str()),
-        (CATALOG, generated.catalog.as_str()),
-        (MANIFEST, manifest.as_str()),
-    ];
 
     outln!(
         "generated {} operation(s) from {SPEC} in {:.0} ms:",
@@ -244,17 +236,29 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         );
     }
 
-    if opts.check {
-        let mut stale = 0;
-        for (rel, contents) in artefacts {
-            let current = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
-            if normalize(&current) == normalize(contents) {
-                outln!("fresh  {rel}");
-            } else {
+    let mode = if opts.check {
+        Mode::Verify
+    } else {
+        Mode::Write
+    };
+    let mut stale = 0;
+    let mut previous = Vec::new();
+    for artefact in &artefacts {
+        let rel = artefact.path;
+        let contents = artefact.contents.as_str();
+        let lines = contents.lines().count();
+        match ensure_file_contents(root, artefact, mode)? {
+            Ensured::Fresh if opts.check => outln!("fresh  {rel}"),
+            Ensured::Fresh => outln!("unchanged  {rel} ({} bytes, {lines} lines)", contents.len()),
+            Ensured::Written { previous: old } => {
+                outln!("wrote      {rel} ({} bytes, {lines} lines)", contents.len());
+                previous.push((root.join(rel), old));
+            }
+            Ensured::Stale { checked_in } => {
                 stale += 1;
                 outln!("STALE  {rel}");
                 if opts.verbose {
-                    let diff = similar::TextDiff::from_lines(current.as_str(), contents);
+                    let diff = similar::TextDiff::from_lines(checked_in.as_str(), contents);
                     out!(
                         "{}",
                         diff.unified_diff().context_radius(3).header(
@@ -265,39 +269,17 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
                 }
             }
         }
-        if stale > 0 {
-            eprintln!(
-                "error: {stale} generated file(s) are stale relative to {SPEC}; run `cargo xtask codegen` and commit the result{}",
-                if opts.verbose {
-                    ""
-                } else {
-                    " (add -v for a diff)"
-                }
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-        return Ok(ExitCode::SUCCESS);
     }
-
-    let mut previous = Vec::new();
-    for (rel, contents) in artefacts {
-        let path = root.join(rel);
-        let current = std::fs::read_to_string(&path).ok();
-        if current.as_deref().map(normalize) == Some(normalize(contents)) {
-            outln!(
-                "unchanged  {rel} ({} bytes, {} lines)",
-                contents.len(),
-                contents.lines().count()
-            );
-            continue;
-        }
-        write_atomically(&path, contents)?;
-        outln!(
-            "wrote      {rel} ({} bytes, {} lines)",
-            contents.len(),
-            contents.lines().count()
+    if stale > 0 {
+        eprintln!(
+            "error: {stale} generated file(s) are stale relative to {SPEC}; run `cargo xtask codegen` and commit the result{}",
+            if opts.verbose {
+                ""
+            } else {
+                " (add -v for a diff)"
+            }
         );
-        previous.push((path, current));
+        return Ok(ExitCode::FAILURE);
     }
 
     if opts.verify && !previous.is_empty() {
@@ -341,8 +323,47 @@ pub(crate) fn bundled_spec_text(root: &Path) -> Result<String> {
     Ok(serde_yaml::to_string(&bundled)?)
 }
 
-fn normalize(s: &str) -> String {
-    s.replace("\r\n", "\n")
+/// Whether [`ensure_file_contents`] may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Write the file when it differs.
+    Write,
+    /// Only compare (`--check`).
+    Verify,
+}
+
+/// What [`ensure_file_contents`] found or did.
+#[derive(Debug)]
+enum Ensured {
+    /// The file already holds the contents.
+    Fresh,
+    /// It did not, and was written; `previous` is what it held (`None`: it did not exist).
+    Written { previous: Option<String> },
+    /// It does not, and `Mode::Verify` left it alone; `checked_in` is what it holds.
+    Stale { checked_in: String },
+}
+
+/// The one place generated files are written or verified (rust-analyzer's
+/// `ensure_file_contents`): compares the file with the artefact as the freshness test does
+/// (`codegen::is_fresh`), and in `Mode::Write` replaces it atomically when it differs.
+fn ensure_file_contents(root: &Path, artefact: &codegen::Artefact, mode: Mode) -> Result<Ensured> {
+    let path = root.join(artefact.path);
+    let current = std::fs::read_to_string(&path).ok();
+    if current
+        .as_deref()
+        .is_some_and(|c| codegen::is_fresh(c, &artefact.contents))
+    {
+        return Ok(Ensured::Fresh);
+    }
+    match mode {
+        Mode::Verify => Ok(Ensured::Stale {
+            checked_in: current.unwrap_or_default(),
+        }),
+        Mode::Write => {
+            write_atomically(&path, &artefact.contents)?;
+            Ok(Ensured::Written { previous: current })
+        }
+    }
 }
 
 /// Writes through a temporary file in the same directory and a rename, so a reader never

@@ -128,8 +128,8 @@ fn constraints_become_validator_checks() {
         // Item counts.
         "check_items(out, &path, value.len(), Some(1u64), Some(3u64))",
         // Nested objects validate themselves.
-        "impl crate::validation::Validate for types::Layer",
-        "crate::validation::Validate::validate_at(value, &path, out);",
+        "impl crate::runtime::Validate for types::Layer",
+        "crate::runtime::Validate::validate_at(value, &path, out);",
     ] {
         // Compare without layout: prettyplease decides where lines break.
         let squash = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
@@ -146,12 +146,12 @@ fn constraints_become_validator_checks() {
 fn inline_bodies_get_the_same_treatment_as_refs() {
     let code = fixture("inline_body.yaml").code;
     assert!(
-        code.contains("impl crate::validation::Validate for types::AcmeUpscaleBody"),
+        code.contains("impl crate::runtime::Validate for types::AcmeUpscaleBody"),
         "{code}"
     );
     assert!(code.contains("pub fn acme_upscale<'a>("), "{code}");
     assert!(
-        code.contains("crate::Submission<'a, operations::AcmeUpscale>"),
+        code.contains("crate::runtime::Submission<'a, operations::AcmeUpscale>"),
         "{code}"
     );
     // The marker implements `TaskOperation` (the `task` at the end of its invocation).
@@ -342,7 +342,7 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
         );
         assert!(
             text.contains(&format!(
-                "#[cfg(feature = \"alpha\")]\n        crate::operation::operation_info!(\n            \"{op}\""
+                "#[cfg(feature = \"alpha\")]\n        crate::runtime::operation_info!(\n            \"{op}\""
             )),
             "{op}: {text}"
         );

@@ -4,19 +4,17 @@ use crate::support::{CATALOG, GENERATED, MANIFEST, SPEC, read, spec_files, spec_
 
 #[test]
 fn checked_in_client_catalog_and_features_match_the_spec() {
+    // The same list and comparison `cargo xtask codegen --check` uses.
     let generated = codegen::generate_files(&spec_files()).expect("the spec generates");
-    let manifest = read(MANIFEST).replace("\r\n", "\n");
-    let manifest = codegen::splice_manifest(&manifest, &generated.features)
+    let artefacts = codegen::artefacts(&generated, &read(MANIFEST))
         .expect("the manifest has the generated features region");
-    for (path, fresh) in [
-        (GENERATED, &generated.code),
-        (CATALOG, &generated.catalog),
-        (MANIFEST, &manifest),
-    ] {
-        let checked_in = read(path).replace("\r\n", "\n");
+    let paths: Vec<_> = artefacts.iter().map(|a| a.path).collect();
+    assert_eq!(paths, [GENERATED, CATALOG, MANIFEST]);
+    for artefact in &artefacts {
         assert!(
-            checked_in == *fresh,
-            "{path} is stale relative to {SPEC}; run `cargo xtask codegen` and commit the result"
+            codegen::is_fresh(&read(artefact.path), &artefact.contents),
+            "{} is stale relative to {SPEC}; run `cargo xtask codegen` and commit the result",
+            artefact.path
         );
     }
 }

@@ -8,6 +8,7 @@ mod codegen_fixtures;
 mod decoders;
 mod freshness;
 mod guard;
+mod layering;
 mod lean_deserialize;
 mod learning;
 mod lifecycle;

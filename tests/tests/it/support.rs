@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 
-/// The spec's path relative to the workspace root, as the xtask names it.
-pub const SPEC: &str = "spec/runninghub.yaml";
-/// The checked-in generated client, relative to the workspace root.
-pub const GENERATED: &str = "generated-client/src/generated.rs";
-/// The generated endpoint catalog, relative to the workspace root.
-pub const CATALOG: &str = "docs/endpoints.md";
-/// The client crate's manifest, whose `[features]` table holds a generated region.
-pub const MANIFEST: &str = "generated-client/Cargo.toml";
+/// The paths `cargo xtask codegen` uses, relative to the workspace root: the spec's root
+/// document, the generated client, the endpoint catalog, and the manifest whose
+/// `[features]` table holds a generated region.
+pub use codegen::{
+    CATALOG_PATH as CATALOG, CLIENT_PATH as GENERATED, MANIFEST_PATH as MANIFEST, SPEC_PATH as SPEC,
+};
 
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
