@@ -114,31 +114,37 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 }
             };
 
-            // Parameters (path-level and operation-level).
-            for (i, p) in item
+            // Parameters: the path item's (shared by its operations, reported where they are
+            // written) and the operation's own.
+            let located = item
                 .parameters
                 .iter()
-                .chain(op.parameters.iter())
                 .enumerate()
-            {
-                let pptr = format!("{ptr}/parameters/{i}");
+                .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p))
+                .chain(
+                    op.parameters
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (format!("{ptr}/parameters/{i}"), p)),
+                );
+            for (pptr, p) in located {
                 let Some(p) = resolve_parameter(spec, p) else {
                     d(
-                        pptr,
+                        pptr.clone(),
                         "parameter `$ref` does not resolve to #/components/parameters".into(),
                     );
                     continue;
                 };
                 match p {
                     Parameter::Cookie { parameter_data, .. } => d(
-                        pptr,
+                        pptr.clone(),
                         format!(
                             "cookie parameter `{}` is not supported by progenitor",
                             parameter_data.name
                         ),
                     ),
                     Parameter::Path { parameter_data, .. } if !parameter_data.required => d(
-                        pptr,
+                        pptr.clone(),
                         format!(
                             "path parameter `{}` must be `required: true` (progenitor panics otherwise)",
                             parameter_data.name
@@ -149,7 +155,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                         style,
                         ..
                     } if !matches!(style, QueryStyle::Form) => d(
-                        pptr,
+                        pptr.clone(),
                         format!(
                             "query parameter `{}` uses a style other than `form`, which progenitor does not support",
                             parameter_data.name
@@ -159,7 +165,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 }
                 if let ParameterSchemaOrContent::Content(_) = &p.parameter_data_ref().format {
                     d(
-                        format!("{ptr}/parameters/{i}"),
+                        pptr,
                         format!(
                             "parameter `{}` uses `content` instead of `schema`, which progenitor does not support",
                             p.parameter_data_ref().name

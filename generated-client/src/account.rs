@@ -3,6 +3,7 @@
 use crate::client::{Client, read_json};
 use crate::error::{Error, ErrorCode};
 use crate::handwritten_paths;
+use crate::transport::Audience;
 use crate::types;
 use progenitor_client::ClientInfo;
 
@@ -23,14 +24,12 @@ impl Client {
     /// "unknown", as [`Client::batch`] does.
     pub async fn queue_status(&self) -> Result<QueueStatus, Error> {
         let url = format!("{}{}", self.base_url(), handwritten_paths::QUEUE_STATUS);
-        let response = self
+        let request = self
             .raw()
             .client()
             .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(Error::Transport)?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        let response = self.execute(request, Audience::RunningHub).await?;
         let envelope: types::QueueStatusResponse = read_json(response).await?;
         if envelope.code != 0 && envelope.code != 200 {
             return Err(Error::Api {

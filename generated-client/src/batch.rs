@@ -100,8 +100,8 @@ pub struct BatchOptions {
     /// Submit again inputs whose earlier submit has an unknown outcome (default false: they
     /// may have created a paid task).
     pub resubmit_unknown: bool,
-    /// Backoff between retries of submits refused for a passing reason; retried without
-    /// limit on the number of attempts.
+    /// Backoff between retries of submits refused for a passing reason, up to its
+    /// `max_consecutive_failures` refusals in a row (default: no limit).
     pub refusal_backoff: RetryPolicy,
     /// Submit requests in flight at once (default 1). A submit takes milliseconds and tasks
     /// still run in parallel up to [`BatchOptions::max_in_flight`]; one at a time means a
@@ -668,91 +668,128 @@ async fn submit(
         shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
         return Ok(None);
     }
-    let mut refusals = 0;
-    loop {
-        // One submit at a time by default: from its `submitting` line to the line that
-        // records its outcome, so that a crash leaves as few unknown outcomes as possible.
-        let turn = shared
-            .submits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+    let outcome = crate::retry::run(
+        &shared.options.refusal_backoff,
+        &shared.client.jitter,
+        |e: &Attempt| matches!(e, Attempt::Refused(_)),
+        || submit_once(shared, index, input),
+    )
+    .await;
+    let (e, record) = match outcome {
+        Ok(task) => return Ok(Some(task)),
+        Err(Attempt::Journal(e)) => return Err(e),
+        // The refusal that used up `refusal_backoff` is in the journal already.
+        Err(Attempt::Refused(e)) => (e, false),
+        Err(Attempt::Failed(e)) => (e, true),
+    };
+    if let Error::SubmitOutcomeUnknown { .. } = e {
         shared
-            .record(Entry::Submitting {
+            .record(Entry::Unknown {
                 i: index,
-                input: fingerprint(&input.operation, &input.body),
+                error: e.to_string(),
             })
             .await?;
-        match shared
-            .client
-            .submit_json(&input.operation, input.body.clone())
-            .await
-        {
-            Ok(task) => {
-                // The task exists: if the journal cannot say so, the error does.
-                shared
-                    .record(Entry::Submitted {
-                        i: index,
-                        task_id: task.task_id.clone(),
-                    })
-                    .await
-                    .map_err(|e| {
-                        Error::Journal(format!(
-                            "input {index} became task {}, which the journal could not record: {e}",
-                            task.task_id
-                        ))
-                    })?;
-                if let Some(report) = &shared.options.submitted {
-                    report(index, &task.task_id);
-                }
-                return Ok(Some(task));
-            }
-            Err(e) if refused_for_now(&e) => {
-                // Certainly nothing was created: said so before the backoff, so that a
-                // crash meanwhile does not leave the input unknown.
-                shared
-                    .record(Entry::NotSubmitted {
-                        i: index,
-                        error: e.to_string(),
-                    })
-                    .await?;
-                drop(turn);
-                refusals += 1;
-                shared.update(|p| p.refusals += 1);
-                let backoff = &shared.options.refusal_backoff;
-                tokio::time::sleep(backoff.backoff(refusals.min(30), e.retry_after())).await;
-            }
-            Err(e @ Error::SubmitOutcomeUnknown { .. }) => {
-                shared
-                    .record(Entry::Unknown {
-                        i: index,
-                        error: e.to_string(),
-                    })
-                    .await?;
-                shared.update(|p| {
-                    p.running -= 1;
-                    p.unknown += 1;
-                });
-                shared
-                    .emit(not_submitted(ItemState::OutcomeUnknown, e))
-                    .await;
-                return Ok(None);
-            }
-            Err(e) => {
-                shared
-                    .record(Entry::NotSubmitted {
-                        i: index,
-                        error: e.to_string(),
-                    })
-                    .await?;
-                shared.update(|p| {
-                    p.running -= 1;
-                    p.failed += 1;
-                });
-                shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
-                return Ok(None);
-            }
+        shared.update(|p| {
+            p.running -= 1;
+            p.unknown += 1;
+        });
+        shared
+            .emit(not_submitted(ItemState::OutcomeUnknown, e))
+            .await;
+        return Ok(None);
+    }
+    if record {
+        shared
+            .record(Entry::NotSubmitted {
+                i: index,
+                error: e.to_string(),
+            })
+            .await?;
+    }
+    shared.update(|p| {
+        p.running -= 1;
+        p.failed += 1;
+    });
+    shared.emit(not_submitted(ItemState::NotSubmitted, e)).await;
+    Ok(None)
+}
+
+/// How one submit attempt of a batch input ended, when it did not create a task.
+enum Attempt {
+    /// Refused for a passing reason, nothing created (and the journal says so): retried.
+    Refused(Error),
+    /// Any other failure of the submit, the outcome unknown included.
+    Failed(Error),
+    /// The journal could not be written: the batch stops.
+    Journal(Error),
+}
+
+impl crate::retry::RetryAfter for Attempt {
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Attempt::Refused(e) | Attempt::Failed(e) | Attempt::Journal(e) => e.retry_after(),
         }
+    }
+}
+
+/// One submit of a batch input, with its journal lines.
+async fn submit_once(
+    shared: &Shared,
+    index: usize,
+    input: &BatchInput,
+) -> Result<types::Task, Attempt> {
+    // One submit at a time by default: from its `submitting` line to the line that
+    // records its outcome, so that a crash leaves as few unknown outcomes as possible.
+    let _turn = shared
+        .submits
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    shared
+        .record(Entry::Submitting {
+            i: index,
+            input: fingerprint(&input.operation, &input.body),
+        })
+        .await
+        .map_err(Attempt::Journal)?;
+    match shared
+        .client
+        .submit_json(&input.operation, input.body.clone())
+        .await
+    {
+        Ok(task) => {
+            // The task exists: if the journal cannot say so, the error does.
+            shared
+                .record(Entry::Submitted {
+                    i: index,
+                    task_id: task.task_id.clone(),
+                })
+                .await
+                .map_err(|e| {
+                    Attempt::Journal(Error::Journal(format!(
+                        "input {index} became task {}, which the journal could not record: {e}",
+                        task.task_id
+                    )))
+                })?;
+            if let Some(report) = &shared.options.submitted {
+                report(index, &task.task_id);
+            }
+            Ok(task)
+        }
+        Err(e) if refused_for_now(&e) => {
+            // Certainly nothing was created: said so before the backoff, so that a crash
+            // meanwhile does not leave the input unknown. The turn is given up on return.
+            shared
+                .record(Entry::NotSubmitted {
+                    i: index,
+                    error: e.to_string(),
+                })
+                .await
+                .map_err(Attempt::Journal)?;
+            shared.update(|p| p.refusals += 1);
+            Err(Attempt::Refused(e))
+        }
+        Err(e) => Err(Attempt::Failed(e)),
     }
 }
 

@@ -5,13 +5,17 @@ use crate::error::{Error, ErrorCode};
 use crate::limit::RateLimiter;
 use crate::operation::TaskOperation;
 use crate::raw;
-use crate::retry::RetryPolicy;
+use crate::retry::{Jitter, RetryPolicy};
+use crate::transport::{Audience, RawInner, Transport, TransportSlot};
 use crate::types;
 use crate::validation::{Path, Problem, Validate, Violations};
 use crate::wait::Submission;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The `User-Agent` of every request.
+const USER_AGENT: &str = concat!("runninghub-rust/", env!("CARGO_PKG_VERSION"));
 
 /// Environment variable read for the API key by [`Client::from_env`] and
 /// [`ClientBuilder::build`] when no key was given.
@@ -79,6 +83,8 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_requests_per_second: Option<f64>,
+    transport: TransportSlot,
+    jitter: Jitter,
 }
 
 impl ClientBuilder {
@@ -129,6 +135,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the random spread of poll delays and retry backoffs comes from (default
+    /// [`Jitter::random`]); [`Jitter::fixed`] or [`Jitter::seeded`] make them reproducible.
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sends every request of the client (submits, queries, uploads, the queue status,
+    /// output downloads) through `transport` instead of the network: an in-process server
+    /// for deterministic tests, a recorder, a proxy. See [`Transport`] for what it receives.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = TransportSlot(Some(Arc::new(transport)));
+        self
+    }
+
     /// Builds the client. Fails with [`Error::Config`] when there is no API key, the key
     /// cannot be sent in an HTTP header, or the base URL is not an absolute http(s) URL.
     pub fn build(self) -> Result<Client, Error> {
@@ -167,9 +188,12 @@ impl ClientBuilder {
         auth.set_sensitive(true);
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::AUTHORIZATION, auth);
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            reqwest::header::HeaderValue::from_static(USER_AGENT),
+        );
         let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(concat!("runninghub-rust/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers.clone())
             .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .build()
@@ -177,16 +201,21 @@ impl ClientBuilder {
         // Outputs are downloaded from storage hosts that must never see the API key, so
         // downloads use a client without the Authorization header.
         let files = reqwest::Client::builder()
-            .user_agent(concat!("runninghub-rust/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
             .read_timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
-            raw: raw::Client::new_with_client(&base_url, http),
+            raw: raw::Client::new_with_client(
+                &base_url,
+                http,
+                RawInner::new(self.transport.0, headers),
+            ),
             files,
             base_url,
             retry: self.retry.unwrap_or_default(),
+            jitter: self.jitter,
             durations: Default::default(),
             limiter: self
                 .max_requests_per_second
@@ -208,6 +237,8 @@ pub struct Client {
     pub(crate) files: reqwest::Client,
     base_url: String,
     retry: RetryPolicy,
+    /// The source of every random delay: poll spread and backoffs.
+    pub(crate) jitter: Jitter,
     /// Durations of finished tasks per endpoint, shared by clones (see [`crate::Learning`]).
     pub(crate) durations: Arc<crate::learn::DurationBook>,
     /// The request-rate limit shared by submits and queries, if any.
@@ -304,24 +335,11 @@ impl Client {
         operation: &'static str,
         send: &(dyn Fn() -> SendFuture<'a> + Sync),
     ) -> Result<types::Task, Error> {
-        let mut failures = 0;
-        loop {
+        crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
             self.pace().await;
-            let result = match answer_to_task(send().await, Some(operation)).await {
-                Ok(task) => check_task(task),
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if refused_for_now(&e) => {
-                    failures += 1;
-                    if failures >= self.retry.max_consecutive_failures {
-                        return Err(e);
-                    }
-                    tokio::time::sleep(self.retry.backoff(failures, e.retry_after())).await;
-                }
-                other => return other,
-            }
-        }
+            check_task(answer_to_task(send().await, Some(operation)).await?)
+        })
+        .await
     }
 
     /// Submits a JSON body to a model endpoint chosen at run time (a command line, a batch
@@ -356,33 +374,59 @@ impl Client {
             crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
         let task = self
             .submit_erased(op.operation_id, &|| {
-                Box::pin(self.send_value(op.path, &body))
+                Box::pin(self.send_value(op.operation_id, op.path, &body))
             })
             .await?;
         Ok((task, op.operation_id))
     }
 
-    /// POSTs an already checked JSON body to `path`, read like progenitor's methods read
-    /// their answers.
+    /// POSTs an already checked JSON body to `path` the way progenitor's methods do: through
+    /// the request hooks (validation, the transport) under `operation`'s name, read the same.
     async fn send_value(
         &self,
+        operation: &'static str,
         path: &str,
         body: &serde_json::Value,
     ) -> Result<raw::ResponseValue<types::Task>, raw::Error<()>> {
-        use progenitor_client::ClientInfo as _;
-        let response = self
+        use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
+        let mut request = self
             .raw
             .client()
             .post(format!("{}{path}", self.raw.baseurl()))
             .header(reqwest::header::ACCEPT, "application/json")
             .json(body)
-            .send()
-            .await
-            .map_err(raw::Error::CommunicationError)?;
+            .build()?;
+        let info = OperationInfo {
+            operation_id: operation,
+        };
+        self.raw.pre(&mut request, &info).await?;
+        let result = self.raw.exec(request, &info).await;
+        self.raw.post(&result, &info).await?;
+        let response = result?;
         match response.status().as_u16() {
             200 => raw::ResponseValue::from_response(response).await,
             _ => Err(raw::Error::UnexpectedResponse(response)),
         }
+    }
+
+    /// Sends a request the generated methods do not cover (uploads, the queue status,
+    /// downloads) the way they send theirs: through the transport, if any.
+    pub(crate) async fn execute(
+        &self,
+        request: reqwest::RequestBuilder,
+        audience: Audience,
+    ) -> Result<reqwest::Response, Error> {
+        use progenitor_client::ClientInfo as _;
+        let request = request.build().map_err(Error::Transport)?;
+        let client = match audience {
+            Audience::RunningHub => self.raw.client(),
+            Audience::Storage => &self.files,
+        };
+        self.raw
+            .inner()
+            .execute(client, request, audience)
+            .await
+            .map_err(Error::Transport)
     }
 
     /// The current state of a task. A task that failed is [`Error::TaskFailed`].

@@ -2,8 +2,9 @@
 //! temporary name renamed into place only when complete, so a failed download leaves no
 //! file behind. Downloads never carry the API key.
 
-use crate::client::http_error;
+use crate::client::{Client, http_error};
 use crate::error::Error;
+use crate::transport::Audience;
 use crate::wait::FinishedTask;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -68,7 +69,7 @@ impl FinishedTask {
                 })
             };
             let written = match (&output.url, &output.text) {
-                (Some(url), _) => fetch(&self.client.files, url, &tmp, &mut report).await,
+                (Some(url), _) => fetch(&self.client, url, &tmp, &mut report).await,
                 (None, Some(text)) => write_text(&tmp, text).await,
                 (None, None) => continue,
             };
@@ -91,12 +92,14 @@ impl FinishedTask {
 }
 
 async fn fetch(
-    http: &reqwest::Client,
+    client: &Client,
     url: &str,
     tmp: &Path,
     report: &mut impl FnMut(u64, Option<u64>),
 ) -> Result<(), Error> {
-    let mut response = http.get(url).send().await.map_err(Error::Transport)?;
+    // Storage hosts never see the key.
+    let request = client.files.get(url);
+    let mut response = client.execute(request, Audience::Storage).await?;
     if !response.status().is_success() {
         return Err(http_error(response).await);
     }

@@ -2,9 +2,10 @@
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
 use crate::raw::Client;
-use progenitor_client::{ClientHooks, Error, OperationInfo};
+use crate::transport::{Audience, RawInner};
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
-impl ClientHooks for Client {
+impl ClientHooks<RawInner> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -24,5 +25,16 @@ impl ClientHooks for Client {
             return Err(Error::InvalidRequest(e.to_string()));
         }
         Ok(())
+    }
+
+    /// Sends through the client's transport, if it has one.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner()
+            .execute(self.client(), request, Audience::RunningHub)
+            .await
     }
 }

@@ -84,6 +84,7 @@ pub mod operation;
 mod retry;
 mod runtime;
 mod task;
+mod transport;
 mod upload;
 pub mod validation;
 mod wait;
@@ -97,8 +98,9 @@ pub use download::DownloadProgress;
 pub use error::{Error, ErrorCode};
 pub use generated::{handwritten_paths, operations, types};
 pub use learn::Learning;
-pub use retry::{PollSchedule, RetryPolicy};
+pub use retry::{Jitter, PollSchedule, RetryPolicy};
 pub use task::{Output, PromptTips, TaskStatus, Usage};
+pub use transport::{Transport, TransportFuture};
 pub use upload::{UploadSource, Uploaded, local_file, upload_kind};
 pub use validation::{ValidationError, Violation};
 pub use wait::{FinishedTask, Progress, Submission, WaitOptions};
@@ -117,4 +119,7 @@ pub struct LibraryGuideDoctests;
 /// progenitor's generated client and its result types, used underneath [`Client`].
 pub mod raw {
     pub use crate::generated::{ByteStream, Client, Error, ResponseValue};
+    /// What [`Client`] carries besides its reqwest client (the transport); `Default` for
+    /// a client of its own: `raw::Client::new(url, Default::default())`.
+    pub use crate::transport::RawInner as Inner;
 }

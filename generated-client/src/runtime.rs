@@ -9,7 +9,8 @@
 //!
 //! Where each item lives, bottom up (see `ARCHITECTURE.md`):
 //! - leaves, which name nothing generated and nothing above them: `decode` (serde
-//!   decoders for the generated types), `validation` (the checks), `fields` (field tables);
+//!   decoders for the generated types), `validation` (the checks), `fields` (field tables),
+//!   `transport` (what progenitor's client carries: [`RawInner`]);
 //! - the registry, `operation`: the traits the generated markers implement and the macros
 //!   that write them; the one hand-written module that reads generated items directly;
 //! - the client layer: [`Submission`], what a checked method returns, and the errors.
@@ -23,6 +24,7 @@ pub(crate) use crate::decode::{lean_struct, unit_enum};
 pub(crate) use crate::operation::{
     Operation, OperationInfo, TaskOperation, operation_info, operation_marker, request_new,
 };
+pub(crate) use crate::transport::RawInner;
 pub(crate) use crate::validation::{
     Path, Validate, ValidationError, Violations, check_chars, check_integer, check_items,
     check_number, from_json,

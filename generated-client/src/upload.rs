@@ -4,6 +4,7 @@
 use crate::client::{Client, read_json};
 use crate::error::{Error, ErrorCode};
 use crate::handwritten_paths;
+use crate::transport::Audience;
 use crate::types;
 use progenitor_client::ClientInfo;
 use serde::Serialize;
@@ -191,14 +192,8 @@ impl Client {
             self.raw().baseurl(),
             handwritten_paths::UPLOAD_MEDIA
         );
-        let response = self
-            .raw()
-            .client()
-            .post(url)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(Error::Transport)?;
+        let request = self.raw().client().post(url).multipart(form);
+        let response = self.execute(request, Audience::RunningHub).await?;
         let envelope: types::UploadResponse = read_json(response).await?;
         let message = envelope.message.or(envelope.msg).unwrap_or_default();
         if envelope.code != 0 && envelope.code != 200 {

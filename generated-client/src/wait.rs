@@ -288,7 +288,7 @@ impl Client {
             Some((learning, self.durations.window(operation)?))
         };
         let mut last_query = Instant::now();
-        let mut fallback = options.schedule.delay(0);
+        let mut fallback = options.schedule.delay_with(0, &self.jitter);
         let mut state = WaitState {
             entered: false,
             started_unlearned: window().is_none(),
@@ -327,7 +327,7 @@ impl Client {
             }
             last_query = Instant::now();
             state.entered |= window().is_some_and(|(_, w)| last_query - watch.start >= w.lo);
-            fallback = options.schedule.delay(n);
+            fallback = options.schedule.delay_with(n, &self.jitter);
         }
         Err(Error::Timeout {
             task_id: watch.task_id.clone(),
@@ -393,20 +393,12 @@ impl Watch<'_> {
 
     /// One query, retried on retryable failures up to the policy's limit.
     async fn query(&mut self, policy: &RetryPolicy) -> Result<types::Task, Error> {
-        let mut failures = 0;
-        loop {
-            self.queries += 1;
-            match self.client.query(&self.task_id).await {
-                Ok(task) => return Ok(task),
-                Err(e) if e.is_retryable() => {
-                    failures += 1;
-                    if failures >= policy.max_consecutive_failures {
-                        return Err(e);
-                    }
-                    tokio::time::sleep(policy.backoff(failures, e.retry_after())).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let (client, task_id) = (self.client, self.task_id.as_str());
+        let queries = &mut self.queries;
+        crate::retry::run(policy, &client.jitter, Error::is_retryable, || {
+            *queries += 1;
+            client.query(task_id)
+        })
+        .await
     }
 }

@@ -319,21 +319,70 @@ impl Shared {
 /// A running simulator; stops when dropped.
 pub struct Simulator {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    /// The listening socket and its server, unless the simulator runs in process.
+    server: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
+    router: axum::Router,
 }
 
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Simulator")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.as_ref().map(|(addr, _)| addr))
             .finish()
     }
 }
 
 impl Drop for Simulator {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some((_, server)) = &self.server {
+            server.abort();
+        }
+    }
+}
+
+/// The base URL of a simulator that runs in process: never resolved, since its clients
+/// send through [`Simulator::transport`].
+pub const IN_PROCESS_URL: &str = "http://simulator.invalid";
+
+/// Sends a client's requests straight to a simulator's router, in process: no socket, so
+/// tests can run on tokio's paused clock and see exact instants.
+#[derive(Clone)]
+pub struct InProcess(axum::Router);
+
+impl std::fmt::Debug for InProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InProcess")
+    }
+}
+
+impl runninghub::Transport for InProcess {
+    fn send(&self, mut request: reqwest::Request) -> runninghub::TransportFuture {
+        use tower::ServiceExt as _;
+        let router = self.0.clone();
+        Box::pin(async move {
+            let mut builder = axum::http::Request::builder()
+                .method(request.method().clone())
+                .uri(request.url().as_str());
+            for (name, value) in request.headers() {
+                builder = builder.header(name, value);
+            }
+            let body = match request.body_mut().take() {
+                Some(body) => Body::new(body),
+                None => Body::empty(),
+            };
+            let request = builder
+                .body(body)
+                .expect("a request reqwest built is a valid HTTP request");
+            let response = match router.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            let (parts, body) = response.into_parts();
+            let body = reqwest::Body::wrap_stream(body.into_data_stream());
+            Ok(reqwest::Response::from(axum::http::Response::from_parts(
+                parts, body,
+            )))
+        })
     }
 }
 
@@ -355,6 +404,25 @@ impl Simulator {
     pub async fn bind(config: Config, port: u16) -> std::io::Result<Simulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
+        let mut simulator = Simulator::new(config, format!("http://{addr}"));
+        let app = simulator.router.clone();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        simulator.server = Some((addr, server));
+        Ok(simulator)
+    }
+
+    /// A simulator without a socket: its [`Simulator::client`] sends every request (output
+    /// downloads included) straight to it through [`Simulator::transport`]. Nothing in it
+    /// waits on I/O, so a test on tokio's paused clock (`start_paused = true`) runs through
+    /// a task's whole life at once and sees exact instants. Webhooks are still sent over the
+    /// network. Needs a tokio runtime.
+    pub fn in_process(config: Config) -> Simulator {
+        Simulator::new(config, IN_PROCESS_URL.to_owned())
+    }
+
+    fn new(config: Config, base_url: String) -> Simulator {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 config,
@@ -367,19 +435,22 @@ impl Simulator {
                 window: (Instant::now(), 0),
                 submits_in_flight: 0,
             }),
-            base_url: format!("http://{addr}"),
+            base_url,
         });
-        let app = axum::Router::new()
+        let router = axum::Router::new()
             .fallback(handle)
             .with_state(shared.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Simulator {
+        Simulator {
             shared,
-            addr,
-            server,
-        })
+            server: None,
+            router,
+        }
+    }
+
+    /// The transport that reaches this simulator in process (what the clients of an
+    /// [`Simulator::in_process`] simulator use).
+    pub fn transport(&self) -> InProcess {
+        InProcess(self.router.clone())
     }
 
     /// The base URL to point a client at.
@@ -387,8 +458,17 @@ impl Simulator {
         self.shared.base_url.clone()
     }
 
-    /// A client for this simulator, with its key and quick retries.
+    /// A client for this simulator, with its key and quick retries (and the in-process
+    /// transport, for a simulator made by [`Simulator::in_process`]).
     pub fn client(&self) -> runninghub::Client {
+        self.client_builder()
+            .build()
+            .expect("a client for a local URL builds")
+    }
+
+    /// The builder behind [`Simulator::client`], to configure more (a [`runninghub::Jitter`],
+    /// a rate limit) before building.
+    pub fn client_builder(&self) -> runninghub::ClientBuilder {
         let key = self
             .shared
             .lock()
@@ -396,16 +476,18 @@ impl Simulator {
             .api_key
             .clone()
             .unwrap_or_else(|| "sim-key".into());
-        runninghub::Client::builder()
+        let builder = runninghub::Client::builder()
             .api_key(key)
             .base_url(self.url())
             .retry(runninghub::RetryPolicy {
                 max_consecutive_failures: 5,
                 base: Duration::from_millis(5),
                 cap: Duration::from_millis(50),
-            })
-            .build()
-            .expect("a client for a local URL builds")
+            });
+        match self.server {
+            Some(_) => builder,
+            None => builder.transport(self.transport()),
+        }
     }
 
     /// Queues a fault for the next request of `route`.

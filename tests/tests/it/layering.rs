@@ -2,7 +2,8 @@
 //!
 //! - generated code names only the runtime surface (`crate::runtime::…`) and the crate's own
 //!   `types`, `operations` and `Client`;
-//! - the leaves behind that surface (`decode`, `validation`, `fields`) name only each other;
+//! - the leaves behind that surface (`decode`, `validation`, `fields`, `transport`) name only
+//!   each other;
 //! - no hand-written module but the registry (`operation.rs`) and the crate root reaches into
 //!   the private `generated` module: the rest of the crate sees generated items through the
 //!   public `types`, `operations`, `raw` and `handwritten_paths`, as users do.
@@ -17,7 +18,7 @@ use syn::visit::Visit;
 /// What generated code may name below `crate::`.
 const GENERATED_MAY_NAME: &[&str] = &["runtime", "types", "operations", "Client"];
 /// The leaf modules behind the runtime surface, and what they may name below `crate::`.
-const LEAVES: &[&str] = &["decode", "validation", "fields"];
+const LEAVES: &[&str] = &["decode", "validation", "fields", "transport"];
 /// The hand-written modules allowed to name the private `generated` module.
 const MAY_NAME_GENERATED: &[&str] = &["lib.rs", "operation.rs"];
 

@@ -1,5 +1,6 @@
 //! Waits learn how long tasks of an endpoint take and skip the queries that would only see
-//! them still running. Time is scaled down to milliseconds.
+//! them still running. Time is scaled down to milliseconds, and the counting tests run on
+//! tokio's paused clock against the simulator in process, so the counts are exact.
 
 use runninghub::{Client, Learning, PollSchedule, WaitOptions};
 use runninghub_simulator::{Config, Simulator};
@@ -60,40 +61,37 @@ fn sim() -> Config {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_second_task_of_an_endpoint_skips_the_queries_the_first_needed() {
-    let sim = Simulator::start_with(sim()).await;
+    let sim = Simulator::in_process(sim());
     let client = sim.client();
     let first = queries_for_one_task(&sim, &client, TURBO, true).await;
-    assert!(
-        first >= 10,
-        "nothing learned yet: polled every 20 ms for 300 ms ({first})"
-    );
+    assert_eq!(first, 15, "nothing learned yet: every 20 ms up to 300 ms");
     // Clones of a client share what they learn.
     let second = queries_for_one_task(&sim, &client.clone(), TURBO, true).await;
-    assert!(
-        second * 2 <= first,
-        "the second task should jump close to 300 ms: {second} queries, the first {first}"
+    assert_eq!(
+        second, 4,
+        "the second task jumps close to 300 ms (the instants: timing.rs)"
     );
     // Another endpoint has taught nothing.
     let other = queries_for_one_task(&sim, &client, PRO_FAST, true).await;
-    assert!(other >= 10, "{other}");
+    assert_eq!(other, 15);
     // With learning off, the schedule applies.
     let off = queries_for_one_task(&sim, &client, TURBO, false).await;
-    assert!(off >= 10, "{off}");
+    assert_eq!(off, 15);
     assert_eq!(sim.counts().tasks_created, 4);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_wait_by_bare_id_does_not_guess_the_endpoint() {
-    let sim = Simulator::start_with(sim()).await;
+    let sim = Simulator::in_process(sim());
     let client = sim.client();
     queries_for_one_task(&sim, &client, TURBO, true).await;
     let task = client.submit_json(TURBO, body(TURBO)).await.unwrap();
     let before = sim.counts().queries;
     client.wait(&task.task_id, options(true)).await.unwrap();
     let by_id = sim.counts().queries - before;
-    assert!(by_id >= 10, "no endpoint, no learning: {by_id}");
+    assert_eq!(by_id, 15, "no endpoint, no learning");
 }
 
 #[tokio::test]

@@ -19,3 +19,4 @@ mod spec_driven;
 mod spec_examples;
 mod spec_validation;
 mod support;
+mod timing;

@@ -1,0 +1,120 @@
+//! Where the client's HTTP requests go: the network, through reqwest (the default), or a
+//! [`Transport`] given to [`crate::ClientBuilder::transport`]: an in-process server for
+//! tests that run on tokio's paused clock (the simulator's `Simulator::in_process`), a
+//! recorder, a proxy. Every request of the client takes this path: submits, queries,
+//! uploads, the queue status and output downloads, and the requests of
+//! [`crate::Client::raw`].
+//!
+//! A leaf of the crate: progenitor's generated client holds a [`RawInner`] (its "inner"
+//! value), so it names nothing above it.
+
+use reqwest::header::HeaderMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// The future a [`Transport`] returns.
+pub type TransportFuture =
+    Pin<Box<dyn Future<Output = Result<reqwest::Response, reqwest::Error>> + Send + 'static>>;
+
+/// Sends the client's HTTP requests somewhere other than the network.
+///
+/// A request to RunningHub arrives with its `Authorization` header (the key, marked
+/// sensitive) and the client's `User-Agent`; a download of an output arrives without the key,
+/// as it would go to a storage host. The client's timeouts are reqwest's and do not apply:
+/// a transport that can hang must time out itself.
+///
+/// ```
+/// use runninghub::{Client, Transport, TransportFuture};
+///
+/// /// Answers every request with an unknown task, as RunningHub does (errorCode 1004).
+/// struct NoSuchTask;
+///
+/// impl Transport for NoSuchTask {
+///     fn send(&self, _request: reqwest::Request) -> TransportFuture {
+///         let body = r#"{"taskId": "", "status": "", "errorCode": "1004",
+///                        "errorMessage": "task not found", "results": null}"#;
+///         let response = http::Response::builder().status(200).body(body).unwrap();
+///         Box::pin(async move { Ok(reqwest::Response::from(response)) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = Client::builder().api_key("k").transport(NoSuchTask).build().unwrap();
+/// let err = client.query("42").await.unwrap_err();
+/// assert_eq!(err.code().unwrap().as_str(), "1004");
+/// # }
+/// ```
+pub trait Transport: Send + Sync + 'static {
+    /// Sends one request and returns its answer.
+    fn send(&self, request: reqwest::Request) -> TransportFuture;
+}
+
+/// What progenitor's generated client carries besides its reqwest client: the transport,
+/// if any, and the headers reqwest would add to a request to RunningHub (which a transport
+/// must see too). Only its presence is shown by `Debug`.
+#[derive(Clone, Default)]
+pub struct RawInner {
+    transport: Option<Arc<dyn Transport>>,
+    /// The key and the user agent, added to requests to RunningHub given to a transport.
+    headers: HeaderMap,
+}
+
+impl fmt::Debug for RawInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawInner")
+            .field("transport", &self.transport.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A transport given to the builder, if any; `Debug` shows only whether there is one.
+#[derive(Clone, Default)]
+pub(crate) struct TransportSlot(pub(crate) Option<Arc<dyn Transport>>);
+
+impl fmt::Debug for TransportSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Some(<transport>)"
+        } else {
+            "None"
+        })
+    }
+}
+
+/// Whether a request carries the client's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// RunningHub's API: with the key.
+    RunningHub,
+    /// A storage host (output downloads): never the key.
+    Storage,
+}
+
+impl RawInner {
+    pub(crate) fn new(transport: Option<Arc<dyn Transport>>, headers: HeaderMap) -> RawInner {
+        RawInner { transport, headers }
+    }
+
+    /// Sends `request` through the transport if there is one, else with `client` (whose
+    /// default headers carry what the request needs for `audience`).
+    pub(crate) async fn execute(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        audience: Audience,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let Some(transport) = &self.transport else {
+            return client.execute(request).await;
+        };
+        if audience == Audience::RunningHub {
+            for (name, value) in &self.headers {
+                if !request.headers().contains_key(name) {
+                    request.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+        }
+        transport.send(request).await
+    }
+}
