@@ -77,6 +77,31 @@ pub enum Error {
         /// The panic's message.
         message: String,
     },
+    /// This generator's own stages failed after progenitor succeeded: a bug in the
+    /// generator (not a problem of the spec), or a progenitor release whose output it no
+    /// longer reads.
+    #[error(
+        "{spec}: the generator failed after progenitor succeeded (a bug in codegen, not in the spec): {message}"
+    )]
+    Emit {
+        /// Name of the spec, as given to the generator.
+        spec: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A rewrite of progenitor's output recognised fewer items than the spec implies:
+    /// progenitor's output changed shape, and the module named must learn the new one.
+    #[error(
+        "{spec}: progenitor's output no longer has the shape `{module}` expects: {message}; update `{module}` to what progenitor now emits"
+    )]
+    ProgenitorShape {
+        /// Name of the spec, as given to the generator.
+        spec: String,
+        /// The generator's source file that reads that shape.
+        module: &'static str,
+        /// What was expected and what was found.
+        message: String,
+    },
     /// The generated tokens are not valid Rust (a bug in the generator).
     #[error("generated code does not parse as Rust: {0}")]
     Unparsable(String),

@@ -93,11 +93,6 @@ pub fn generate_files(spec: &SpecFiles) -> Result<Generated, Error> {
 }
 
 /// Where the wall time of one generation went, phase by phase, in pipeline order.
-///
-/// The additions (validators, markers, checked methods, field tables) are emitted, parsed
-/// and formatted on a second thread while the main thread formats progenitor's part, so
-/// the phases of the two threads overlap: `additions (2nd thread)` is that thread's own
-/// time and `join` how long the main thread then waited for it.
 #[derive(Debug, Clone, Default)]
 pub struct Phases(pub Vec<(&'static str, Duration)>);
 
@@ -125,10 +120,6 @@ impl Laps {
 pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     let spec_name = files.root.as_str();
     let mut laps = Laps::new();
-    let generator_error = |message: String| Error::Generator {
-        spec: spec_name.to_owned(),
-        message,
-    };
     let loaded = load::load(files)?;
     let (spec, source) = (loaded.spec, loaded.source);
     laps.lap("load");
@@ -155,47 +146,49 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     laps.lap("parse");
     let index = emit::Index::new(&file);
     let gates = features::Gates::new(&file, &operations);
-    let features = features::features(&spec, &operations).map_err(generator_error)?;
+    let features = features::features(&spec, &operations).map_err(|message| {
+        source.invalid(vec![source.diagnostic("#/tags".into(), None, message)])
+    })?;
     laps.lap("index, gates");
 
-    // The methods `sends::share` rewrites (on this thread, below) call the shared method,
-    // so it is emitted whenever there is a generated operation; it is allowed to be unused.
-    let any_generated = operations.iter().any(|o| !o.handwritten);
-    // Syntax trees cannot cross threads, so the second thread builds its own from the
-    // spec and the index (plain data) and hands back text.
-    let (body, additions) = std::thread::scope(|scope| {
-        let additions = scope.spawn(|| {
-            let started = Instant::now();
-            let mut tokens =
-                emit::additions(&spec, &operations, &index, &gates).map_err(generator_error)?;
-            if any_generated {
-                tokens.extend(sends::shared_method());
-            }
-            let file = parse_file(tokens)?;
-            let text = prettyplease::unparse(&file);
-            drop(file);
-            Ok::<_, Error>((text, started.elapsed()))
-        });
-        // Lean impls add no dependency between types (they mention what the fields do), so
-        // the index and gates read before them stay right.
-        sends::share(&mut file);
-        deserialize::lean_impls(&mut file);
-        laps.lap("shared sends, lean serde impls");
-        emit::add_aliases(&mut file, &index, &shared, &gates);
-        gates.apply(&mut file);
-        laps.lap("aliases, gates applied");
-        let body = prettyplease::unparse(&file);
-        laps.lap("format");
-        drop(file);
-        laps.lap("drop");
-        let additions = additions.join().map_err(|panic| Error::GeneratorPanic {
+    // Every JSON `POST` method gets the shared body; one that does not means progenitor
+    // changed how it writes them.
+    let rewritten = sends::share(&mut file);
+    let json_posts: Vec<&str> = operations
+        .iter()
+        .filter(|o| {
+            !o.handwritten && o.method == "post" && o.body.is_some() && !o.path.contains('{')
+        })
+        .map(|o| o.id.as_str())
+        .collect();
+    sends::check_all_shared(&json_posts, &rewritten).map_err(|message| Error::ProgenitorShape {
+        spec: spec_name.to_owned(),
+        module: "codegen/src/sends.rs",
+        message,
+    })?;
+    // Lean impls add no dependency between types (they mention what the fields do), so
+    // the index and gates read before them stay right.
+    deserialize::lean_impls(&mut file);
+    laps.lap("shared sends, lean serde impls");
+    emit::add_aliases(&mut file, &index, &shared, &gates);
+    gates.apply(&mut file);
+    laps.lap("aliases, gates applied");
+    let body = prettyplease::unparse(&file);
+    drop(file);
+    laps.lap("format");
+
+    let mut tokens =
+        emit::additions(&spec, &operations, &index, &gates).map_err(|message| Error::Emit {
             spec: spec_name.to_owned(),
-            message: panic_message(&*panic),
-        });
-        laps.lap("join");
-        (body, additions)
-    });
-    let (additions, additions_time) = additions??;
+            message,
+        })?;
+    // The rewritten methods call the shared method, so it is emitted whenever there is a
+    // generated operation; it is allowed to be unused.
+    if operations.iter().any(|o| !o.handwritten) {
+        tokens.extend(sends::shared_method());
+    }
+    let additions = prettyplease::unparse(&parse_file(tokens)?);
+    laps.lap("additions");
 
     let header = header_files(files);
     // prettyplease prints a file item by item, so formatting the two parts apart and
@@ -218,10 +211,7 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
             .collect(),
     };
     laps.lap("catalog");
-    let mut phases = laps.phases;
-    let join = phases.iter().position(|(p, _)| *p == "join").unwrap_or(0);
-    phases.insert(join, ("additions (2nd thread)", additions_time));
-    Ok((generated, Phases(phases)))
+    Ok((generated, Phases(laps.phases)))
 }
 
 /// The header of a generated file: the command, the spec and the spec's SHA-256.

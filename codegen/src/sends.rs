@@ -56,9 +56,9 @@ fn template(url_args: &TokenStream, operation_id: &syn::LitStr) -> TokenStream {
 }
 
 /// Gives every method of `impl Client` that matches the template the short body; returns
-/// how many it changed.
-pub(crate) fn share(file: &mut syn::File) -> usize {
-    let mut changed = 0;
+/// the operation ids of the methods it changed.
+pub(crate) fn share(file: &mut syn::File) -> Vec<String> {
+    let mut changed = Vec::new();
     for item in &mut file.items {
         let syn::Item::Impl(imp) = item else { continue };
         if imp.trait_.is_some()
@@ -68,17 +68,39 @@ pub(crate) fn share(file: &mut syn::File) -> usize {
         }
         for it in &mut imp.items {
             let syn::ImplItem::Fn(f) = it else { continue };
-            if let Some(body) = short_body(&f.block) {
+            if let Some((body, operation_id)) = short_body(&f.block) {
                 f.block = body;
-                changed += 1;
+                changed.push(operation_id);
             }
         }
     }
     changed
 }
 
-/// The short body for a method whose body is the template, else `None`.
-fn short_body(block: &syn::Block) -> Option<syn::Block> {
+/// Every JSON `POST` operation `expected` names must have been rewritten: preflight
+/// admits only one answer shape, so a method the template did not match means that
+/// progenitor now writes its bodies differently. The error lists the first few.
+pub(crate) fn check_all_shared(expected: &[&str], rewritten: &[String]) -> Result<(), String> {
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|id| !rewritten.iter().any(|r| r == id))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = missing.iter().take(3).map(|id| format!("`{id}`")).collect();
+    Err(format!(
+        "{} of {} JSON POST method bodies did not match the template (such as {})",
+        missing.len(),
+        expected.len(),
+        shown.join(", ")
+    ))
+}
+
+/// The short body and the operation id for a method whose body is the template, else
+/// `None`.
+fn short_body(block: &syn::Block) -> Option<(syn::Block, String)> {
     // The URL is the first statement: `let url = format!(...);`.
     let syn::Stmt::Local(local) = block.stmts.first()? else {
         return None;
@@ -110,13 +132,14 @@ fn short_body(block: &syn::Block) -> Option<syn::Block> {
         return None;
     }
     let shared = syn::Ident::new(SHARED, proc_macro2::Span::call_site());
-    syn::parse2(quote! {
+    let body = syn::parse2(quote! {
         {
             let url = format!(#url_args);
             self.#shared(self.client.post(url).json(&body), #operation_id).await
         }
     })
-    .ok()
+    .ok()?;
+    Some((body, operation_id.value()))
 }
 
 /// The shared method: the template's statements after the body is serialized.
@@ -196,7 +219,7 @@ mod tests {
     #[test]
     fn the_template_gets_the_short_body() {
         let mut file = client_impl(template(&url(), &op_id()));
-        assert_eq!(share(&mut file), 1);
+        assert_eq!(share(&mut file), ["op"]);
         let body = body_of(&file);
         assert!(body.contains("self . send_json_post (self . client . post (url) . json (& body) , \"op\") . await"), "{body}");
         assert!(!body.contains("header_map"), "{body}");
@@ -212,8 +235,16 @@ mod tests {
             .expect("tokens");
         let mut file = client_impl(changed);
         let before = body_of(&file);
-        assert_eq!(share(&mut file), 0);
+        let rewritten = share(&mut file);
+        assert!(rewritten.is_empty());
         assert_eq!(body_of(&file), before);
+        // ... and generation stops, naming the method, instead of going on without it.
+        let err = check_all_shared(&["op"], &rewritten).unwrap_err();
+        assert_eq!(
+            err,
+            "1 of 1 JSON POST method bodies did not match the template (such as `op`)"
+        );
+        assert_eq!(check_all_shared(&["op"], &["op".to_owned()]), Ok(()));
     }
 
     #[test]
@@ -226,6 +257,6 @@ mod tests {
             }
         })
         .expect("parses");
-        assert_eq!(share(&mut file), 0);
+        assert!(share(&mut file).is_empty());
     }
 }

@@ -119,9 +119,7 @@ fn codegen_section(spec_text: &str) -> Result<()> {
         }
     }
     if let Some((name, phases)) = real_phases {
-        println!(
-            "\nWhere the time goes ({name} spec, the last run; the additions run on a second thread):\n"
-        );
+        println!("\nWhere the time goes ({name} spec, the last run):\n");
         println!("| phase | time |");
         println!("|---|---|");
         for (phase, time) in phases.0 {

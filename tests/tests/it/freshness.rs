@@ -93,8 +93,8 @@ fn every_family_of_the_spec_is_a_feature_enabled_by_default() {
     }
 }
 
-/// The generator formats progenitor's part and its own additions on two threads and joins
-/// the text; the result must be exactly what prettyplease prints for the whole file.
+/// The generator formats progenitor's part and its own additions apart and joins the text;
+/// the result must be exactly what prettyplease prints for the whole file.
 #[test]
 fn the_joined_output_is_what_prettyplease_prints_for_the_whole_file() {
     for spec in [
