@@ -4,7 +4,7 @@
 use super::{Failure, apply_fields, fill_defaults, find};
 use indicatif::{ProgressBar, ProgressStyle};
 use runninghub::batch::{BatchInput, BatchItem, BatchOptions, BatchProgress, ItemState};
-use runninghub::{Client, Error, WaitOptions};
+use runninghub::{BatchError, Client, Error, WaitOptions};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -258,7 +258,7 @@ pub(crate) async fn run(
         .batch(inputs, options)
         .map_err(|e| match (&e, &journal) {
             // The journal belongs to another batch or another place: say what to do.
-            (Error::Journal(_), Some(path)) => {
+            (Error::Batch(BatchError::Journal(_)), Some(path)) => {
                 let mut failure = Failure::from(e);
                 failure.message.push_str(&format!(
                 "\nto start over, remove {} or give another file with --journal PATH{}",

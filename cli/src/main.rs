@@ -6,7 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use runninghub::operation::{FieldInfo, FieldKind, OperationInfo, OutputKind, Role};
 use runninghub::operations::OPERATIONS;
-use runninghub::{Client, Error, FinishedTask, PollSchedule, Region, WaitOptions, types};
+use runninghub::{
+    BatchError, Client, Error, FinishedTask, PollSchedule, Region, WaitOptions, types,
+};
 use runninghub_simulator::{Config, Outcome, Simulator};
 use serde_json::{Value, json};
 use std::io::IsTerminal;
@@ -522,7 +524,9 @@ impl From<Error> for Failure {
             Error::Io { .. } => (1, "io", None),
             Error::Timeout { task_id, .. } => (3, "timeout", Some(task_id.clone())),
             Error::SubmitOutcomeUnknown { .. } => (4, "submit_outcome_unknown", None),
-            Error::Journal(_) => (2, "journal", None),
+            Error::Batch(BatchError::Journal(_)) => (2, "journal", None),
+            Error::Batch(BatchError::NotResubmitted { .. }) => (4, "submit_outcome_unknown", None),
+            Error::Batch(_) => (1, "batch", None),
             _ => (4, "transport", None),
         };
         Failure {

@@ -14,6 +14,8 @@ pub const CLIENT_PATH: &str = "generated-client/src/generated.rs";
 pub const CATALOG_PATH: &str = "docs/endpoints.md";
 /// The crate manifest whose features region is generated.
 pub const MANIFEST_PATH: &str = "generated-client/Cargo.toml";
+/// The request-body schemas the simulator validates against.
+pub const REQUEST_SCHEMAS_PATH: &str = "simulator/src/request_schemas.json";
 
 /// One generated file: its path relative to the workspace root and the contents the spec
 /// gives it.
@@ -45,6 +47,10 @@ pub fn artefacts(generated: &Generated, manifest: &str) -> Result<Vec<Artefact>,
             path: MANIFEST_PATH,
             contents: manifest,
         },
+        Artefact {
+            path: REQUEST_SCHEMAS_PATH,
+            contents: generated.request_schemas.clone(),
+        },
     ])
 }
 
@@ -71,6 +77,7 @@ mod tests {
                 crate::REGION_BEGIN,
                 crate::REGION_END
             ),
+            request_schemas: "{}\n".into(),
             operations: vec![],
             handwritten: vec![],
         }
@@ -85,7 +92,15 @@ mod tests {
         );
         let got = artefacts(&generated(), &manifest).unwrap();
         let paths: Vec<_> = got.iter().map(|a| a.path).collect();
-        assert_eq!(paths, [CLIENT_PATH, CATALOG_PATH, MANIFEST_PATH]);
+        assert_eq!(
+            paths,
+            [
+                CLIENT_PATH,
+                CATALOG_PATH,
+                MANIFEST_PATH,
+                REQUEST_SCHEMAS_PATH
+            ]
+        );
         assert_eq!(got[0].contents, "code\n");
         let m = &got[2].contents;
         assert!(m.contains("alpha = []") && !m.contains("old = []"), "{m}");

@@ -233,11 +233,10 @@ fn item_name(item: &syn::Item) -> Option<String> {
 /// path constant).
 pub(crate) fn additions(
     spec: &OpenAPI,
-    all_operations: &[Operation],
+    operations: &[Operation],
     index: &Index,
     gates: &Gates,
 ) -> Result<TokenStream, String> {
-    let operations = all_operations;
     let mut validators = Validators::new(spec, index, gates);
     let mut markers = Vec::new();
     let mut client_methods = Vec::new();
@@ -247,7 +246,7 @@ pub(crate) fn additions(
 
     for op in operations.iter().filter(|op| !op.handwritten) {
         let Some(schema) = &op.body else { continue };
-        let tasky = matches!(op.role, Role::Task | Role::Query);
+        let has_marker = matches!(op.role, Role::Task | Role::Query);
         let method = ident(&op.id);
         let Some(body_name) = index.bodies.get(&op.id) else {
             return Err(format!(
@@ -271,7 +270,7 @@ pub(crate) fn additions(
         let marker_doc = format!("`{http} {path}`: {summary}.");
         let task = (op.role == Role::Task).then(|| ident("task"));
         let by_table =
-            tasky && resolve_schema(spec, schema).is_some_and(|s| table_checkable(spec, s));
+            has_marker && resolve_schema(spec, schema).is_some_and(|s| table_checkable(spec, s));
         if !by_table {
             json_checks.push(quote! {
                 #gate
@@ -282,7 +281,7 @@ pub(crate) fn additions(
                 ),
             });
         }
-        if !tasky {
+        if !has_marker {
             continue;
         }
         // One `operation_marker!` invocation (see the runtime's `operation` module) per
@@ -359,7 +358,7 @@ pub(crate) fn additions(
             }
         })
         .collect();
-    let handwritten: Vec<TokenStream> = all_operations
+    let handwritten: Vec<TokenStream> = operations
         .iter()
         .filter(|op| op.handwritten)
         .map(|op| {

@@ -34,6 +34,7 @@ mod load;
 mod model;
 mod options;
 mod preflight;
+mod request_schemas;
 mod sends;
 mod settings;
 mod transform;
@@ -41,7 +42,8 @@ mod unit_enums;
 mod variants;
 
 pub use artefacts::{
-    Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, SPEC_PATH, artefacts, is_fresh,
+    Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, REQUEST_SCHEMAS_PATH, SPEC_PATH, artefacts,
+    is_fresh,
 };
 pub use bundle::{SpecFiles, bundle};
 pub use catalog::NOT_COVERED_EXTENSION;
@@ -70,6 +72,9 @@ pub struct Generated {
     /// The generated region of the crate manifest's `[features]` table: one feature per
     /// model family, marker lines included. [`splice_manifest`] puts it in place.
     pub features: String,
+    /// The request-body schemas of the spec as one JSON document, for the simulator to
+    /// validate against the spec itself.
+    pub request_schemas: String,
     /// Operations turned into Rust, in spec order.
     pub operations: Vec<OperationSummary>,
     /// Operations left to the hand-written layer (marked `x-runninghub-handwritten`).
@@ -195,10 +200,17 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     // joining the text is the same as formatting them together.
     let code = format!("{header}\n{body}{additions}");
     let catalog = catalog::render(&spec, &operations, index.bodies(), &header);
+    let comment = header
+        .lines()
+        .map(|l| l.trim_start_matches("// "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let request_schemas = request_schemas::render(&spec, &operations, &comment);
     let generated = Generated {
         code,
         catalog,
         features: features::manifest_region(spec_name, &features),
+        request_schemas,
         operations: operations
             .iter()
             .filter(|o| !o.handwritten)

@@ -61,14 +61,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 .operation_id
                 .clone()
                 .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
-            let mut d = |ptr: String, msg: String| {
+            let mut report = |ptr: String, msg: String| {
                 diags.push(src.diagnostic(ptr, Some(&label), msg));
             };
 
             // operationId: present, unique, snake_case (it names the Rust method).
             let id = match &op.operation_id {
                 None => {
-                    d(
+                    report(
                         ptr.clone(),
                         "no `operationId`; every operation needs a unique snake_case one (it names the Rust method)"
                             .into(),
@@ -77,14 +77,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 }
                 Some(id) => {
                     if !is_snake_case(id) {
-                        d(
+                        report(
                             format!("{ptr}/operationId"),
                             format!(
                                 "`operationId` `{id}` is not snake_case (lower-case letters, digits and `_`, starting with a letter)"
                             ),
                         );
                     } else if let Some(method) = progenitor_renames(id) {
-                        d(
+                        report(
                             format!("{ptr}/operationId"),
                             format!(
                                 "progenitor names the method of `operationId` `{id}` `{method}`, so nothing could find it; \
@@ -93,7 +93,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                         );
                     }
                     if let Some(first) = ids.insert(id.clone(), ptr.clone()) {
-                        d(
+                        report(
                             format!("{ptr}/operationId"),
                             format!("`operationId` `{id}` is also used by {first}"),
                         );
@@ -106,7 +106,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 None | Some(serde_json::Value::Bool(false)) => false,
                 Some(serde_json::Value::Bool(true)) => true,
                 Some(other) => {
-                    d(
+                    report(
                         format!("{ptr}/{HANDWRITTEN_EXTENSION}"),
                         format!("`{HANDWRITTEN_EXTENSION}` must be true or false, found {other}"),
                     );
@@ -129,21 +129,21 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 );
             for (pptr, p) in located {
                 let Some(p) = resolve_parameter(spec, p) else {
-                    d(
+                    report(
                         pptr.clone(),
                         "parameter `$ref` does not resolve to #/components/parameters".into(),
                     );
                     continue;
                 };
                 match p {
-                    Parameter::Cookie { parameter_data, .. } => d(
+                    Parameter::Cookie { parameter_data, .. } => report(
                         pptr.clone(),
                         format!(
                             "cookie parameter `{}` is not supported by progenitor",
                             parameter_data.name
                         ),
                     ),
-                    Parameter::Path { parameter_data, .. } if !parameter_data.required => d(
+                    Parameter::Path { parameter_data, .. } if !parameter_data.required => report(
                         pptr.clone(),
                         format!(
                             "path parameter `{}` must be `required: true` (progenitor panics otherwise)",
@@ -154,7 +154,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                         parameter_data,
                         style,
                         ..
-                    } if !matches!(style, QueryStyle::Form) => d(
+                    } if !matches!(style, QueryStyle::Form) => report(
                         pptr.clone(),
                         format!(
                             "query parameter `{}` uses a style other than `form`, which progenitor does not support",
@@ -164,7 +164,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     _ => {}
                 }
                 if let ParameterSchemaOrContent::Content(_) = &p.parameter_data_ref().format {
-                    d(
+                    report(
                         pptr,
                         format!(
                             "parameter `{}` uses `content` instead of `schema`, which progenitor does not support",
@@ -192,7 +192,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 })
                 .collect();
             for missing in template.difference(&declared) {
-                d(
+                report(
                     ptr.clone(),
                     format!(
                         "path template names `{{{missing}}}` but no path parameter `{missing}` is declared"
@@ -200,7 +200,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 );
             }
             for extra in declared.difference(&template) {
-                d(
+                report(
                     ptr.clone(),
                     format!("path parameter `{extra}` does not appear in the path template"),
                 );
@@ -212,13 +212,13 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             if let Some(rb) = &op.request_body {
                 let bptr = format!("{ptr}/requestBody");
                 match resolve_request_body(spec, rb) {
-                    None => d(
+                    None => report(
                         bptr,
                         "request body `$ref` does not resolve to #/components/requestBodies".into(),
                     ),
                     Some(rb) => {
                         if rb.content.len() != 1 {
-                            d(
+                            report(
                                 format!("{bptr}/content"),
                                 format!(
                                     "{} media types given; exactly one is supported (progenitor panics on several)",
@@ -229,13 +229,13 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                         for (media, mt) in &rb.content {
                             let mptr = format!("{bptr}/content/{}", escape(media));
                             if !mt.encoding.is_empty() {
-                                d(
+                                report(
                                     format!("{mptr}/encoding"),
                                     "`encoding` is not supported by progenitor (it panics)".into(),
                                 );
                             }
                             if media != "application/json" && !handwritten {
-                                d(
+                                report(
                                     mptr.clone(),
                                     format!(
                                         "request media type `{media}` cannot be generated (only application/json is); \
@@ -244,10 +244,10 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                                 );
                             }
                             match &mt.schema {
-                                None => d(mptr, "the request body has no schema".into()),
+                                None => report(mptr, "the request body has no schema".into()),
                                 Some(s) if media == "application/json" => {
                                     if let Err(msg) = body_is_object(spec, s) {
-                                        d(format!("{mptr}/schema"), msg);
+                                        report(format!("{mptr}/schema"), msg);
                                     }
                                     check_constraints(
                                         spec,
@@ -281,7 +281,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     StatusCode::Range(r) => (2..=5).contains(r),
                 };
                 if !valid {
-                    d(
+                    report(
                         format!("{ptr}/responses/{}", escape(&code.to_string())),
                         format!(
                             "response status `{code}` is not supported (use 200–599 or 2XX–5XX)"
@@ -298,14 +298,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             for (code, is_success, is_error, r) in codes {
                 let rptr = format!("{ptr}/responses/{}", escape(&code));
                 let Some(r) = resolve_response(spec, r) else {
-                    d(
+                    report(
                         rptr,
                         "response `$ref` does not resolve to #/components/responses".into(),
                     );
                     continue;
                 };
                 if r.content.len() > 1 {
-                    d(
+                    report(
                         format!("{rptr}/content"),
                         format!(
                             "{} media types given; at most one is supported",
@@ -317,13 +317,13 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     let json =
                         media == "application/json" || media.starts_with("application/json;");
                     if json && mt.schema.is_none() {
-                        d(
+                        report(
                             format!("{rptr}/content/{}", escape(media)),
                             "a JSON response needs a schema (progenitor panics without one)".into(),
                         );
                     }
                     if !mt.encoding.is_empty() {
-                        d(
+                        report(
                             format!("{rptr}/content/{}/encoding", escape(media)),
                             "`encoding` is not supported by progenitor (it panics)".into(),
                         );
@@ -352,7 +352,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 }
             }
             if success.len() > 1 {
-                d(
+                report(
                     format!("{ptr}/responses"),
                     format!(
                         "{} different success response shapes ({}); progenitor supports one (it panics otherwise){}",
@@ -367,7 +367,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 );
             }
             if error.len() > 1 {
-                d(
+                report(
                     format!("{ptr}/responses"),
                     format!(
                         "{} different error response shapes ({}); progenitor supports one (it panics otherwise)",
@@ -392,7 +392,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     "query" => Role::Query,
                     "other" => Role::Other,
                     _ => {
-                        d(
+                        report(
                             format!("{ptr}/{ROLE_EXTENSION}"),
                             format!("unknown role `{r}`; expected `task`, `query` or `other`"),
                         );
@@ -400,7 +400,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     }
                 },
                 Some(other) => {
-                    d(
+                    report(
                         format!("{ptr}/{ROLE_EXTENSION}"),
                         format!("`{ROLE_EXTENSION}` must be a string, found {other}"),
                     );
@@ -409,7 +409,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             };
             if matches!(role, Role::Task | Role::Query) && !handwritten {
                 if !returns_task {
-                    d(
+                    report(
                         format!("{ptr}/responses"),
                         format!(
                             "a {} operation must answer 200 with `$ref: '{TASK_SCHEMA_REF}'`",
@@ -418,7 +418,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     );
                 }
                 if error.iter().any(|shape| shape != "no body") {
-                    d(
+                    report(
                         format!("{ptr}/responses"),
                         format!(
                             "a {} operation must not declare typed error responses: RunningHub reports errors in the task object",
@@ -427,7 +427,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     );
                 }
                 if body_schema.is_none() {
-                    d(
+                    report(
                         ptr.clone(),
                         format!(
                             "a {} operation needs an application/json request body",
@@ -441,7 +441,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 None => None,
                 Some(serde_json::Value::String(k)) if OUTPUT_KINDS.contains(&k.as_str()) => {
                     if role != Role::Task {
-                        d(
+                        report(
                             format!("{ptr}/{OUTPUT_EXTENSION}"),
                             format!(
                                 "`{OUTPUT_EXTENSION}` belongs on model endpoints (role `task`)"
@@ -451,7 +451,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                     Some(k.clone())
                 }
                 Some(other) => {
-                    d(
+                    report(
                         format!("{ptr}/{OUTPUT_EXTENSION}"),
                         format!(
                             "`{OUTPUT_EXTENSION}` must be one of {}, found {other}",

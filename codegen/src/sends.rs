@@ -15,7 +15,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The name of the shared method.
-const SHARED: &str = "send_json_post";
+const SHARED_SEND: &str = "send_json_post";
 
 /// progenitor's body for a JSON `POST` whose only success is a 200 with a JSON body, token
 /// for token as progenitor 0.15.1 emits it (trailing commas and braces included).
@@ -131,7 +131,7 @@ fn short_body(block: &syn::Block) -> Option<(syn::Block, String)> {
     if quote!(#block).to_string() != template(&url_args, &operation_id).to_string() {
         return None;
     }
-    let shared = syn::Ident::new(SHARED, proc_macro2::Span::call_site());
+    let shared = syn::Ident::new(SHARED_SEND, proc_macro2::Span::call_site());
     let body = syn::parse2(quote! {
         {
             let url = format!(#url_args);
@@ -144,7 +144,7 @@ fn short_body(block: &syn::Block) -> Option<(syn::Block, String)> {
 
 /// The shared method: the template's statements after the body is serialized.
 pub(crate) fn shared_method() -> TokenStream {
-    let shared = syn::Ident::new(SHARED, proc_macro2::Span::call_site());
+    let shared = syn::Ident::new(SHARED_SEND, proc_macro2::Span::call_site());
     quote! {
         impl Client {
             /// What every JSON `POST` operation method does once its URL and body are

@@ -42,7 +42,7 @@
 //! ```
 
 use crate::client::{Client, refused_for_now};
-use crate::error::{Error, ErrorCode};
+use crate::error::{BatchError, Error, ErrorCode};
 use crate::journal::{Entry, Journal, State, fingerprint};
 use crate::operation::OperationInfo;
 use crate::retry::RetryPolicy;
@@ -341,7 +341,7 @@ impl BatchRun {
         while self.items.recv().await.is_some() {}
         let progress = (&mut self.driver)
             .await
-            .map_err(|e| Error::Journal(format!("the batch stopped: {e}")))??;
+            .map_err(|e| BatchError::Stopped(e.to_string()))??;
         Ok(BatchSummary {
             succeeded: progress.succeeded,
             failed: progress.total - progress.succeeded,
@@ -350,8 +350,8 @@ impl BatchRun {
     }
 }
 
-/// Shared state of the tasks of a batch.
-struct Shared {
+/// The state the tasks of one batch share: the client, the options, the journal, the totals.
+struct BatchState {
     client: Client,
     options: BatchOptions,
     journal: Option<Journal>,
@@ -362,7 +362,7 @@ struct Shared {
     submits: tokio::sync::Semaphore,
 }
 
-impl Shared {
+impl BatchState {
     fn update(&self, f: impl FnOnce(&mut BatchProgress)) {
         let snapshot = {
             let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
@@ -416,7 +416,7 @@ impl Client {
         };
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let total = inputs.len();
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(BatchState {
             client: self.for_batch(options.max_requests_per_second),
             total,
             submits: tokio::sync::Semaphore::new(options.max_concurrent_submits.max(1)),
@@ -441,7 +441,7 @@ impl Client {
 
 /// Starts one task per input, at most `max_in_flight` at once, in input order.
 async fn drive(
-    shared: Arc<Shared>,
+    shared: Arc<BatchState>,
     inputs: Vec<BatchInput>,
     states: Vec<State>,
 ) -> Result<BatchProgress, Error> {
@@ -484,17 +484,17 @@ async fn drive(
         };
         // A journal write failure stops the batch: going on would lose what it records.
         while let Some(done) = running.try_join_next() {
-            done.map_err(|e| Error::Journal(format!("a batch task stopped: {e}")))??;
+            done.map_err(|e| BatchError::Stopped(format!("an input's task: {e}")))??;
         }
         let shared = shared.clone();
         running.spawn(async move {
-            let result = one(&shared, index, input, state).await;
+            let result = drive_input(&shared, index, input, state).await;
             drop(permit);
             result
         });
     }
     while let Some(done) = running.join_next().await {
-        done.map_err(|e| Error::Journal(format!("a batch task stopped: {e}")))??;
+        done.map_err(|e| BatchError::Stopped(format!("an input's task: {e}")))??;
     }
     let progress = shared
         .progress
@@ -505,7 +505,12 @@ async fn drive(
 }
 
 /// Takes one input from where the journal left it to its end.
-async fn one(shared: &Shared, index: usize, input: BatchInput, state: State) -> Result<(), Error> {
+async fn drive_input(
+    shared: &BatchState,
+    index: usize,
+    input: BatchInput,
+    state: State,
+) -> Result<(), Error> {
     let item = |state, task_id: Option<String>| BatchItem {
         index,
         state,
@@ -545,9 +550,10 @@ async fn one(shared: &Shared, index: usize, input: BatchInput, state: State) -> 
                 p.unknown += 1;
             });
             let mut item = item(ItemState::OutcomeUnknown, None);
-            item.error = Some(Error::Journal(format!(
-                "input {index}: the outcome of its submit is unknown ({error}); it was not submitted again"
-            )));
+            item.error = Some(Error::Batch(BatchError::NotResubmitted {
+                index,
+                previous: error.clone(),
+            }));
             shared.emit(item).await;
             return Ok(());
         }
@@ -638,7 +644,7 @@ async fn one(shared: &Shared, index: usize, input: BatchInput, state: State) -> 
 /// Submits one input, retrying refusals for a passing reason until they pass. `None` when
 /// the input reached its end without a task (reported already).
 async fn submit(
-    shared: &Shared,
+    shared: &BatchState,
     index: usize,
     input: &BatchInput,
 ) -> Result<Option<types::Task>, Error> {
@@ -734,7 +740,7 @@ impl crate::retry::RetryAfter for Attempt {
 
 /// One submit of a batch input, with its journal lines.
 async fn submit_once(
-    shared: &Shared,
+    shared: &BatchState,
     index: usize,
     input: &BatchInput,
 ) -> Result<types::Task, Attempt> {
@@ -766,10 +772,10 @@ async fn submit_once(
                 })
                 .await
                 .map_err(|e| {
-                    Attempt::Journal(Error::Journal(format!(
+                    Attempt::Journal(Error::Batch(BatchError::Journal(format!(
                         "input {index} became task {}, which the journal could not record: {e}",
                         task.task_id
-                    )))
+                    ))))
                 })?;
             if let Some(report) = &shared.options.submitted {
                 report(index, &task.task_id);
@@ -795,7 +801,7 @@ async fn submit_once(
 
 /// Reports a succeeded task, downloading its outputs first when asked (and not done yet).
 async fn finished(
-    shared: &Shared,
+    shared: &BatchState,
     index: usize,
     task: types::Task,
     files: Option<Vec<PathBuf>>,

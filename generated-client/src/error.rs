@@ -126,9 +126,35 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
-    /// A batch journal cannot be used: it is corrupt, or belongs to another batch.
+    /// A batch stopped, or one of its inputs was held back; see [`BatchError`].
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+}
+
+/// What stops a batch, or holds one of its inputs back, beyond the errors of a single task.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The journal cannot be used: it is corrupt, belongs to another batch or to tasks at
+    /// another base URL, or could not be written (then the batch stopped, since going on
+    /// would lose what it records).
     #[error("batch journal: {0}")]
     Journal(String),
+    /// A task of the batch runner panicked or was cancelled: the batch stopped.
+    #[error("the batch stopped: {0}")]
+    Stopped(String),
+    /// The journal says an earlier submit of this input has an unknown outcome (it may have
+    /// created a paid task), so it was not submitted again (see
+    /// [`crate::batch::BatchOptions::resubmit_unknown`]).
+    #[error(
+        "input {index}: the outcome of its earlier submit is unknown ({previous}); it was not submitted again"
+    )]
+    NotResubmitted {
+        /// The input's position in the batch.
+        index: usize,
+        /// What the journal recorded about that submit.
+        previous: String,
+    },
 }
 
 fn task_suffix(task_id: &Option<String>) -> String {

@@ -9,7 +9,7 @@
 //! unknown. Only the last line can be torn (lines are fsynced one by one), and a torn last
 //! line is ignored.
 
-use crate::error::Error;
+use crate::error::{BatchError, Error};
 use crate::types;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -112,7 +112,10 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 }
 
 fn corrupt(path: &Path, line: usize, why: impl std::fmt::Display) -> Error {
-    Error::Journal(format!("{} line {line}: {why}", path.display()))
+    Error::Batch(BatchError::Journal(format!(
+        "{} line {line}: {why}",
+        path.display()
+    )))
 }
 
 impl Journal {
@@ -173,11 +176,11 @@ impl Journal {
                             if let Some(recorded) = recorded
                                 && recorded.trim_end_matches('/') != base_url.trim_end_matches('/')
                             {
-                                return Err(Error::Journal(format!(
+                                return Err(Error::Batch(BatchError::Journal(format!(
                                     "{} records tasks created at {recorded}, and this client talks to {base_url}: \
                                      resume it against {recorded}, or use another journal",
                                     path.display()
-                                )));
+                                ))));
                             }
                             needs_header = false;
                             continue;
@@ -217,7 +220,11 @@ impl Journal {
         let journal = self.clone();
         tokio::task::spawn_blocking(move || journal.write_blocking(&entry))
             .await
-            .map_err(|e| Error::Journal(format!("the journal writer stopped: {e}")))?
+            .map_err(|e| {
+                Error::Batch(BatchError::Journal(format!(
+                    "the journal writer stopped: {e}"
+                )))
+            })?
     }
 }
 

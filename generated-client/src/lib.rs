@@ -95,7 +95,7 @@ pub use client::{
     ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, JsonSubmission, Region,
 };
 pub use download::DownloadProgress;
-pub use error::{Error, ErrorCode};
+pub use error::{BatchError, Error, ErrorCode};
 pub use generated::{handwritten_paths, operations, types};
 pub use learn::Learning;
 pub use retry::{Jitter, PollSchedule, RetryPolicy};

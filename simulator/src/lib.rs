@@ -1,8 +1,9 @@
 //! A local RunningHub simulator: a real HTTP server on 127.0.0.1 that speaks the API as
 //! RunningHub does, for tests and for trying the `runninghub` client without an account.
 //!
-//! It serves every task operation of the spec (validating bodies with the same generated
-//! checks as the client and answering `1007` in a 200 body, as RunningHub does), the query,
+//! It serves every task operation of the spec (validating bodies against the spec's own
+//! schemas, not with the client's checks, and answering `1007` in a 200 body, as RunningHub
+//! does), the query,
 //! the upload, the queue status and the output files, and calls webhooks. It can enforce
 //! an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
 //! lifecycle (QUEUED → RUNNING → outcome, after chosen delays). Faults can be queued per
@@ -20,6 +21,8 @@
 //! assert_eq!(sim.counts().queries, 1);
 //! # }
 //! ```
+
+mod schemas;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -746,16 +749,17 @@ async fn submit(
         shared.lock().counts.unauthorized += 1;
         return axum::Json(rejection("1002", "invalid api key")).into_response();
     }
+    // Checked against the spec's own schemas, not with the client's validation.
     let checked = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => runninghub::operation::check_json_body(operation, value.clone())
-            .map(|r| r.map(|_| value)),
+        Ok(value) => schemas::problems(operation, &value).map(|problems| (value, problems)),
         Err(_) => None,
     };
     let value = match checked {
-        Some(Ok(value)) => value,
-        Some(Err(e)) => {
+        Some((value, problems)) if problems.is_empty() => value,
+        Some((_, problems)) => {
             shared.lock().counts.invalid_submits += 1;
-            return axum::Json(rejection("1007", &e.to_string())).into_response();
+            let message = format!("invalid request: {}", problems.join("; "));
+            return axum::Json(rejection("1007", &message)).into_response();
         }
         None => {
             shared.lock().counts.invalid_submits += 1;

@@ -196,7 +196,9 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("nothing was written; {CLIENT}, {CATALOG} and {MANIFEST} are unchanged");
+            eprintln!(
+                "nothing was written; the generated files ({CLIENT}, {CATALOG}, ...) are unchanged"
+            );
             return Ok(ExitCode::FAILURE);
         }
     };

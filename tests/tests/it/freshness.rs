@@ -9,7 +9,10 @@ fn checked_in_client_catalog_and_features_match_the_spec() {
     let artefacts = codegen::artefacts(&generated, &read(MANIFEST))
         .expect("the manifest has the generated features region");
     let paths: Vec<_> = artefacts.iter().map(|a| a.path).collect();
-    assert_eq!(paths, [GENERATED, CATALOG, MANIFEST]);
+    assert_eq!(
+        paths,
+        [GENERATED, CATALOG, MANIFEST, codegen::REQUEST_SCHEMAS_PATH]
+    );
     for artefact in &artefacts {
         assert!(
             codegen::is_fresh(&read(artefact.path), &artefact.contents),
