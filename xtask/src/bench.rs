@@ -501,13 +501,15 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize], runs: usize) -> Result
         &manifest[members_end..]
     );
     std::fs::write(scratch.join("Cargo.toml"), manifest)?;
-    // Examples and tests were not copied; drop their manifest entries.
+    // Examples and tests were not copied; drop their manifest entries, and the
+    // dev-dependencies (the simulator crate among them) that only they use.
     let client_manifest = std::fs::read_to_string(scratch.join("generated-client/Cargo.toml"))?;
     let client_manifest = client_manifest
         .split("\n[[")
         .filter(|section| !section.starts_with("example]]") && !section.starts_with("test]]"))
         .collect::<Vec<_>>()
         .join("\n[[");
+    let client_manifest = without_table(&client_manifest, "[dev-dependencies]");
     std::fs::create_dir_all(scratch.join("raw-client/src"))?;
     std::fs::write(
         scratch.join("raw-client/Cargo.toml"),
@@ -620,6 +622,18 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize], runs: usize) -> Result
         );
     }
     Ok(())
+}
+
+/// `manifest` without the table headed `header` (up to the next table).
+fn without_table(manifest: &str, header: &str) -> String {
+    let Some(start) = manifest.find(&format!("\n{header}\n")) else {
+        return manifest.to_owned();
+    };
+    let body = start + header.len() + 2;
+    let end = manifest[body..]
+        .find("\n[")
+        .map_or(manifest.len(), |i| body + i);
+    format!("{}{}", &manifest[..start], &manifest[end..])
 }
 
 /// The timings of one row of the compile table.
@@ -788,6 +802,18 @@ mod tests {
             .filter(|op| op.role == codegen::Role::Task)
             .map(|op| op.id.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_table_is_cut_from_a_manifest_up_to_the_next() {
+        let m = "[package]\nname = \"x\"\n\n[dev-dependencies]\na = 1\nb = 2\n\n[lints]\nworkspace = true\n";
+        assert_eq!(
+            without_table(m, "[dev-dependencies]"),
+            "[package]\nname = \"x\"\n\n[lints]\nworkspace = true\n"
+        );
+        let last = "[package]\n\n[dev-dependencies]\na = 1\n";
+        assert_eq!(without_table(last, "[dev-dependencies]"), "[package]\n");
+        assert_eq!(without_table(m, "[features]"), m);
     }
 
     #[test]
