@@ -159,17 +159,12 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     // Every JSON `POST` method gets the shared body; one that does not means progenitor
     // changed how it writes them.
     let rewritten = sends::share(&mut file);
-    let json_posts: Vec<&str> = operations
-        .iter()
-        .filter(|o| {
-            !o.handwritten && o.method == "post" && o.body.is_some() && !o.path.contains('{')
-        })
-        .map(|o| o.id.as_str())
-        .collect();
-    sends::check_all_shared(&json_posts, &rewritten).map_err(|message| Error::ProgenitorShape {
-        spec: spec_name.to_owned(),
-        module: "codegen/src/sends.rs",
-        message,
+    sends::check_all_shared(&sends::json_posts(&operations), &rewritten).map_err(|message| {
+        Error::ProgenitorShape {
+            spec: spec_name.to_owned(),
+            module: "codegen/src/sends.rs",
+            message,
+        }
     })?;
     // Lean impls add no dependency between types (they mention what the fields do), so
     // the index and gates read before them stay right.

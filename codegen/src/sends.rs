@@ -77,6 +77,21 @@ pub(crate) fn share(file: &mut syn::File) -> Vec<String> {
     changed
 }
 
+/// The generated operations whose methods must take the shared send: every `POST` with a
+/// JSON body and no path parameters (preflight admits one answer shape only).
+pub(crate) fn json_posts(operations: &[crate::model::Operation]) -> Vec<&str> {
+    operations
+        .iter()
+        .filter(|o| {
+            !o.handwritten
+                && o.method.eq_ignore_ascii_case("post")
+                && o.body.is_some()
+                && !o.path.contains('{')
+        })
+        .map(|o| o.id.as_str())
+        .collect()
+}
+
 /// Every JSON `POST` operation `expected` names must have been rewritten: preflight
 /// admits only one answer shape, so a method the template did not match means that
 /// progenitor now writes its bodies differently. The error lists the first few.
@@ -245,6 +260,33 @@ mod tests {
             "1 of 1 JSON POST method bodies did not match the template (such as `op`)"
         );
         assert_eq!(check_all_shared(&["op"], &["op".to_owned()]), Ok(()));
+    }
+
+    #[test]
+    fn json_posts_are_the_generated_posts_with_a_body_and_a_fixed_path() {
+        let op = |id: &str, method: &str, path: &str, body: bool, handwritten: bool| {
+            crate::model::Operation {
+                id: id.into(),
+                method: method.into(),
+                path: path.into(),
+                role: crate::model::Role::Task,
+                handwritten,
+                tags: vec![],
+                summary: None,
+                description: None,
+                body: body.then(|| openapiv3::ReferenceOr::ref_("#/components/schemas/B")),
+                example: None,
+                output: None,
+            }
+        };
+        let ops = [
+            op("a", "POST", "/a", true, false),
+            op("b", "GET", "/b", false, false),
+            op("c", "POST", "/c/{id}", true, false),
+            op("d", "POST", "/d", true, true),
+            op("e", "POST", "/e", false, false),
+        ];
+        assert_eq!(json_posts(&ops), ["a"]);
     }
 
     #[test]

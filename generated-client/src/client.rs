@@ -9,7 +9,6 @@ use crate::retry::{Jitter, RetryPolicy};
 use crate::transport::{Audience, RawInner, Transport, TransportSlot};
 use crate::types;
 use crate::validation::{Path, Problem, Validate, Violations};
-use crate::wait::Submission;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -307,13 +306,6 @@ impl Client {
         &self.raw
     }
 
-    /// A submission of `body` to the model endpoint `O`: `.await` it for the created task,
-    /// or call [`Submission::wait`] for the finished one. The generated endpoint methods
-    /// return the same thing.
-    pub fn submission<'a, O: TaskOperation>(&'a self, body: &'a O::Body) -> Submission<'a, O> {
-        Submission::new(self, body)
-    }
-
     /// Validates `body`, submits it to the model endpoint `O`, and returns the created task.
     ///
     /// Nothing is sent when validation fails ([`Error::Validation`]). A submit RunningHub
@@ -342,26 +334,8 @@ impl Client {
         .await
     }
 
-    /// Submits a JSON body to a model endpoint chosen at run time (a command line, a batch
-    /// file), named by its `operationId` (`vidu_text_to_video_q3_turbo`) or its path, with
-    /// or without the `/openapi/v2/` prefix. `.await` the result to submit and get the
-    /// created task, or call [`JsonSubmission::wait`] / [`JsonSubmission::wait_with`] to
-    /// submit and wait for the finished task, as with the typed methods.
-    ///
-    /// The body is checked against every constraint of the spec first
-    /// ([`crate::operation::check_json_body`]); a problem is [`Error::Validation`] naming the
-    /// field, and nothing is sent. An unknown endpoint is [`Error::UnknownOperation`].
-    /// Retries and outcomes are as for [`Client::submit`].
-    pub fn submit_json(&self, endpoint: &str, body: serde_json::Value) -> JsonSubmission<'_> {
-        JsonSubmission {
-            client: self,
-            endpoint: endpoint.to_owned(),
-            body,
-        }
-    }
-
     /// Checks and submits `body` to `endpoint`; `submit_json` without the sugar.
-    async fn submit_json_now(
+    pub(crate) async fn submit_json_now(
         &self,
         endpoint: &str,
         body: serde_json::Value,
@@ -575,61 +549,4 @@ pub(crate) fn check_task(task: types::Task) -> Result<types::Task, Error> {
         message,
         task_id: has_id.then_some(task.task_id),
     })
-}
-
-/// A submit of a JSON body, returned by [`Client::submit_json`]. `.await` it to submit and
-/// get the created task, or call [`JsonSubmission::wait`] / [`JsonSubmission::wait_with`]
-/// to submit and wait for the result.
-#[must_use = "a submission does nothing until it is awaited"]
-pub struct JsonSubmission<'a> {
-    client: &'a Client,
-    endpoint: String,
-    body: serde_json::Value,
-}
-
-impl JsonSubmission<'_> {
-    /// Submits and waits with the default options.
-    pub async fn wait(self) -> Result<crate::FinishedTask, Error> {
-        self.wait_with(crate::WaitOptions::default()).await
-    }
-
-    /// Submits and waits. A submit answered with `SUCCESS` and results needs no query; the
-    /// wait learns from and for other tasks of the same endpoint
-    /// ([`crate::WaitOptions::learning`]).
-    pub async fn wait_with(
-        self,
-        options: crate::WaitOptions,
-    ) -> Result<crate::FinishedTask, Error> {
-        let (task, operation) = self
-            .client
-            .submit_json_now(&self.endpoint, self.body)
-            .await?;
-        self.client
-            .wait_inner(task.task_id.clone(), Some(task), options, Some(operation))
-            .await
-    }
-}
-
-impl<'a> std::future::IntoFuture for JsonSubmission<'a> {
-    type Output = Result<types::Task, Error>;
-    type IntoFuture =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            self.client
-                .submit_json_now(&self.endpoint, self.body)
-                .await
-                .map(|(task, _)| task)
-        })
-    }
-}
-
-impl std::fmt::Debug for JsonSubmission<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsonSubmission")
-            .field("endpoint", &self.endpoint)
-            .field("body", &self.body)
-            .finish()
-    }
 }

@@ -91,9 +91,7 @@ mod wait;
 pub mod webhook;
 
 pub use account::QueueStatus;
-pub use client::{
-    ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, JsonSubmission, Region,
-};
+pub use client::{ApiKey, Client, ClientBuilder, ENV_API_KEY, ENV_BASE_URL, Region};
 pub use download::DownloadProgress;
 pub use error::{BatchError, Error, ErrorCode};
 pub use generated::{handwritten_paths, operations, types};
@@ -103,7 +101,7 @@ pub use task::{Output, PromptTips, TaskStatus, Usage};
 pub use transport::{Transport, TransportFuture};
 pub use upload::{UploadSource, Uploaded, local_file, upload_kind};
 pub use validation::{ValidationError, Violation};
-pub use wait::{FinishedTask, Progress, Submission, WaitOptions};
+pub use wait::{FinishedTask, JsonSubmission, Progress, Submission, WaitOptions};
 pub use webhook::{WebhookEvent, WebhookInbox};
 
 /// The workspace README's examples, compiled as doctests so that they stay true.

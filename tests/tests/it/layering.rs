@@ -6,7 +6,10 @@
 //!   each other;
 //! - no hand-written module but the registry (`operation.rs`) and the crate root reaches into
 //!   the private `generated` module: the rest of the crate sees generated items through the
-//!   public `types`, `operations`, `raw` and `handwritten_paths`, as users do.
+//!   public `types`, `operations`, `raw` and `handwritten_paths`, as users do;
+//! - the runtime's layers (`RUNTIME_LAYERS`: errors, transport and retries, the client, task
+//!   views, waiting, batches) each name only their own layer and those below, directly or
+//!   through the crate root's re-exports.
 //!
 //! Paths are read with syn, so comments and docs never count; the tokens of macro calls and
 //! `macro_rules!` bodies, which syn leaves unparsed, are read for `crate::` and `$crate::`
@@ -21,6 +24,63 @@ const GENERATED_MAY_NAME: &[&str] = &["runtime", "types", "operations", "Client"
 const LEAVES: &[&str] = &["decode", "validation", "fields", "transport"];
 /// The hand-written modules allowed to name the private `generated` module.
 const MAY_NAME_GENERATED: &[&str] = &["lib.rs", "operation.rs"];
+
+/// The hand-written modules, bottom up: a module may name modules of its own layer and of
+/// the layers before it. `runtime` (the surface generated code names) and `lib` are not
+/// layers.
+const RUNTIME_LAYERS: &[&[&str]] = &[
+    &[
+        "decode",
+        "validation",
+        "fields",
+        "transport",
+        "learn",
+        "limit",
+        "task",
+    ],
+    &["error"],
+    &["retry", "operation"],
+    &["client", "hooks"],
+    &["account", "upload", "webhook", "journal"],
+    &["wait"],
+    &["download", "batch"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    RUNTIME_LAYERS
+        .iter()
+        .position(|layer| layer.contains(&module))
+}
+
+/// The module behind each name the crate root re-exports (`pub use module::{A, B};`).
+fn root_reexports(lib_rs: &str) -> Vec<(String, String)> {
+    let file = syn::parse_file(lib_rs).expect("lib.rs parses");
+    let mut out = Vec::new();
+    for item in file.items {
+        let syn::Item::Use(u) = item else { continue };
+        if !matches!(u.vis, syn::Visibility::Public(_)) {
+            continue;
+        }
+        let syn::UseTree::Path(p) = &u.tree else {
+            continue;
+        };
+        let module = p.ident.to_string();
+        let mut names = Vec::new();
+        match &*p.tree {
+            syn::UseTree::Name(n) => names.push(n.ident.to_string()),
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    if let syn::UseTree::Name(n) = t {
+                        names.push(n.ident.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.extend(names.into_iter().map(|n| (n, module.clone())));
+    }
+    out
+}
 
 /// Every path of `text` that starts with `crate` (or `$crate` in a macro body), as its
 /// segments after `crate`.
@@ -213,6 +273,52 @@ fn only_the_registry_reaches_into_the_generated_module() {
          `raw`, `handwritten_paths` or the registry (`operation.rs`):\n{}",
         bad.join("\n")
     );
+}
+
+#[test]
+fn the_runtime_layers_name_only_themselves_and_what_is_below() {
+    let files = source("generated-client/src");
+    let lib = &files.iter().find(|(n, _)| n == "lib.rs").unwrap().1;
+    let reexports = root_reexports(lib);
+    assert!(
+        reexports
+            .iter()
+            .any(|(n, m)| n == "Client" && m == "client"),
+        "the crate root's re-exports are read: {reexports:?}"
+    );
+    let mut bad = Vec::new();
+    let mut layered = 0;
+    for (name, text) in &files {
+        let module = name.trim_end_matches(".rs");
+        if matches!(module, "lib" | "runtime" | "generated") {
+            continue;
+        }
+        let Some(own) = layer_of(module) else {
+            bad.push(format!("{name} is in no layer of RUNTIME_LAYERS: add it"));
+            continue;
+        };
+        layered += 1;
+        for segs in crate_paths(text) {
+            let Some(first) = segs.first().map(String::as_str) else {
+                continue;
+            };
+            let target = if layer_of(first).is_some() {
+                first.to_owned()
+            } else if let Some((_, m)) = reexports.iter().find(|(n, _)| n == first) {
+                m.clone()
+            } else {
+                continue; // types, operations, raw, handwritten_paths, generated
+            };
+            if layer_of(&target).is_some_and(|l| l > own) {
+                bad.push(format!(
+                    "{name} names crate::{} (module `{target}`, a layer above `{module}`)",
+                    segs.join("::")
+                ));
+            }
+        }
+    }
+    assert!(layered > 15, "the modules were read ({layered})");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 /// The reader itself: it finds paths in code, `use` trees and macro bodies, and never in
