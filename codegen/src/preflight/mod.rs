@@ -1,0 +1,155 @@
+//! Pre-flight checks: everything progenitor would reject, panic on, or silently get wrong,
+//! found up front and reported with its location, all at once.
+//!
+//! The rules come from progenitor 0.15's own `validate_openapi`, the panics listed in the
+//! project notes (several success or error shapes, `default` beside a typed success,
+//! several media types, `encoding`, optional path parameters), and this project's own
+//! needs: JSON request bodies for generated operations, constraints the validator can
+//! enforce, and `$ref`s that resolve.
+//!
+//! One module per concern: `ids`, `parameters`, `body`, `responses`, `role`, `refs` and
+//! `constraints`; this one walks the operations and hands each to them.
+
+mod body;
+mod constraints;
+mod ids;
+mod parameters;
+mod refs;
+mod responses;
+mod role;
+
+pub(crate) use constraints::unbox;
+pub(crate) use refs::{resolve_boxed, resolve_schema};
+
+use crate::error::Diagnostic;
+use crate::load::{Source, escape};
+use crate::model::Operation;
+use openapiv3::{OpenAPI, PathItem, ReferenceOr};
+use std::collections::BTreeMap;
+
+/// Extension naming an operation's role for the hand-written layer: `task` (a model
+/// endpoint that creates a task; the default when the response is the `Task` schema),
+/// `query` (the task lookup) or `other`.
+pub const ROLE_EXTENSION: &str = "x-runninghub-role";
+/// Extension marking an operation as implemented by the hand-written layer (for shapes
+/// progenitor cannot express, such as multipart uploads). It stays in the spec, is checked
+/// for well-formedness, and is left out of the generated code.
+pub const HANDWRITTEN_EXTENSION: &str = "x-runninghub-handwritten";
+
+/// What a model endpoint's task produces: `video`, `image`, `audio`, `text` or `3d` (the
+/// command line's `--mock` answers with an output of that kind).
+pub const OUTPUT_EXTENSION: &str = "x-runninghub-output";
+
+/// The values [`OUTPUT_EXTENSION`] takes.
+pub const OUTPUT_KINDS: [&str; 5] = ["video", "image", "audio", "text", "3d"];
+/// The component schema every task operation answers with.
+pub const TASK_SCHEMA_REF: &str = "#/components/schemas/Task";
+
+/// One operation being checked: where it is, and where its problems go.
+struct Site<'a> {
+    spec: &'a OpenAPI,
+    src: &'a Source<'a>,
+    path: &'a str,
+    item: &'a PathItem,
+    item_ptr: &'a str,
+    ptr: &'a str,
+    op: &'a openapiv3::Operation,
+    label: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Site<'_> {
+    /// Records a problem at `ptr`, naming the operation.
+    fn report(&mut self, ptr: String, message: String) {
+        self.diags
+            .push(self.src.diagnostic(ptr, Some(self.label), message));
+    }
+}
+
+/// Runs every check and returns the operations, or every problem found.
+pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    refs::check_refs(spec, src, &mut diags);
+
+    let mut operations = Vec::new();
+    let mut constraint_diags = Vec::new();
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    for (path, item) in &spec.paths.paths {
+        let item_ptr = format!("#/paths/{}", escape(path));
+        let item = match item {
+            ReferenceOr::Item(item) => item,
+            ReferenceOr::Reference { .. } => {
+                diags.push(src.diagnostic(
+                    item_ptr,
+                    None,
+                    "path items given as `$ref` are not supported by progenitor; write the operations inline",
+                ));
+                continue;
+            }
+        };
+        for (method, op) in item.iter() {
+            let ptr = format!("{item_ptr}/{method}");
+            let label = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
+            let mut site = Site {
+                spec,
+                src,
+                path,
+                item,
+                item_ptr: &item_ptr,
+                ptr: &ptr,
+                op,
+                label: &label,
+                diags: &mut diags,
+            };
+            let id = ids::operation_id(&mut site, &mut ids);
+            let handwritten = ids::handwritten(&mut site);
+            parameters::check(&mut site);
+            let (body_schema, example) =
+                body::request_body(&mut site, handwritten, &mut constraint_diags);
+            let responses = responses::check(&mut site);
+            let role = role::role(&mut site, handwritten, &responses, body_schema.is_some());
+            let output = role::output(&mut site, role);
+
+            operations.push(Operation {
+                id,
+                method: method.to_uppercase(),
+                path: path.clone(),
+                role,
+                handwritten,
+                tags: op.tags.clone(),
+                summary: op.summary.clone(),
+                description: op.description.clone(),
+                body: body_schema,
+                example,
+                output,
+            });
+        }
+    }
+    diags.append(&mut constraint_diags);
+    if diags.is_empty() {
+        Ok(operations)
+    } else {
+        Err(diags)
+    }
+}
+
+/// The method name progenitor gives an operation whose id is `id`, when it is not `id`
+/// itself: progenitor snake-cases ids (`a__b` and `a_` become `a_b` and `a`) and appends `_`
+/// to a keyword.
+fn progenitor_renames(id: &str) -> Option<String> {
+    use heck::ToSnakeCase;
+    let mut method = id.to_snake_case();
+    if syn::parse_str::<syn::Ident>(&method).is_err() {
+        method.push('_');
+    }
+    (method != id).then_some(method)
+}
+
+fn is_snake_case(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
