@@ -17,6 +17,14 @@ pub const MANIFEST_PATH: &str = "generated-client/Cargo.toml";
 /// The request-body schemas the simulator validates against.
 pub const REQUEST_SCHEMAS_PATH: &str = "simulator/src/request_schemas.json";
 
+/// Every generated file, in the order [`artefacts`] lists them.
+pub const ARTEFACT_PATHS: [&str; 4] = [
+    CLIENT_PATH,
+    CATALOG_PATH,
+    MANIFEST_PATH,
+    REQUEST_SCHEMAS_PATH,
+];
+
 /// One generated file: its path relative to the workspace root and the contents the spec
 /// gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -42,8 +42,8 @@ mod unit_enums;
 mod variants;
 
 pub use artefacts::{
-    Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, REQUEST_SCHEMAS_PATH, SPEC_PATH, artefacts,
-    is_fresh,
+    ARTEFACT_PATHS, Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, REQUEST_SCHEMAS_PATH,
+    SPEC_PATH, artefacts, is_fresh,
 };
 pub use bundle::{SpecFiles, bundle};
 pub use catalog::NOT_COVERED_EXTENSION;

@@ -3,9 +3,8 @@
 //!
 //! It serves every task operation of the spec (validating bodies against the spec's own
 //! schemas, not with the client's checks, and answering `1007` in a 200 body, as RunningHub
-//! does), the query,
-//! the upload, the queue status and the output files, and calls webhooks. It can enforce
-//! an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
+//! does), the query, the upload, the queue status and the output files, and calls
+//! webhooks. It can enforce an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
 //! lifecycle (QUEUED → RUNNING → outcome, after chosen delays). Faults can be queued per
 //! route (HTTP errors with `Retry-After`, HTML pages, empty or truncated bodies, hanging
 //! answers, business rejections, a submit that creates its task and never answers, a

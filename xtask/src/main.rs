@@ -44,8 +44,8 @@ mod bench_batch;
 mod bench_polling;
 mod catalog;
 
+use codegen::MANIFEST_PATH as MANIFEST;
 use codegen::SPEC_PATH as SPEC;
-use codegen::{CATALOG_PATH as CATALOG, CLIENT_PATH as CLIENT, MANIFEST_PATH as MANIFEST};
 
 const USAGE: &str = "\
 usage: cargo xtask codegen [--check] [-v|--verbose] [--no-verify]
@@ -197,7 +197,8 @@ fn codegen(root: &Path, opts: &Options) -> Result<ExitCode> {
         Err(e) => {
             eprintln!("error: {e}");
             eprintln!(
-                "nothing was written; the generated files ({CLIENT}, {CATALOG}, ...) are unchanged"
+                "nothing was written; {} are unchanged",
+                codegen::ARTEFACT_PATHS.join(", ")
             );
             return Ok(ExitCode::FAILURE);
         }

@@ -14,23 +14,50 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The in-process transport, logging when each request was sent and where.
+/// One request a [`Recorder`] saw: when (since its start), its path, and its
+/// `Authorization` header.
+type Seen = (Duration, String, Option<String>);
+
+/// The in-process transport, logging every request.
 #[derive(Clone)]
 struct Recorder {
     inner: InProcess,
     start: Instant,
-    log: Arc<Mutex<Vec<(Duration, String)>>>,
+    log: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Transport for Recorder {
     fn send(&self, request: reqwest::Request) -> TransportFuture {
         let path = request.url().path().to_owned();
-        self.log.lock().unwrap().push((self.start.elapsed(), path));
+        let auth = request
+            .headers()
+            .get(reqwest::header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        self.log
+            .lock()
+            .unwrap()
+            .push((self.start.elapsed(), path, auth));
         self.inner.send(request)
     }
 }
 
 impl Recorder {
+    /// A recorder in front of `sim`, and a client that sends through it with `jitter`.
+    fn client(sim: &Simulator, jitter: Jitter) -> (Client, Recorder) {
+        let recorder = Recorder {
+            inner: sim.transport(),
+            start: Instant::now(),
+            log: Arc::default(),
+        };
+        let client = sim
+            .client_builder()
+            .jitter(jitter)
+            .transport(recorder.clone())
+            .build()
+            .unwrap();
+        (client, recorder)
+    }
+
     /// The instants, in seconds since the start, of the requests whose path ends with
     /// `suffix`.
     fn at(&self, suffix: &str) -> Vec<f64> {
@@ -38,8 +65,8 @@ impl Recorder {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(_, p)| p.ends_with(suffix))
-            .map(|(t, _)| t.as_secs_f64())
+            .filter(|(_, p, _)| p.ends_with(suffix))
+            .map(|(t, _, _)| t.as_secs_f64())
             .collect()
     }
 }
@@ -55,17 +82,7 @@ fn setup(queued: f64, running: f64) -> (Simulator, Client, Recorder) {
         ],
         ..Config::default()
     });
-    let recorder = Recorder {
-        inner: sim.transport(),
-        start: Instant::now(),
-        log: Arc::default(),
-    };
-    let client = sim
-        .client_builder()
-        .jitter(Jitter::fixed(0.5))
-        .transport(recorder.clone())
-        .build()
-        .unwrap();
+    let (client, recorder) = Recorder::client(&sim, Jitter::fixed(0.5));
     (sim, client, recorder)
 }
 
@@ -93,6 +110,38 @@ async fn a_wait_queries_at_the_schedule_s_exact_instants() {
     assert_eq!(rec.at("/query"), [1.0, 2.5, 4.75, 8.125, 13.188]);
     assert_eq!(sim.counts().queries, 5);
     assert_eq!(done.outputs().len(), 1);
+}
+
+/// Through a transport as over the network: requests to RunningHub carry the key, and an
+/// output download never does.
+#[tokio::test(start_paused = true)]
+async fn a_transport_sees_the_key_on_api_requests_and_never_on_downloads() {
+    let (_sim, client, rec) = setup(0.0, 2.0);
+    let dir = tempfile::tempdir().unwrap();
+    let files = client
+        .vidu_text_to_video_q3_turbo(&request())
+        .wait_with(plain())
+        .await
+        .unwrap()
+        .download_to(dir.path())
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 1);
+    let log = rec.log.lock().unwrap().clone();
+    let (api, downloads): (Vec<_>, Vec<_>) = log
+        .iter()
+        .partition(|(_, path, _)| path.starts_with("/openapi/"));
+    assert_eq!(
+        (api.len(), downloads.len()),
+        (3, 1),
+        "a submit, two queries, a download: {log:?}"
+    );
+    for (_, path, auth) in api {
+        assert_eq!(auth.as_deref(), Some("Bearer sim-key"), "{path}");
+    }
+    for (_, path, auth) in downloads {
+        assert_eq!(*auth, None, "the key went to {path}");
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -172,17 +221,7 @@ async fn a_batch_retries_a_refused_submit_after_its_backoff_exactly() {
         max_in_flight: Some(1),
         ..Config::default()
     });
-    let rec = Recorder {
-        inner: sim.transport(),
-        start: Instant::now(),
-        log: Arc::default(),
-    };
-    let client = sim
-        .client_builder()
-        .jitter(Jitter::fixed(1.0))
-        .transport(rec.clone())
-        .build()
-        .unwrap();
+    let (client, rec) = Recorder::client(&sim, Jitter::fixed(1.0));
     let body = |i: usize| {
         json!({"prompt": format!("input {i}"), "style": "general", "aspectRatio": "16:9",
                "resolution": "720p", "duration": "5", "audio": true})
