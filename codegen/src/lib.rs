@@ -40,6 +40,7 @@ mod settings;
 mod transform;
 mod unit_enums;
 mod variants;
+mod walk;
 
 pub use artefacts::{
     ARTEFACT_PATHS, Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, REQUEST_SCHEMAS_PATH,

@@ -20,6 +20,7 @@
 //! Only the copy of the spec that progenitor sees changes: validators, field tables, the
 //! catalog and error messages are built from the spec as written.
 
+use crate::walk::{self, RootKind, Step};
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaData, SchemaKind, Type};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -163,161 +164,129 @@ fn list(values: &[String]) -> String {
     }
 }
 
+/// Whether a root holds the request fields the option sets are taken from: component
+/// schemas and request bodies (responses and parameters keep their own enums).
+fn is_request_root(kind: RootKind) -> bool {
+    matches!(kind, RootKind::ComponentSchema | RootKind::RequestBody)
+}
+
 /// Calls `f(hint, schema)` on every candidate of the spec: inline string enums held by a
 /// property (hint: the property name) or by the items of a list property (`<name>_item`), in
 /// component schemas and inline request bodies, nested objects included.
 fn walk_spec(spec: &OpenAPI, f: &mut dyn FnMut(&str, &Schema)) {
-    if let Some(c) = &spec.components {
-        for s in c.schemas.values() {
-            if let ReferenceOr::Item(s) = s {
-                walk(s, f);
-            }
-        }
-    }
-    for item in spec.paths.paths.values() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for (_, op) in item.iter() {
-            if let Some(ReferenceOr::Item(rb)) = &op.request_body {
-                for mt in rb.content.values() {
-                    if let Some(ReferenceOr::Item(s)) = &mt.schema {
-                        walk(s, f);
-                    }
-                }
-            }
+    for root in walk::roots(spec) {
+        if let (true, ReferenceOr::Item(s)) = (is_request_root(root.kind), root.schema) {
+            find(None, s, f);
         }
     }
 }
 
-fn walk(schema: &Schema, f: &mut dyn FnMut(&str, &Schema)) {
-    let SchemaKind::Type(Type::Object(o)) = &schema.schema_kind else {
-        return;
-    };
-    for (name, prop) in &o.properties {
-        let ReferenceOr::Item(prop) = prop else {
-            continue;
-        };
-        walk_value(name, prop, f);
+/// Only properties of objects and items of list properties are followed: an enum elsewhere
+/// (a whole body, inside a composition) is not a request field's option set.
+/// Returns the child's hint.
+fn follows(parent: Holder, step: Step<'_>, hint: Option<&str>) -> Option<String> {
+    match (step, parent) {
+        (Step::Property(name), Holder::Object) => Some(name.to_owned()),
+        (Step::Items, Holder::List) => hint.map(|h| format!("{h}_item")),
+        _ => None,
     }
 }
 
-fn walk_value(hint: &str, schema: &Schema, f: &mut dyn FnMut(&str, &Schema)) {
-    if is_candidate(schema) {
-        f(hint, schema);
-        return;
-    }
+/// What kind of schema holds a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    Object,
+    List,
+    Other,
+}
+
+fn holder(schema: &Schema) -> Holder {
     match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(_)) => walk(schema, f),
-        SchemaKind::Type(Type::Array(a)) => {
-            if let Some(ReferenceOr::Item(items)) = &a.items {
-                walk_value(&format!("{hint}_item"), items, f);
-            }
-        }
-        _ => {}
+        SchemaKind::Type(Type::Object(_)) => Holder::Object,
+        SchemaKind::Type(Type::Array(_)) => Holder::List,
+        _ => Holder::Other,
     }
 }
 
+fn find(hint: Option<&str>, schema: &Schema, f: &mut dyn FnMut(&str, &Schema)) {
+    let parent = holder(schema);
+    for (step, slot) in walk::children(schema) {
+        let (Some(hint), Some(child)) = (follows(parent, step, hint), slot.item()) else {
+            continue;
+        };
+        if is_candidate(child) {
+            f(&hint, child);
+        } else {
+            find(Some(&hint), child, f);
+        }
+    }
+}
+
+/// Replaces every candidate [`walk_spec`] finds whose key has a shared schema; the shared
+/// schemas (`names`) stay as they are.
 fn replace_in_spec(
     spec: &mut OpenAPI,
     names: &BTreeSet<String>,
     by_key: &BTreeMap<String, String>,
 ) {
-    if let Some(c) = &mut spec.components {
-        for (name, s) in c.schemas.iter_mut() {
-            // The shared schemas themselves stay as they are.
-            if names.contains(name) {
-                continue;
-            }
-            if let ReferenceOr::Item(s) = s {
-                replace(s, by_key);
-            }
+    for root in walk::roots_mut(spec) {
+        if !is_request_root(root.kind) || root.name.is_some_and(|n| names.contains(n)) {
+            continue;
+        }
+        if let ReferenceOr::Item(s) = root.schema {
+            replace(None, s, by_key);
         }
     }
-    for item in spec.paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = item else {
+}
+
+fn replace(hint: Option<&str>, schema: &mut Schema, by_key: &BTreeMap<String, String>) {
+    let parent = holder(schema);
+    for (step, mut slot) in walk::children_mut(schema) {
+        let Some(hint) = follows(parent, step, hint) else {
             continue;
         };
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for op in ops.into_iter().flatten() {
-            if let Some(ReferenceOr::Item(rb)) = &mut op.request_body {
-                for mt in rb.content.values_mut() {
-                    if let Some(ReferenceOr::Item(s)) = &mut mt.schema {
-                        replace(s, by_key);
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn replace(schema: &mut Schema, by_key: &BTreeMap<String, String>) {
-    let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind else {
-        return;
-    };
-    for prop in o.properties.values_mut() {
-        let ReferenceOr::Item(p) = prop else { continue };
-        if let Some(r) = replace_value(p, by_key) {
-            *prop = r;
-        }
-    }
-}
-
-/// The replacement of a candidate (`None` to keep it), recursing into other values.
-fn replace_value(
-    schema: &mut Schema,
-    by_key: &BTreeMap<String, String>,
-) -> Option<ReferenceOr<Box<Schema>>> {
-    if is_candidate(schema) {
-        let name = by_key.get(&key(schema))?;
-        let reference = format!("#/components/schemas/{name}");
-        let d = &schema.schema_data;
-        let documented = d.description.is_some()
-            || d.title.is_some()
-            || d.example.is_some()
-            || d.external_docs.is_some()
-            || !d.extensions.is_empty();
-        if !documented {
-            return Some(ReferenceOr::Reference { reference });
-        }
-        // `$ref` cannot carry a description in OpenAPI 3.0; a one-element `allOf` can, and
-        // typify reads it as the referenced type with this documentation.
-        let wrapper = Schema {
-            schema_data: SchemaData {
-                description: d.description.clone(),
-                title: d.title.clone(),
-                example: d.example.clone(),
-                external_docs: d.external_docs.clone(),
-                extensions: d.extensions.clone(),
-                ..Default::default()
-            },
-            schema_kind: SchemaKind::AllOf {
-                all_of: vec![ReferenceOr::Reference { reference }],
-            },
+        let Some(child) = slot.item_mut() else {
+            continue;
         };
-        return Some(ReferenceOr::Item(Box::new(wrapper)));
-    }
-    match &mut schema.schema_kind {
-        SchemaKind::Type(Type::Object(_)) => replace(schema, by_key),
-        SchemaKind::Type(Type::Array(a)) => {
-            if let Some(ReferenceOr::Item(items)) = &mut a.items
-                && let Some(r) = replace_value(items, by_key)
-            {
-                a.items = Some(r);
+        if is_candidate(child) {
+            if let Some(by) = replacement(child, by_key) {
+                slot.replace(by);
             }
+        } else {
+            replace(Some(&hint), child, by_key);
         }
-        _ => {}
     }
-    None
+}
+
+/// What a candidate becomes (`None` to keep it): a `$ref` to its shared schema, wrapped to
+/// keep the field's own documentation.
+fn replacement(schema: &Schema, by_key: &BTreeMap<String, String>) -> Option<ReferenceOr<Schema>> {
+    let name = by_key.get(&key(schema))?;
+    let reference = format!("#/components/schemas/{name}");
+    let d = &schema.schema_data;
+    let documented = d.description.is_some()
+        || d.title.is_some()
+        || d.example.is_some()
+        || d.external_docs.is_some()
+        || !d.extensions.is_empty();
+    if !documented {
+        return Some(ReferenceOr::Reference { reference });
+    }
+    // `$ref` cannot carry a description in OpenAPI 3.0; a one-element `allOf` can, and
+    // typify reads it as the referenced type with this documentation.
+    Some(ReferenceOr::Item(Schema {
+        schema_data: SchemaData {
+            description: d.description.clone(),
+            title: d.title.clone(),
+            example: d.example.clone(),
+            external_docs: d.external_docs.clone(),
+            extensions: d.extensions.clone(),
+            ..Default::default()
+        },
+        schema_kind: SchemaKind::AllOf {
+            all_of: vec![ReferenceOr::Reference { reference }],
+        },
+    }))
 }
 
 /// A name spelled as typify spells type names (`heck`'s PascalCase, made an identifier), so

@@ -10,7 +10,7 @@
 //! Operations marked hand-written are removed; the hand-written layer implements them.
 
 use crate::model::Operation;
-use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 
 /// Returns the spec progenitor should generate from.
 pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAPI {
@@ -35,7 +35,7 @@ pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAP
         }
     }
 
-    visit_all(&mut spec, &mut move_constraints_to_docs);
+    crate::walk::every_schema_mut(&mut spec, &mut move_constraints_to_docs);
     spec
 }
 
@@ -154,159 +154,4 @@ fn bound_note(min: Option<String>, max: Option<String>) -> Option<String> {
         (None, Some(b)) => format!("At most {b}."),
         (None, None) => return None,
     })
-}
-
-/// Calls `f` on every schema of the document, wherever it is written.
-fn visit_all(spec: &mut OpenAPI, f: &mut dyn FnMut(&mut Schema)) {
-    if let Some(c) = &mut spec.components {
-        for s in c.schemas.values_mut() {
-            visit(s, f);
-        }
-        for r in c.responses.values_mut() {
-            if let ReferenceOr::Item(r) = r {
-                for mt in r.content.values_mut() {
-                    if let Some(s) = &mut mt.schema {
-                        visit(s, f);
-                    }
-                }
-            }
-        }
-        for rb in c.request_bodies.values_mut() {
-            if let ReferenceOr::Item(rb) = rb {
-                for mt in rb.content.values_mut() {
-                    if let Some(s) = &mut mt.schema {
-                        visit(s, f);
-                    }
-                }
-            }
-        }
-        for p in c.parameters.values_mut() {
-            if let ReferenceOr::Item(p) = p {
-                visit_parameter(p, f);
-            }
-        }
-    }
-    for item in spec.paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        for p in &mut item.parameters {
-            if let ReferenceOr::Item(p) = p {
-                visit_parameter(p, f);
-            }
-        }
-        let ops = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for op in ops.into_iter().flatten() {
-            for p in &mut op.parameters {
-                if let ReferenceOr::Item(p) = p {
-                    visit_parameter(p, f);
-                }
-            }
-            if let Some(ReferenceOr::Item(rb)) = &mut op.request_body {
-                for mt in rb.content.values_mut() {
-                    if let Some(s) = &mut mt.schema {
-                        visit(s, f);
-                    }
-                }
-            }
-            let responses = op
-                .responses
-                .default
-                .iter_mut()
-                .chain(op.responses.responses.values_mut());
-            for r in responses {
-                if let ReferenceOr::Item(r) = r {
-                    for mt in r.content.values_mut() {
-                        if let Some(s) = &mut mt.schema {
-                            visit(s, f);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn visit_parameter(p: &mut openapiv3::Parameter, f: &mut dyn FnMut(&mut Schema)) {
-    use openapiv3::Parameter;
-    let data = match p {
-        Parameter::Query { parameter_data, .. }
-        | Parameter::Header { parameter_data, .. }
-        | Parameter::Path { parameter_data, .. }
-        | Parameter::Cookie { parameter_data, .. } => parameter_data,
-    };
-    if let openapiv3::ParameterSchemaOrContent::Schema(s) = &mut data.format {
-        visit(s, f);
-    }
-}
-
-fn visit(s: &mut ReferenceOr<Schema>, f: &mut dyn FnMut(&mut Schema)) {
-    if let ReferenceOr::Item(s) = s {
-        visit_schema(s, f);
-    }
-}
-
-fn visit_boxed(s: &mut ReferenceOr<Box<Schema>>, f: &mut dyn FnMut(&mut Schema)) {
-    if let ReferenceOr::Item(s) = s {
-        visit_schema(s, f);
-    }
-}
-
-fn visit_schema(s: &mut Schema, f: &mut dyn FnMut(&mut Schema)) {
-    f(s);
-    match &mut s.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => {
-            for p in o.properties.values_mut() {
-                visit_boxed(p, f);
-            }
-            if let Some(AdditionalProperties::Schema(a)) = &mut o.additional_properties {
-                visit(a, f);
-            }
-        }
-        SchemaKind::Type(Type::Array(a)) => {
-            if let Some(items) = &mut a.items {
-                visit_boxed(items, f);
-            }
-        }
-        SchemaKind::OneOf { one_of: v }
-        | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => {
-            for s in v {
-                visit(s, f);
-            }
-        }
-        SchemaKind::Not { not } => visit(not, f),
-        SchemaKind::Any(a) => {
-            for p in a.properties.values_mut() {
-                visit_boxed(p, f);
-            }
-            if let Some(items) = &mut a.items {
-                visit_boxed(items, f);
-            }
-            for s in a
-                .one_of
-                .iter_mut()
-                .chain(a.all_of.iter_mut())
-                .chain(a.any_of.iter_mut())
-            {
-                visit(s, f);
-            }
-            if let Some(not) = &mut a.not {
-                visit(not, f);
-            }
-            if let Some(AdditionalProperties::Schema(x)) = &mut a.additional_properties {
-                visit(x, f);
-            }
-        }
-        SchemaKind::Type(_) => {}
-    }
 }

@@ -1,8 +1,8 @@
 //! Constraints: only those the generated validator can enforce, with bounds that make sense.
 
-use super::refs::resolve_schema;
 use crate::error::Diagnostic;
-use crate::load::{Source, escape};
+use crate::load::Source;
+use crate::walk::{self, Slot};
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use std::collections::BTreeSet;
 
@@ -17,34 +17,76 @@ pub(super) fn check_constraints(
     label: &str,
     sink: &mut Vec<Diagnostic>,
 ) {
-    let mut seen = BTreeSet::new();
-    walk_constraints(spec, s, ptr, src, label, sink, false, &mut seen);
+    let mut walk = Walk {
+        spec,
+        src,
+        label,
+        sink,
+        seen: BTreeSet::new(),
+    };
+    walk.schema(Slot::Plain(s), ptr, false);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk_constraints(
-    spec: &OpenAPI,
-    s: &ReferenceOr<Schema>,
-    ptr: &str,
-    src: &Source<'_>,
-    label: &str,
-    sink: &mut Vec<Diagnostic>,
-    in_composition: bool,
-    seen: &mut BTreeSet<String>,
-) {
-    let (schema, ptr) = match s {
-        ReferenceOr::Reference { reference } => {
-            if !seen.insert(reference.clone()) {
-                return;
+/// One body's walk: through its schemas and the `$ref`s they follow (each once).
+struct Walk<'a, 'b> {
+    spec: &'a OpenAPI,
+    src: &'b Source<'b>,
+    label: &'b str,
+    sink: &'b mut Vec<Diagnostic>,
+    seen: BTreeSet<&'a str>,
+}
+
+impl<'a> Walk<'a, '_> {
+    fn schema(&mut self, slot: Slot<'a>, ptr: &str, in_composition: bool) {
+        let (schema, ptr) = match slot.reference() {
+            Some(reference) => {
+                if !self.seen.insert(reference) {
+                    return;
+                }
+                let Some(schema) = component(self.spec, reference) else {
+                    return; // Reported by check_refs.
+                };
+                (schema, reference.to_owned())
             }
-            let Some(schema) = resolve_schema(spec, s) else {
-                return; // Reported by check_refs.
-            };
-            (schema, reference.clone())
+            None => match slot.item() {
+                Some(schema) => (schema, ptr.to_owned()),
+                None => return,
+            },
+        };
+        check_schema(
+            schema,
+            &mut |msg| {
+                self.sink
+                    .push(self.src.diagnostic(ptr.clone(), Some(self.label), msg))
+            },
+            in_composition,
+        );
+        for (step, child) in walk::children(schema) {
+            // Item bounds and property bounds are the validator's; what lies under an
+            // untyped schema is reported once, at that schema.
+            if matches!(schema.schema_kind, SchemaKind::Any(_)) {
+                break;
+            }
+            if matches!(step, walk::Step::AdditionalProperties) {
+                continue;
+            }
+            let inside = in_composition || step.is_composition();
+            self.schema(child, &format!("{ptr}/{}", step.segment()), inside);
         }
-        ReferenceOr::Item(schema) => (schema, ptr.to_owned()),
-    };
-    let mut err = |msg: String| sink.push(src.diagnostic(ptr.clone(), Some(label), msg));
+    }
+}
+
+/// A component schema by its `#/components/schemas/…` reference, with the spec's lifetime.
+fn component<'a>(spec: &'a OpenAPI, reference: &str) -> Option<&'a Schema> {
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    match spec.components.as_ref()?.schemas.get(name)? {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { .. } => None,
+    }
+}
+
+/// The checks of one schema, on its own keywords.
+fn check_schema(schema: &Schema, err: &mut dyn FnMut(String), in_composition: bool) {
     let constrained = has_constraints(schema);
     if in_composition && constrained {
         err("constraints inside `oneOf`/`anyOf`/`allOf`/`not` cannot be enforced by the generated validator; \
@@ -129,19 +171,6 @@ fn walk_constraints(
             if t.unique_items {
                 err("uniqueItems is not enforced by the generated validator".into());
             }
-            if let Some(items) = &t.items {
-                let items = unbox(items);
-                walk_constraints(
-                    spec,
-                    &items,
-                    &format!("{ptr}/items"),
-                    src,
-                    label,
-                    sink,
-                    in_composition,
-                    seen,
-                );
-            }
         }
         SchemaKind::Type(Type::Object(o)) => {
             if o.min_properties.is_some() || o.max_properties.is_some() {
@@ -150,40 +179,10 @@ fn walk_constraints(
                         .into(),
                 );
             }
-            for (name, p) in &o.properties {
-                let p = unbox(p);
-                walk_constraints(
-                    spec,
-                    &p,
-                    &format!("{ptr}/properties/{}", escape(name)),
-                    src,
-                    label,
-                    sink,
-                    in_composition,
-                    seen,
-                );
-            }
         }
         SchemaKind::Type(Type::Boolean(_)) => {}
-        SchemaKind::OneOf { one_of: v }
-        | SchemaKind::AllOf { all_of: v }
-        | SchemaKind::AnyOf { any_of: v } => {
-            for (i, s) in v.iter().enumerate() {
-                walk_constraints(spec, s, &format!("{ptr}/{i}"), src, label, sink, true, seen);
-            }
-        }
-        SchemaKind::Not { not } => {
-            walk_constraints(
-                spec,
-                not,
-                &format!("{ptr}/not"),
-                src,
-                label,
-                sink,
-                true,
-                seen,
-            );
-        }
+        SchemaKind::OneOf { .. } | SchemaKind::AllOf { .. } | SchemaKind::AnyOf { .. } => {}
+        SchemaKind::Not { .. } => {}
         SchemaKind::Any(a) => {
             let untyped_constraints = a.minimum.is_some()
                 || a.maximum.is_some()

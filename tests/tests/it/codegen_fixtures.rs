@@ -364,3 +364,196 @@ fn every_json_post_method_of_the_real_spec_shares_one_send() {
     assert_eq!(code.matches("let mut header_map").count(), 1);
     assert_eq!(code.matches("async fn send_json_post").count(), 1);
 }
+
+/// Every fixture's generated code compiles, the way typify compiles its expected outputs:
+/// each fixture becomes a copy of the `runninghub` crate (its hand-written sources as they
+/// are, the fixture's `generated.rs` and `[features]`), and one `cargo check` builds them
+/// all in a scratch workspace. The snapshots above say what the generator writes; this
+/// says the hand-written layer accepts it, for every generator feature, not only for the
+/// real spec.
+///
+/// The hand-written layer needs the core the real spec's root document defines (the task
+/// object, the query, upload and queue operations), so each fixture is generated with that
+/// core added ([`with_core`]); where a fixture defines the same path or component, the
+/// core's wins.
+///
+/// It runs cargo, so it needs the dependencies the workspace already has (`--offline`); the
+/// build goes to `target/fixture-check`, where later runs reuse it.
+#[test]
+fn fixture_outputs_compile_against_the_hand_written_crate() {
+    let root = crate::support::workspace_root();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let client = root.join("generated-client");
+    let manifest = std::fs::read_to_string(client.join("Cargo.toml")).unwrap();
+
+    let mut members = Vec::new();
+    let mut specs: Vec<_> = std::fs::read_dir(root.join("tests/tests/it/fixtures/specs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 7, "fixtures found: {specs:?}");
+    for spec in &specs {
+        let stem = spec
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', "-");
+        let name = format!("fixture-{stem}");
+        let text = with_core(&std::fs::read_to_string(spec).unwrap());
+        let generated = codegen::generate(&format!("{stem} with the core"), &text)
+            .unwrap_or_else(|e| panic!("{stem} with the core: {e}"));
+        let crate_dir = dir.join(&name);
+        std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+        for entry in std::fs::read_dir(client.join("src")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "rs") {
+                std::fs::copy(&path, crate_dir.join("src").join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
+        std::fs::write(crate_dir.join("src/generated.rs"), &generated.code).unwrap();
+        let spliced = codegen::splice_manifest(&manifest, &generated.features).unwrap();
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            scratch_manifest(&spliced, &name),
+        )
+        .unwrap();
+        members.push(name);
+    }
+
+    // The workspace manifest as it is, with the fixture crates as its members and without
+    // the path dependencies (they are not in the scratch directory, and no fixture needs
+    // them).
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members_line = format!(
+        "members = [{}]",
+        members
+            .iter()
+            .map(|m| format!("\"{m}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let workspace: String = workspace
+        .lines()
+        .filter(|l| !l.contains("path = "))
+        .map(|l| {
+            if l.starts_with("members = ") {
+                members_line.clone()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("Cargo.toml"), workspace).unwrap();
+    // The lock file pins the same dependency versions as the real build.
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    // `lib.rs` takes its crate docs from the README and the library guide.
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::copy(root.join("README.md"), dir.join("README.md")).unwrap();
+    std::fs::copy(root.join("docs/library.md"), dir.join("docs/library.md")).unwrap();
+
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("fixture-check");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .args([
+            "check",
+            "--workspace",
+            "--offline",
+            "--message-format=short",
+        ])
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "a fixture's generated code does not compile against the hand-written crate:\n{stderr}"
+    );
+    // Without warnings too: code a fixture does not use must not warn (as CI requires of
+    // the real crate built with any one family).
+    assert!(
+        !stderr.contains("warning"),
+        "a fixture's crate builds with warnings:\n{stderr}"
+    );
+    // Every member was checked (cargo names each package it checks).
+    for member in &members {
+        assert!(
+            stderr.contains(&format!("Checking {member} ")),
+            "{member} was not checked:\n{stderr}"
+        );
+    }
+}
+
+/// The client's manifest for a fixture crate: its own package name, and no dev-dependencies
+/// (the simulator they name is not in the scratch workspace).
+fn scratch_manifest(manifest: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut in_dev_deps = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_dev_deps = line.starts_with("[dev-dependencies]") || line.starts_with("[[example");
+        }
+        if in_dev_deps {
+            continue;
+        }
+        if line.starts_with("name = \"runninghub\"") {
+            out.push_str(&format!("name = \"{name}\"\n"));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `fixture` (a spec's YAML) with the core of the real spec's root document added: its
+/// paths written in place (the model families' paths are `$ref`s to family files) and its
+/// components. The core's definitions replace the fixture's of the same name.
+fn with_core(fixture: &str) -> String {
+    use serde_yaml::{Mapping, Value};
+    let root: Value = serde_yaml::from_str(&crate::support::read(crate::support::SPEC)).unwrap();
+    let mut spec: Value = serde_yaml::from_str(fixture).unwrap();
+    let section = |v: &mut Value, key: &str| -> Mapping {
+        let m = v.as_mapping_mut().unwrap();
+        m.entry(key.into())
+            .or_insert_with(|| Value::Mapping(Mapping::new()))
+            .as_mapping()
+            .unwrap()
+            .clone()
+    };
+    let mut paths = section(&mut spec, "paths");
+    let mut core_paths = 0;
+    for (path, item) in root["paths"].as_mapping().unwrap() {
+        if item.get("$ref").is_none() {
+            paths.insert(path.clone(), item.clone());
+            core_paths += 1;
+        }
+    }
+    assert!(
+        core_paths >= 3,
+        "the root document defines the core operations"
+    );
+    spec["paths"] = Value::Mapping(paths);
+    let mut components = section(&mut spec, "components");
+    for (kind, defs) in root["components"].as_mapping().unwrap() {
+        let mut merged = components
+            .get(kind)
+            .and_then(Value::as_mapping)
+            .cloned()
+            .unwrap_or_default();
+        for (name, def) in defs.as_mapping().unwrap() {
+            merged.insert(name.clone(), def.clone());
+        }
+        components.insert(kind.clone(), Value::Mapping(merged));
+    }
+    spec["components"] = Value::Mapping(components);
+    serde_yaml::to_string(&spec).unwrap()
+}
