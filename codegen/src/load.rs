@@ -193,9 +193,10 @@ pub(crate) fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-/// Finds the 1-based YAML line a JSON pointer leads to, by following mapping keys through
-/// indentation. Returns the deepest line found, or `None` when not even the first key is
-/// found. This is a locator for messages, not a YAML parser: flow mappings are not entered.
+/// Finds the 1-based YAML line a JSON pointer leads to, by following mapping keys and block
+/// sequence items (`- `) through indentation. Returns the deepest line found, or `None`
+/// when not even the first key is found. This is a locator for messages, not a YAML parser:
+/// flow mappings and flow sequences are not entered.
 pub(crate) fn locate(text: &str, pointer: &str) -> Option<usize> {
     let segments: Vec<String> = pointer
         .trim_start_matches('#')
@@ -207,7 +208,19 @@ pub(crate) fn locate(text: &str, pointer: &str) -> Option<usize> {
     let mut found: Option<usize> = None;
     let mut start = 0usize;
     let mut parent_indent: isize = -1;
+    // The line of the sequence item the previous segment found: its own keys follow `- `.
+    let mut item: Option<usize> = None;
     'segments: for seg in &segments {
+        if let (Ok(n), Some(_)) = (seg.parse::<usize>(), found)
+            && let Some((line, dash)) = sequence_item(&lines, start, parent_indent, n)
+        {
+            found = Some(line + 1);
+            start = line;
+            parent_indent = dash;
+            item = Some(line);
+            continue 'segments;
+        }
+        let in_item = item.take();
         let mut i = start;
         while i < lines.len() {
             let line = lines[i];
@@ -216,7 +229,11 @@ pub(crate) fn locate(text: &str, pointer: &str) -> Option<usize> {
                 i += 1;
                 continue;
             }
-            let indent = (line.len() - trimmed.len()) as isize;
+            let mut indent = (line.len() - trimmed.len()) as isize;
+            if in_item == Some(i) {
+                // The item's first key, on its `- ` line: indented past the dash.
+                indent += 2;
+            }
             if indent <= parent_indent && found.is_some() {
                 break 'segments;
             }
@@ -234,6 +251,40 @@ pub(crate) fn locate(text: &str, pointer: &str) -> Option<usize> {
         break;
     }
     found
+}
+
+/// The line index and dash indentation of the `n`-th item (from 0) of the block sequence
+/// that starts at `start` deeper than `parent_indent`, if there is one.
+fn sequence_item(
+    lines: &[&str],
+    start: usize,
+    parent_indent: isize,
+    n: usize,
+) -> Option<(usize, isize)> {
+    let mut dash_indent: Option<isize> = None;
+    let mut count = 0;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = (line.len() - trimmed.len()) as isize;
+        if indent <= parent_indent {
+            return None;
+        }
+        let is_item = trimmed.starts_with("- ") || trimmed == "-";
+        match dash_indent {
+            None if is_item => dash_indent = Some(indent),
+            None => return None, // A mapping, not a sequence.
+            Some(d) if indent < d => return None,
+            Some(d) if indent == d && is_item => count += 1,
+            Some(_) => continue,
+        }
+        if count == n {
+            return dash_indent.map(|d| (i, d));
+        }
+    }
+    None
 }
 
 fn key_of(line: &str) -> Option<String> {
@@ -270,6 +321,31 @@ mod tests {
         // A key missing below its parent stops at the parent.
         assert_eq!(locate(TEXT, "#/paths/~1a~1b/get"), Some(3));
         assert_eq!(locate(TEXT, "#/nothing"), None);
+    }
+
+    #[test]
+    fn locate_follows_block_sequence_items() {
+        let text = "\
+a:
+  oneOf:
+    - type: string
+      minLength: 1
+    - {type: integer}
+    - type: number
+      maximum: 3
+  after: 1
+";
+        assert_eq!(locate(text, "#/a/oneOf/0"), Some(3));
+        assert_eq!(locate(text, "#/a/oneOf/0/minLength"), Some(4));
+        assert_eq!(locate(text, "#/a/oneOf/1"), Some(5));
+        assert_eq!(locate(text, "#/a/oneOf/2/maximum"), Some(7));
+        // The first key of an item sits on its `- ` line.
+        assert_eq!(locate(text, "#/a/oneOf/2/type"), Some(6));
+        // A key the item lacks stops at the item, not in the next one.
+        assert_eq!(locate(text, "#/a/oneOf/0/maximum"), Some(3));
+        // Past the end of the sequence: the sequence's key.
+        assert_eq!(locate(text, "#/a/oneOf/3"), Some(2));
+        assert_eq!(locate(text, "#/a/after"), Some(8));
     }
 
     #[test]
