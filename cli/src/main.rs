@@ -199,6 +199,28 @@ enum Command {
         #[command(flatten)]
         conn: ConnectionAfter,
     },
+    /// Cancel a queued or running task.
+    #[command(
+        after_help = "Examples:\n  runninghub cancel 1915730282413514754\n  runninghub cancel 1915730282413514754 --json\n\nRunningHub documents cancellation for workflow tasks; an unknown task is error 807."
+    )]
+    Cancel {
+        /// The task id.
+        task_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+    /// Show the account behind the API key: balances, kind of key, tasks running.
+    #[command(after_help = "Examples:\n  runninghub account\n  runninghub account --json")]
+    Account {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
     /// Wait for a task to finish, and optionally download its outputs.
     #[command(
         after_help = "Examples:\n  runninghub wait 1915730282413514754 --out out/\n  runninghub wait 1915730282413514754 --timeout 600 --json"
@@ -575,6 +597,8 @@ fn main() -> ExitCode {
             | Command::Describe { json: true, .. }
             | Command::Run { json: true, .. }
             | Command::Status { json: true, .. }
+            | Command::Cancel { json: true, .. }
+            | Command::Account { json: true, .. }
             | Command::Wait { json: true, .. }
             | Command::Upload { json: true, .. }
             | Command::Download { json: true, .. }
@@ -634,6 +658,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let conn = match &cli.command {
         Command::Run { conn, .. }
         | Command::Status { conn, .. }
+        | Command::Cancel { conn, .. }
+        | Command::Account { conn, .. }
         | Command::Wait { conn, .. }
         | Command::Upload { conn, .. }
         | Command::Download { conn, .. }
@@ -723,6 +749,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Status { task_id, json, .. } => {
             let task = client.query(&task_id).await?;
             print_task(&task, &[], json)
+        }
+        Command::Cancel { task_id, json, .. } => {
+            client
+                .cancel(&task_id)
+                .await
+                .map_err(|e| Failure::from(e).about_task(&task_id))?;
+            if json {
+                outln!("{}", json!({"taskId": task_id, "cancelled": true}));
+            } else {
+                outln!("cancelled task {task_id}");
+            }
+            Ok(())
+        }
+        Command::Account { json, .. } => {
+            let account = client.account().await?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_value(&account).expect("an account serializes")
+                );
+            } else {
+                let or_unknown = |v: Option<u64>| v.map_or("unknown".to_owned(), |n| n.to_string());
+                outln!("coins:         {}", or_unknown(account.remain_coins));
+                if let Some(money) = &account.remain_money {
+                    let currency = account.currency.as_deref().unwrap_or("");
+                    outln!("wallet:        {money} {currency}");
+                }
+                outln!("tasks running: {}", or_unknown(account.current_task_counts));
+                if let Some(kind) = &account.api_type {
+                    outln!("key type:      {kind}");
+                }
+            }
+            Ok(())
         }
         Command::Wait {
             task_id,

@@ -1099,3 +1099,64 @@ async fn ctrl_c_while_a_submit_is_in_flight_waits_for_its_task_and_names_it() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn account_prints_the_balance_and_sends_the_key_in_the_body() {
+    let sim = Simulator::start_with(Config {
+        coins: 4321,
+        ..Config::default()
+    })
+    .await;
+    let run = cli(Some(&sim), &["account", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let account = json(&run);
+    assert_eq!(account["remainCoins"], 4321);
+    assert_eq!(account["currentTaskCounts"], 0);
+    assert_eq!(account["apiType"], "NORMAL");
+    let human = cli(Some(&sim), &["account"]).await;
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.contains("coins:         4321"),
+        "{}",
+        human.stdout
+    );
+    let calls = sim.platform_calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].0, "account_status");
+    assert_eq!(calls[0].1, serde_json::json!({"apikey": KEY}));
+    for out in [&run.stdout, &run.stderr, &human.stdout, &human.stderr] {
+        assert!(!out.contains(KEY), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn cancel_stops_a_task_and_an_unknown_task_exits_1_with_code_807() {
+    let sim = Simulator::start_with(Config {
+        lifecycle: vec![("RUNNING".into(), Duration::from_secs(600))],
+        ..Config::default()
+    })
+    .await;
+    let submitted = cli(Some(&sim), &run_args(&["--no-wait", "--json"])).await;
+    assert_eq!(submitted.code, 0, "{}", submitted.stderr);
+    let task_id = json(&submitted)["taskId"].as_str().unwrap().to_owned();
+
+    let run = cli(Some(&sim), &["cancel", &task_id, "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        json(&run),
+        serde_json::json!({"taskId": task_id, "cancelled": true})
+    );
+    let status = cli(Some(&sim), &["status", &task_id, "--json"]).await;
+    assert_eq!(json(&status)["status"], "CANCEL");
+    assert_eq!(
+        sim.platform_calls()[0].1,
+        serde_json::json!({"apiKey": KEY, "taskId": task_id})
+    );
+
+    let unknown = cli(Some(&sim), &["cancel", "1904152026220003329", "--json"]).await;
+    assert_eq!(unknown.code, 1, "{}", unknown.stderr);
+    let error = &json(&unknown)["error"];
+    assert_eq!(error["kind"], "api");
+    assert_eq!(error["code"], "807");
+    assert_eq!(error["taskId"], "1904152026220003329");
+}

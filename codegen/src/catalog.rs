@@ -107,8 +107,69 @@ pub(crate) fn render(
             }
         }
     }
+    platform_calls(spec, operations, bodies, &mut out);
     not_covered(spec, &mut out);
     out
+}
+
+/// The platform calls (`x-runninghub-role: envelope`): what each returns, and where the
+/// client puts the key.
+fn platform_calls(
+    spec: &OpenAPI,
+    operations: &[Operation],
+    bodies: &BTreeMap<String, String>,
+    out: &mut String,
+) {
+    let calls: Vec<&Operation> = operations
+        .iter()
+        .filter(|op| op.role == Role::Envelope && !op.handwritten)
+        .collect();
+    if calls.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Platform calls\n");
+    let _ = writeln!(
+        out,
+        "Calls beside the model endpoints, answered with RunningHub's `{{code, msg, data}}` \
+         envelope: each is a method of `runninghub::Client` returning the `data` type, and a \
+         non-zero `code` is `Error::Api`. The client puts the API key where each call expects it."
+    );
+    for op in calls {
+        let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
+        let body = bodies.get(&op.id).map_or("…", String::as_str);
+        let data = op
+            .envelope_data
+            .as_deref()
+            .map(|d| format!("types::{}", crate::options::pascal(d)))
+            .unwrap_or_else(|| "()".to_owned());
+        let key = op
+            .credential
+            .as_deref()
+            .map(|k| format!(" · key in the body as `{k}`"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "\n### {title}\n");
+        let _ = writeln!(
+            out,
+            "`{} {}` · `client.{}(&types::{body})` → `{data}`{key}\n",
+            op.method, op.path, op.id
+        );
+        if let Some(desc) = &op.description {
+            let first = crate::model::first_paragraph(desc);
+            if !first.is_empty() {
+                let _ = writeln!(out, "{first}\n");
+            }
+        }
+        match op.body.as_ref().and_then(|s| resolve_schema(spec, s)) {
+            Some(schema) if has_properties(schema) => fields_table(spec, schema, out),
+            _ => {
+                let _ = writeln!(out, "No fields besides the key.");
+            }
+        }
+    }
+}
+
+fn has_properties(schema: &Schema) -> bool {
+    matches!(&schema.schema_kind, SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty())
 }
 
 /// Extension of the root document listing catalog models the spec leaves out on purpose,

@@ -246,7 +246,7 @@ pub(crate) fn additions(
 
     for op in operations.iter().filter(|op| !op.handwritten) {
         let Some(schema) = &op.body else { continue };
-        let has_marker = matches!(op.role, Role::Task | Role::Query);
+        let has_marker = matches!(op.role, Role::Task | Role::Query | Role::Envelope);
         let method = ident(&op.id);
         let Some(body_name) = index.bodies.get(&op.id) else {
             return Err(format!(
@@ -282,6 +282,47 @@ pub(crate) fn additions(
             });
         }
         if !has_marker {
+            continue;
+        }
+        if op.role == Role::Envelope {
+            let data = match &op.envelope_data {
+                Some(name) => {
+                    let ty = ident(&crate::options::pascal(name));
+                    quote!(crate::types::#ty)
+                }
+                None => quote!(()),
+            };
+            markers.push(quote! {
+                #gate
+                crate::runtime::envelope_marker!(
+                    #[doc = #marker_doc]
+                    #marker(#body_ty) -> #data, #op_id #http #path
+                );
+            });
+            let mut doc = summary.clone();
+            if let Some(d) = &op.description {
+                doc.push_str("\n\n");
+                doc.push_str(d.trim_end());
+            }
+            let key = match &op.credential {
+                Some(name) => format!(" The client puts the API key in the body as `{name}`."),
+                None => String::new(),
+            };
+            doc.push_str(&format!(
+                "\n\nSends `{http} {path}`.{key} `body` is first validated against every constraint \
+                 of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is \
+                 sent. A non-zero `code` in the answer becomes [`crate::Error::Api`]."
+            ));
+            client_methods.push(quote! {
+                #[doc = #doc]
+                #gate
+                pub async fn #method(
+                    &self,
+                    body: &types::#body_ty,
+                ) -> ::std::result::Result<#data, crate::runtime::Error> {
+                    self.call::<operations::#marker>(body).await
+                }
+            });
             continue;
         }
         // One `operation_marker!` invocation (see the runtime's `operation` module) per
@@ -322,7 +363,9 @@ pub(crate) fn additions(
 
     let registry: Vec<TokenStream> = operations
         .iter()
-        .filter(|op| !op.handwritten && matches!(op.role, Role::Task | Role::Query))
+        .filter(|op| {
+            !op.handwritten && matches!(op.role, Role::Task | Role::Query | Role::Envelope)
+        })
         .map(|op| {
             let (id, http, path) = (&op.id, &op.method, &op.path);
             let role = role_ident(op.role);
@@ -347,13 +390,17 @@ pub(crate) fn additions(
                 Some("3d") => "Model3d",
                 _ => "Unknown",
             });
+            let credential = match &op.credential {
+                Some(name) => quote!(::std::option::Option::Some(#name)),
+                None => quote!(::std::option::Option::None),
+            };
             // One `operation_info!` invocation per entry: the table's shape is written
             // once, in the runtime's `operation` module.
             quote! {
                 #gate
                 crate::runtime::operation_info!(
                     #id #http #path #role #family #json_table #summary [#(#fields),*]
-                    output: #output example: #example
+                    output: #output example: #example, credential: #credential
                 ),
             }
         })
@@ -376,7 +423,8 @@ pub(crate) fn additions(
         .collect();
     let impls = validators.emit()?;
     let markers_doc = "One marker type per generated operation, implementing [`crate::operation::Operation`] \
-                       (and [`crate::operation::TaskOperation`] for model endpoints).";
+                       (and [`crate::operation::TaskOperation`] for model endpoints), or \
+                       [`crate::operation::EnvelopeOperation`] for platform calls.";
     Ok(quote! {
         #(#impls)*
 
@@ -392,7 +440,7 @@ pub(crate) fn additions(
         pub mod operations {
             #(#markers)*
 
-            /// Every generated task and query operation, in spec order.
+            /// Every generated task, query and envelope operation, in spec order.
             pub const OPERATIONS: &[crate::runtime::OperationInfo] = &[#(#registry)*];
         }
 
@@ -401,7 +449,7 @@ pub(crate) fn additions(
             #(#handwritten)*
         }
 
-        /// Checked methods, one per model endpoint.
+        /// Checked methods, one per model endpoint and platform call.
         impl crate::Client {
             #(#client_methods)*
 
@@ -647,6 +695,7 @@ fn role_ident(role: Role) -> Ident {
     ident(match role {
         Role::Task => "Task",
         Role::Query => "Query",
+        Role::Envelope => "Envelope",
         Role::Other => "Other",
     })
 }

@@ -131,7 +131,7 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     laps.lap("load");
     let unwritten = entries::check(&loaded.document, &source);
     drop(loaded.document);
-    let operations = match preflight::check(&spec, &source) {
+    let mut operations = match preflight::check(&spec, &source) {
         Ok(operations) if unwritten.is_empty() => operations,
         Ok(_) => return Err(source.invalid(unwritten)),
         Err(mut problems) => {
@@ -140,6 +140,18 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
         }
     };
     laps.lap("pre-flight");
+    // The simulator checks requests as they travel, with the key where the platform calls
+    // carry it; from here on the spec is the caller's view, in which the client fills the
+    // key in and no request type has a field for it.
+    let header = header_files(files);
+    let comment = header
+        .lines()
+        .map(|l| l.trim_start_matches("// "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let request_schemas = request_schemas::render(&spec, &operations, &comment);
+    let mut spec = spec;
+    transform::drop_credentials(&mut spec, &mut operations);
     let mut for_progenitor = transform::for_progenitor(&spec, &operations);
     let shared = options::hoist(&mut for_progenitor);
     laps.lap("transform");
@@ -191,17 +203,10 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     let additions = prettyplease::unparse(&parse_file(tokens)?);
     laps.lap("additions");
 
-    let header = header_files(files);
     // prettyplease prints a file item by item, so formatting the two parts apart and
     // joining the text is the same as formatting them together.
     let code = format!("{header}\n{body}{additions}");
     let catalog = catalog::render(&spec, &operations, index.bodies(), &header);
-    let comment = header
-        .lines()
-        .map(|l| l.trim_start_matches("// "))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let request_schemas = request_schemas::render(&spec, &operations, &comment);
     let generated = Generated {
         code,
         catalog,

@@ -9,6 +9,8 @@ pub enum Role {
     Task,
     /// The task lookup.
     Query,
+    /// A platform call answered with the `{code, msg, data}` envelope.
+    Envelope,
     /// Anything else.
     Other,
 }
@@ -19,6 +21,7 @@ impl Role {
         match self {
             Role::Task => "task",
             Role::Query => "query",
+            Role::Envelope => "envelope",
             Role::Other => "other",
         }
     }
@@ -41,6 +44,10 @@ pub(crate) struct Operation {
     pub(crate) example: Option<serde_json::Value>,
     /// What the task produces (`x-runninghub-output`), for model endpoints that say.
     pub(crate) output: Option<String>,
+    /// The body property the client fills with the API key (`x-runninghub-credential`).
+    pub(crate) credential: Option<String>,
+    /// For an envelope call, the component schema of its `data` (`None`: no data).
+    pub(crate) envelope_data: Option<String>,
 }
 
 /// What the generator did with one operation, for reports.

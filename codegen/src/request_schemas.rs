@@ -4,7 +4,8 @@
 //! of being mirrored.
 //!
 //! The document holds, per operation with a JSON body, the body's schema exactly as the
-//! spec states it (before the transform that moves constraints out of progenitor's view),
+//! spec states it (with the key's property, for the platform calls that carry the key in
+//! the body, and that property's name as `credential`) (before the transform that moves constraints out of progenitor's view),
 //! and the component schemas those reach. Annotations (descriptions, examples, `x-`
 //! extensions) are left out, and OpenAPI 3.0's `nullable` is written as JSON Schema's
 //! `type: [T, "null"]`; everything else is OpenAPI 3.0's schema object, which JSON Schema
@@ -28,13 +29,15 @@ pub(crate) fn render(spec: &OpenAPI, operations: &[Operation], comment: &str) ->
         let Some(body) = &op.body else { continue };
         let body = lean(serde_json::to_value(body).expect("a schema serializes"));
         refs(&body, &mut reached);
-        bodies.insert(
-            op.id.clone(),
-            Value::Object(Map::from_iter([
-                ("path".to_owned(), Value::String(op.path.clone())),
-                ("body".to_owned(), body),
-            ])),
-        );
+        let mut entry = Map::from_iter([
+            ("path".to_owned(), Value::String(op.path.clone())),
+            ("body".to_owned(), body),
+        ]);
+        // Where a platform call carries the key (`x-runninghub-credential`).
+        if let Some(name) = &op.credential {
+            entry.insert("credential".to_owned(), Value::String(name.clone()));
+        }
+        bodies.insert(op.id.clone(), Value::Object(entry));
     }
     // The components the bodies reach, and those they reach in turn.
     let mut components = Map::new();

@@ -277,6 +277,8 @@ mod tests {
                 body: body.then(|| openapiv3::ReferenceOr::ref_("#/components/schemas/B")),
                 example: None,
                 output: None,
+                credential: None,
+                envelope_data: None,
             }
         };
         let ops = [

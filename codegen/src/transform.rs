@@ -39,6 +39,68 @@ pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAP
     spec
 }
 
+/// Removes the property that carries the API key (`x-runninghub-credential`) from the body
+/// of every operation that has one: the client fills it in, so neither the generated request
+/// type, nor its validator, nor the field table has it.
+pub(crate) fn drop_credentials(spec: &mut OpenAPI, operations: &mut [Operation]) {
+    for op in operations.iter_mut().filter(|op| !op.handwritten) {
+        if let Some(name) = &op.credential {
+            drop_credential(spec, op, name);
+            // An inline body is also held by the operation itself.
+            if let Some(ReferenceOr::Item(schema)) = &mut op.body {
+                close_without(schema, name);
+            }
+        }
+    }
+}
+
+/// Removes `name` from the operation's body schema (written inline, or the component it
+/// refers to). Preflight made sure a component body is shared only by operations with the
+/// same credential property.
+fn drop_credential(spec: &mut OpenAPI, op: &Operation, name: &str) {
+    let body = match &op.body {
+        Some(ReferenceOr::Reference { reference }) => reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|n| spec.components.as_mut()?.schemas.get_mut(n)),
+        Some(ReferenceOr::Item(_)) => {
+            let Some(ReferenceOr::Item(item)) = spec.paths.paths.get_mut(&op.path) else {
+                return;
+            };
+            let operation = match op.method.as_str() {
+                "GET" => item.get.as_mut(),
+                "PUT" => item.put.as_mut(),
+                "POST" => item.post.as_mut(),
+                "DELETE" => item.delete.as_mut(),
+                "PATCH" => item.patch.as_mut(),
+                _ => None,
+            };
+            operation
+                .and_then(|o| o.request_body.as_mut())
+                .and_then(|rb| match rb {
+                    ReferenceOr::Item(rb) => rb.content.get_mut("application/json"),
+                    ReferenceOr::Reference { .. } => None,
+                })
+                .and_then(|mt| mt.schema.as_mut())
+        }
+        None => None,
+    };
+    if let Some(ReferenceOr::Item(schema)) = body {
+        close_without(schema, name);
+    }
+}
+
+/// Removes the property `name` from an object schema. With nothing left, typify would make
+/// the body a JSON map; closed, it is a struct with no fields, which generated code names.
+fn close_without(schema: &mut Schema, name: &str) {
+    if let SchemaKind::Type(Type::Object(o)) = &mut schema.schema_kind {
+        o.properties.shift_remove(name);
+        o.required.retain(|r| r != name);
+        if o.properties.is_empty() {
+            o.additional_properties = Some(openapiv3::AdditionalProperties::Any(false));
+        }
+    }
+}
+
 /// Removes the keywords the validator enforces and documents them instead.
 fn move_constraints_to_docs(schema: &mut Schema) {
     let mut notes: Vec<String> = Vec::new();

@@ -209,7 +209,7 @@ impl ClientBuilder {
             raw: raw::Client::new_with_client(
                 &base_url,
                 http,
-                RawInner::new(self.transport.0, headers),
+                RawInner::new(self.transport.0, headers, Arc::from(key.0.as_str())),
             ),
             files,
             base_url,
@@ -356,12 +356,12 @@ impl Client {
 
     /// POSTs an already checked JSON body to `path` the way progenitor's methods do: through
     /// the request hooks (validation, the transport) under `operation`'s name, read the same.
-    async fn send_value(
+    async fn send_value<T: serde::de::DeserializeOwned>(
         &self,
         operation: &'static str,
         path: &str,
         body: &serde_json::Value,
-    ) -> Result<raw::ResponseValue<types::Task>, raw::Error<()>> {
+    ) -> Result<raw::ResponseValue<T>, raw::Error<()>> {
         use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
         let mut request = self
             .raw
@@ -401,6 +401,27 @@ impl Client {
             .execute(client, request, audience)
             .await
             .map_err(Error::Transport)
+    }
+
+    /// POSTs a checked JSON body to a platform call's `path` (through the request hooks,
+    /// which add the key where the call takes it) and opens the `{code, msg, data}` envelope
+    /// of the answer: its `data` on success, [`Error::Api`] for any other code. A refusal
+    /// for a passing reason (421, 1003, ...) is retried under the client's [`RetryPolicy`].
+    /// `task_id` is the task the call concerns, for the error.
+    pub(crate) async fn send_envelope(
+        &self,
+        operation: &'static str,
+        path: &'static str,
+        body: &serde_json::Value,
+        task_id: Option<&str>,
+    ) -> Result<serde_json::Value, Error> {
+        crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
+            self.pace().await;
+            let answer = self.send_value(operation, path, body).await;
+            let envelope: serde_json::Value = answer_to_task(answer, None).await?;
+            crate::error::open_envelope(envelope, task_id)
+        })
+        .await
     }
 
     /// The current state of a task. A task that failed is [`Error::TaskFailed`].
@@ -457,10 +478,10 @@ pub(crate) fn refused_for_now(e: &Error) -> bool {
 
 /// Maps progenitor's result to ours. `submit` names the operation when the request was a
 /// submit, whose transport failures after sending have an unknown outcome.
-async fn answer_to_task(
-    answer: Result<raw::ResponseValue<types::Task>, raw::Error<()>>,
+async fn answer_to_task<T>(
+    answer: Result<raw::ResponseValue<T>, raw::Error<()>>,
     submit: Option<&'static str>,
-) -> Result<types::Task, Error> {
+) -> Result<T, Error> {
     let transport = |e: reqwest::Error| match submit {
         // A connection never made (or a request never built) carried nothing.
         Some(operation) if !(e.is_connect() || e.is_builder()) => Error::SubmitOutcomeUnknown {

@@ -206,6 +206,52 @@ impl Error {
     }
 }
 
+/// Opens RunningHub's platform envelope `{code, msg, data}`: `data` (null when absent) when
+/// `code` is 0, else [`Error::Api`] with the code and `msg` (or `message`, which some calls
+/// use instead). `task_id` is the task the call concerned, for the error.
+pub(crate) fn open_envelope(
+    envelope: serde_json::Value,
+    task_id: Option<&str>,
+) -> Result<serde_json::Value, Error> {
+    use serde_json::Value;
+    let code = match envelope.get("code") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        _ => {
+            return Err(Error::Decode {
+                status: 200,
+                body: envelope.to_string(),
+                source: <serde_json::Error as serde::de::Error>::custom(
+                    "the answer is not a {code, msg, data} envelope: no `code`",
+                ),
+            });
+        }
+    };
+    let mut envelope = envelope;
+    if code == "0" {
+        return Ok(envelope
+            .get_mut("data")
+            .map(Value::take)
+            .unwrap_or(Value::Null));
+    }
+    let message = ["msg", "message"]
+        .iter()
+        .find_map(|k| envelope.get(*k).and_then(Value::as_str))
+        .filter(|m| !m.trim().is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            ErrorCode::parse(&code)
+                .meaning()
+                .unwrap_or("no message")
+                .to_owned()
+        });
+    Err(Error::Api {
+        code: ErrorCode::parse(&code),
+        message,
+        task_id: task_id.map(str::to_owned),
+    })
+}
+
 macro_rules! error_codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, retryable: $retry:literal; )*) => {
         /// RunningHub's error codes, as documented, with [`ErrorCode::Other`] for any other.
@@ -231,6 +277,15 @@ macro_rules! error_codes {
                 match self {
                     $( ErrorCode::$variant => $code, )*
                     ErrorCode::Other(code) => code,
+                }
+            }
+
+            /// What the code means, from RunningHub's code tables (`None` for a code this
+            /// client does not know).
+            pub fn meaning(&self) -> Option<&'static str> {
+                match self {
+                    $( ErrorCode::$variant => Some(first_line(concat!($($doc),*))), )*
+                    ErrorCode::Other(_) => None,
                 }
             }
 
@@ -289,16 +344,65 @@ error_codes! {
     RealPersonProhibited = "1505", retryable: false;
     /// 1520: the account's concurrent task limit is reached; wait for a task to finish.
     ConcurrencyLimit = "1520", retryable: true;
+    /// 301 (platform): invalid or missing parameters.
+    ParamsInvalid = "301", retryable: false;
+    /// 380 (platform): the workflow does not exist.
+    WorkflowNotFound = "380", retryable: false;
+    /// 412 (platform): invalid token (often a wrong API path).
+    TokenInvalid = "412", retryable: false;
     /// 415 (platform): no free dedicated instance.
     NoFreeInstance = "415", retryable: true;
+    /// 416 (platform): the wallet balance is not enough to create the task.
+    WalletInsufficient = "416", retryable: false;
     /// 421 (platform): the task queue is full (concurrency limit).
     TaskQueueFull = "421", retryable: true;
+    /// 423 (platform): task not found.
+    PlatformTaskNotFound = "423", retryable: false;
+    /// 433 (platform): the workflow failed validation (the details are in the message).
+    WorkflowInvalid = "433", retryable: false;
+    /// 435 (platform): no dedicated instance of this kind (48 GB needs `instanceType: plus`).
+    InstanceNotFound = "435", retryable: false;
+    /// 436 (platform): the exclusive membership this call needs has expired.
+    ExclusiveRequired = "436", retryable: false;
+    /// 500 (platform): unknown error.
+    PlatformUnknown = "500", retryable: true;
+    /// 801 (platform): free users may not use API keys.
+    FreeUserUnsupported = "801", retryable: false;
     /// 802 (platform): the key is not authorised.
     KeyUnauthorized = "802", retryable: false;
+    /// 803 (platform): the node list does not match the workflow.
+    InvalidNodeInfo = "803", retryable: false;
+    /// 804 (platform): the task is still running.
+    TaskRunning = "804", retryable: false;
+    /// 805 (platform): the task's status is abnormal (it failed).
+    TaskStatusError = "805", retryable: false;
+    /// 806 (platform): user not found.
+    UserNotFound = "806", retryable: false;
+    /// 807 (platform): task not found.
+    TaskNotFoundForKey = "807", retryable: false;
+    /// 808 (platform): the upload failed.
+    UploadFailed = "808", retryable: true;
+    /// 809 (platform): the file is too large.
+    PlatformFileTooLarge = "809", retryable: false;
+    /// 810 (platform): the workflow is not saved or has never run.
+    WorkflowNotRun = "810", retryable: false;
+    /// 811 (platform): the enterprise API key is invalid.
+    EnterpriseKeyInvalid = "811", retryable: false;
     /// 812 (platform): the enterprise balance is insufficient.
     InsufficientBalance = "812", retryable: false;
+    /// 813 (platform): the task is queued.
+    TaskQueued = "813", retryable: false;
     /// 814 (platform): the personal queue is full (1000 tasks).
     PersonalQueueFull = "814", retryable: true;
+    /// 901 (platform): the AI app does not exist.
+    WebappNotFound = "901", retryable: false;
+}
+
+/// The first line of a code's documentation, without its `NNNN: ` or `NNN (platform): `
+/// prefix.
+fn first_line(doc: &'static str) -> &'static str {
+    let line = doc.trim().lines().next().unwrap_or("");
+    line.split_once(": ").map_or(line, |(_, rest)| rest)
 }
 
 impl fmt::Display for ErrorCode {
@@ -328,6 +432,60 @@ mod tests {
         assert!(ErrorCode::ConcurrencyLimit.is_retryable());
         assert_eq!(ErrorCode::parse("9999"), ErrorCode::Other("9999".into()));
         assert!(!ErrorCode::parse("9999").is_retryable());
+    }
+
+    #[test]
+    fn envelopes_open_to_their_data_or_a_typed_error() {
+        use serde_json::json;
+        // Success: the data, or null when there is none.
+        let data = open_envelope(json!({"code": 0, "msg": "success", "data": {"a": 1}}), None);
+        assert_eq!(data.unwrap(), json!({"a": 1}));
+        assert_eq!(
+            open_envelope(json!({"code": 0}), None).unwrap(),
+            json!(null)
+        );
+        // A code as a string, and `message` where `msg` is expected, are read the same.
+        match open_envelope(
+            json!({"code": "807", "message": "APIKEY_TASK_NOT_FOUND"}),
+            Some("9"),
+        ) {
+            Err(Error::Api {
+                code,
+                message,
+                task_id,
+            }) => {
+                assert_eq!(code, ErrorCode::TaskNotFoundForKey);
+                assert_eq!(message, "APIKEY_TASK_NOT_FOUND");
+                assert_eq!(task_id.as_deref(), Some("9"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // No message: the code table's meaning stands in.
+        let err = open_envelope(json!({"code": 421, "msg": "", "data": null}), None).unwrap_err();
+        assert_eq!(err.code(), Some(&ErrorCode::TaskQueueFull));
+        assert!(
+            err.to_string()
+                .contains("the task queue is full (concurrency limit)"),
+            "{err}"
+        );
+        // Not an envelope at all: a decode error that keeps the body.
+        match open_envelope(json!({"taskId": "1", "status": "RUNNING"}), None) {
+            Err(Error::Decode { body, .. }) => assert!(body.contains("RUNNING")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_meaning_without_its_number() {
+        assert_eq!(
+            ErrorCode::TaskNotFoundForKey.meaning(),
+            Some("task not found.")
+        );
+        assert_eq!(
+            ErrorCode::InvalidParameters.meaning(),
+            Some("parameter validation failed (or the body could not be parsed).")
+        );
+        assert_eq!(ErrorCode::Other("1".into()).meaning(), None);
     }
 
     #[test]

@@ -21,8 +21,23 @@ impl ClientHooks<RawInner> for Client {
             Ok(value) => crate::operation::check_json_body(info.operation_id, value),
             Err(e) => Some(Err(crate::validation::not_json(&e))),
         };
-        if let Some(Err(e)) = checked {
-            return Err(Error::InvalidRequest(e.to_string()));
+        let body = match checked {
+            Some(Err(e)) => return Err(Error::InvalidRequest(e.to_string())),
+            Some(Ok(body)) => body,
+            None => return Ok(()),
+        };
+        // A platform call that carries the key in its body gets it here, after the checks
+        // (the caller never passes it, and the generated body type has no field for it).
+        let credential = crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == info.operation_id)
+            .and_then(|op| op.credential);
+        if let (Some(name), serde_json::Value::Object(mut fields)) = (credential, body) {
+            let key = self.inner().key().unwrap_or_default();
+            fields.insert(name.to_owned(), serde_json::Value::String(key.to_owned()));
+            let bytes = serde_json::to_vec(&fields)
+                .map_err(|e| Error::InvalidRequest(format!("cannot encode the body: {e}")))?;
+            *request.body_mut() = Some(bytes.into());
         }
         Ok(())
     }

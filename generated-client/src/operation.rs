@@ -35,6 +35,9 @@ pub enum Role {
     Task,
     /// The task lookup.
     Query,
+    /// A platform call (account, cancel, webhook events, ...) answered with RunningHub's
+    /// `{code, msg, data}` envelope; see [`EnvelopeOperation`].
+    Envelope,
     /// Anything else.
     Other,
 }
@@ -69,6 +72,23 @@ pub trait Operation {
 /// operation whose answer is the task object.
 pub trait TaskOperation: Operation {}
 
+/// A platform call answered with RunningHub's `{code, msg, data}` envelope, where `code` 0
+/// is success and `data` the result. Implemented by generated code for every operation the
+/// spec marks `x-runninghub-role: envelope`; [`crate::Client::call`] sends one.
+pub trait EnvelopeOperation {
+    /// The request body type, without the API key: the client puts the key where the call
+    /// expects it ([`OperationInfo::credential`]).
+    type Body: Validate + serde::Serialize + std::fmt::Debug + Send + Sync;
+    /// What `data` holds on success (`()` for a call that returns nothing).
+    type Data: serde::de::DeserializeOwned;
+    /// The spec's `operationId`.
+    const OPERATION_ID: &'static str;
+    /// The HTTP method, upper case.
+    const METHOD: &'static str;
+    /// The path below the server URL.
+    const PATH: &'static str;
+}
+
 /// An operation's identity, for code that dispatches by path or id (see
 /// [`crate::operations::OPERATIONS`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,6 +115,10 @@ pub struct OperationInfo {
     pub example: Option<&'static str>,
     /// What the task produces, as the spec says (`x-runninghub-output`).
     pub output: OutputKind,
+    /// The JSON body property that carries the API key (`apiKey`, `apikey`), for the
+    /// platform calls that take it there; the client fills it in. `None`: the key goes in
+    /// the `Authorization` header only.
+    pub credential: Option<&'static str>,
 }
 
 /// What a model endpoint's task produces.
@@ -180,17 +204,47 @@ macro_rules! operation_marker {
 }
 pub(crate) use operation_marker;
 
+/// A generated platform call's marker type and its [`EnvelopeOperation`] impl:
+/// `Marker(BodyType) -> DataType, "operationId" "METHOD" "/path"`. Attributes given first
+/// go on the marker type.
+#[allow(
+    unused_macros,
+    reason = "invoked once per platform call of the spec; a spec may have none"
+)]
+macro_rules! envelope_marker {
+    (
+        $(#[$attr:meta])*
+        $marker:ident($body:ident) -> $data:ty, $id:literal $method:literal $path:literal
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $marker;
+        impl $crate::operation::EnvelopeOperation for $marker {
+            type Body = $crate::types::$body;
+            type Data = $data;
+            const OPERATION_ID: &'static str = $id;
+            const METHOD: &'static str = $method;
+            const PATH: &'static str = $path;
+        }
+    };
+}
+#[allow(
+    unused_imports,
+    reason = "invoked once per platform call of the spec; a spec may have none"
+)]
+pub(crate) use envelope_marker;
+
 /// One [`OperationInfo`] of the generated table, written compactly:
 /// `"operationId" "METHOD" "/path" Role "family" json_table "summary"`, then the fields in
 /// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
 /// (`required()`, `with_default("\"16:9\"")`, ...), then `output:` and the
-/// [`OutputKind`] variant, and last `example:` and the example body's JSON text as an
-/// `Option`.
+/// [`OutputKind`] variant, `example:` and the example body's JSON text as an `Option`, a comma, and
+/// last `credential:` and the body property that carries the key, as an `Option`.
 macro_rules! operation_info {
     (
         $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal
         $summary:literal [$($name:literal $kind:ident $($with:ident($($arg:tt)*))*),* $(,)?]
-        output: $output:ident example: $example:expr
+        output: $output:ident example: $example:expr, credential: $credential:expr
     ) => {
         $crate::operation::OperationInfo {
             operation_id: $id,
@@ -206,6 +260,7 @@ macro_rules! operation_info {
             json_table: $json_table,
             example: $example,
             output: $crate::operation::OutputKind::$output,
+            credential: $credential,
         }
     };
 }

@@ -13,7 +13,8 @@
 //!   `transport` (what progenitor's client carries: [`RawInner`]);
 //! - the registry, `operation`: the traits the generated markers implement and the macros
 //!   that write them; the one hand-written module that reads generated items directly;
-//! - the client layer: [`Submission`], what a checked method returns, and the errors.
+//! - the client layer: [`Submission`], what a checked method returns, and [`Error`], what a
+//!   platform call's checked method fails with.
 
 #![allow(
     unused_imports,
@@ -21,8 +22,10 @@
 )]
 
 pub(crate) use crate::decode::{lean_struct, unit_enum};
+pub(crate) use crate::error::Error;
 pub(crate) use crate::operation::{
-    Operation, OperationInfo, TaskOperation, operation_info, operation_marker, request_new,
+    EnvelopeOperation, Operation, OperationInfo, TaskOperation, envelope_marker, operation_info,
+    operation_marker, request_new,
 };
 pub(crate) use crate::transport::RawInner;
 pub(crate) use crate::validation::{

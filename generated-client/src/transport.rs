@@ -59,6 +59,8 @@ pub struct RawInner {
     transport: Option<Arc<dyn Transport>>,
     /// The key and the user agent, added to requests to RunningHub given to a transport.
     headers: HeaderMap,
+    /// The API key, for the platform calls that carry it in their JSON body. Never shown.
+    key: Option<Arc<str>>,
 }
 
 impl fmt::Debug for RawInner {
@@ -93,8 +95,22 @@ pub(crate) enum Audience {
 }
 
 impl RawInner {
-    pub(crate) fn new(transport: Option<Arc<dyn Transport>>, headers: HeaderMap) -> RawInner {
-        RawInner { transport, headers }
+    pub(crate) fn new(
+        transport: Option<Arc<dyn Transport>>,
+        headers: HeaderMap,
+        key: Arc<str>,
+    ) -> RawInner {
+        RawInner {
+            transport,
+            headers,
+            key: Some(key),
+        }
+    }
+
+    /// The API key, for a platform call that carries it in its body (`None` for a client
+    /// built from `Default`, which has none).
+    pub(crate) fn key(&self) -> Option<&str> {
+        self.key.as_deref()
     }
 
     /// Sends `request` through the transport if there is one, else with `client` (whose

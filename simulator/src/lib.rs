@@ -4,7 +4,10 @@
 //! It serves every task operation of the spec (validating bodies against the spec's own
 //! schemas, not with the client's checks, and answering `1007` in a 200 body, as RunningHub
 //! does), the query, the upload, the queue status and the output files, and calls
-//! webhooks. It can enforce an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
+//! webhooks. The platform calls (account, cancel, webhook events, workflow graphs) answer
+//! with the `{code, msg, data}` envelope and the platform's codes (802 for a key missing from
+//! or wrong in the body, 807 for an unknown task, 380 for an unknown workflow), and a
+//! cancelled task reports `CANCEL`. It can enforce an account's concurrency limit (1520) and request rate (1003). Tasks follow a configurable
 //! lifecycle (QUEUED → RUNNING → outcome, after chosen delays). Faults can be queued per
 //! route (HTTP errors with `Retry-After`, HTML pages, empty or truncated bodies, hanging
 //! answers, business rejections, a submit that creates its task and never answers, a
@@ -21,6 +24,7 @@
 //! # }
 //! ```
 
+mod platform;
 mod schemas;
 
 use axum::body::{Body, Bytes};
@@ -133,7 +137,17 @@ pub struct Config {
     pub rate_limit: Option<(u32, Duration)>,
     /// How long a submit takes to answer (default: no delay).
     pub submit_latency: Duration,
+    /// The account's RH coin balance, as the account status reports it.
+    pub coins: u64,
+    /// The workflows whose graphs `workflow_json` returns: id to the graph's JSON text.
+    pub workflows: HashMap<String, String>,
 }
+
+/// The id of the workflow the default [`Config`] knows.
+pub const SAMPLE_WORKFLOW_ID: &str = "1904136902449209346";
+
+/// A small text-to-image ComfyUI graph in API format, for the sample workflow.
+const SAMPLE_WORKFLOW: &str = r#"{"3":{"class_type":"KSampler","inputs":{"seed":1,"steps":20,"cfg":8,"model":["4",0],"positive":["6",0],"latent_image":["5",0]},"_meta":{"title":"KSampler"}},"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"model.safetensors"},"_meta":{"title":"Load Checkpoint"}},"5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1},"_meta":{"title":"Empty Latent Image"}},"6":{"class_type":"CLIPTextEncode","inputs":{"text":"a paper boat","clip":["4",1]},"_meta":{"title":"Prompt"}}}"#;
 
 impl Default for Config {
     /// Key `sim-key`; QUEUED 20 ms, RUNNING 50 ms, then SUCCESS with one small `png`.
@@ -154,6 +168,8 @@ impl Default for Config {
             max_in_flight: None,
             rate_limit: None,
             submit_latency: Duration::ZERO,
+            coins: 1000,
+            workflows: HashMap::from([(SAMPLE_WORKFLOW_ID.to_owned(), SAMPLE_WORKFLOW.to_owned())]),
         }
     }
 }
@@ -230,6 +246,8 @@ pub struct Counts {
     pub downloads: u32,
     /// Webhook calls started.
     pub webhooks_sent: u32,
+    /// Platform calls (account, cancel, webhook events, workflow graphs).
+    pub platform_calls: u32,
     /// Requests whose key was missing or wrong.
     pub unauthorized: u32,
     /// Submits refused because [`Config::max_in_flight`] tasks were unfinished (1520).
@@ -244,6 +262,8 @@ pub struct Counts {
 
 struct SimTask {
     created: Instant,
+    /// When the task was cancelled, if it was.
+    cancelled: Option<Instant>,
     operation: &'static str,
     body: Value,
     /// The stretch of this task's lifecycle (see [`Config::spread`]).
@@ -253,6 +273,16 @@ struct SimTask {
 impl SimTask {
     /// When the task reaches its outcome under `config`, or `None` if it never does.
     fn ends_at(&self, config: &Config) -> Option<Instant> {
+        let end = self.natural_end(config);
+        match (self.cancelled, end) {
+            (Some(c), Some(e)) => Some(c.min(e)),
+            (Some(c), None) => Some(c),
+            (None, end) => end,
+        }
+    }
+
+    /// When the task reaches its outcome if nobody cancels it.
+    fn natural_end(&self, config: &Config) -> Option<Instant> {
         if matches!(config.outcome, Outcome::Never) {
             return None;
         }
@@ -277,6 +307,25 @@ struct Inner {
     window: (Instant, u32),
     /// Submit requests being answered now.
     submits_in_flight: u32,
+    /// The platform calls received, by operation id, with their bodies as sent.
+    platform_calls: Vec<(String, Value)>,
+    /// The webhook calls made, in order.
+    webhooks: Vec<WebhookRecord>,
+}
+
+/// A webhook call the simulator made, as the webhook-event calls report it.
+struct WebhookRecord {
+    id: String,
+    task_id: String,
+    url: String,
+    /// What was sent, as JSON text.
+    event_data: String,
+    /// `SUCCESS` or `FAILED`.
+    status: &'static str,
+    /// The receiver's answer, or why there was none.
+    response: String,
+    /// How many times it was sent again.
+    retries: u32,
 }
 
 impl Inner {
@@ -436,6 +485,8 @@ impl Simulator {
                 next_id: first_task_id(),
                 window: (Instant::now(), 0),
                 submits_in_flight: 0,
+                platform_calls: Vec::new(),
+                webhooks: Vec::new(),
             }),
             base_url,
         });
@@ -540,6 +591,12 @@ impl Simulator {
         inner.tasks.get(task_id)?.ends_at(&inner.config)
     }
 
+    /// The platform calls received, in order: operation id and the body as sent (with the
+    /// key, where the call carries it in the body).
+    pub fn platform_calls(&self) -> Vec<(String, Value)> {
+        self.shared.lock().platform_calls.clone()
+    }
+
     /// The uploads received: file name and content.
     pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
         self.shared.lock().uploads.clone()
@@ -622,6 +679,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     match op.role {
         Role::Query => query(&shared, authorized, &body).await,
+        Role::Envelope => platform::call(&shared, op.operation_id, &body).await,
         _ => submit(&shared, authorized, op.operation_id, &body).await,
     }
 }
@@ -791,6 +849,7 @@ async fn submit(
         let spread = inner.config.spread.clamp(0.0, 1.0);
         let task = SimTask {
             created: Instant::now(),
+            cancelled: None,
             operation,
             body: value,
             stretch: 1.0 - spread + 2.0 * spread * fastrand::f64(),
@@ -825,15 +884,42 @@ async fn send_webhook(shared: &Shared, id: &str, url: &str) {
         WebhookStyle::String => Value::String(task.to_string()),
         WebhookStyle::Object => task,
     };
+    let sent = match &event_data {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
     let event = json!({"event": "TASK_END", "taskId": id, "eventData": event_data});
     shared.lock().counts.webhooks_sent += 1;
-    // Like RunningHub, the simulator does not care what the receiver answers.
-    let _ = reqwest::Client::new().post(url).json(&event).send().await;
+    // Like RunningHub, the simulator does not act on what the receiver answers; it records
+    // it for the webhook-event calls.
+    let (status, response) = match reqwest::Client::new().post(url).json(&event).send().await {
+        Ok(r) if r.status().is_success() => ("SUCCESS", r.text().await.unwrap_or_default()),
+        Ok(r) => ("FAILED", format!("HTTP {}", r.status().as_u16())),
+        Err(e) => ("FAILED", e.to_string()),
+    };
+    let mut inner = shared.lock();
+    let retries = inner.webhooks.iter().filter(|w| w.task_id == id).count() as u32;
+    let record_id = (first_task_id() + 500_000 + inner.webhooks.len() as u64).to_string();
+    inner.webhooks.push(WebhookRecord {
+        id: record_id,
+        task_id: id.to_owned(),
+        url: url.to_owned(),
+        event_data: sent,
+        status,
+        response,
+        retries,
+    });
 }
 
 /// The task object as RunningHub would report it now.
 fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
     let task = &inner.tasks[id];
+    if task
+        .cancelled
+        .is_some_and(|at| task.natural_end(&inner.config).is_none_or(|end| at < end))
+    {
+        return json!({"taskId": id, "status": "CANCEL", "errorCode": "", "errorMessage": "", "results": null});
+    }
     let elapsed = task.created.elapsed();
     let lifecycle = inner.config.lifecycle_of(task.operation);
     let mut until = Duration::ZERO;

@@ -61,6 +61,15 @@ pub(crate) fn problems(operation: &str, body: &Value) -> Option<Vec<String>> {
     )
 }
 
+/// The body property in which `operation` carries the API key, as the spec says
+/// (`x-runninghub-credential`); `None` when it carries the key in the header only.
+pub(crate) fn credential(operation: &str) -> Option<&'static str> {
+    document()["operations"]
+        .get(operation)?
+        .get("credential")?
+        .as_str()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

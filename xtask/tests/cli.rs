@@ -78,11 +78,13 @@ fn xtask_writes_checks_and_names_stale_files() {
     std::fs::create_dir_all(root.join("spec/models")).unwrap();
     std::fs::create_dir_all(root.join("generated-client/src")).unwrap();
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    std::fs::copy(
-        spec.join("runninghub.yaml"),
-        root.join("spec/runninghub.yaml"),
-    )
-    .unwrap();
+    // The root and every file beside it (the platform calls), then the family files.
+    for file in std::fs::read_dir(&spec).unwrap() {
+        let file = file.unwrap().path();
+        if file.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&file, root.join("spec").join(file.file_name().unwrap())).unwrap();
+        }
+    }
     for family in std::fs::read_dir(spec.join("models")).unwrap() {
         let family = family.unwrap().path();
         std::fs::copy(

@@ -29,7 +29,8 @@ use std::collections::BTreeMap;
 
 /// Extension naming an operation's role for the hand-written layer: `task` (a model
 /// endpoint that creates a task; the default when the response is the `Task` schema),
-/// `query` (the task lookup) or `other`.
+/// `query` (the task lookup), `envelope` (a platform call answered with `{code, msg, data}`)
+/// or `other`.
 pub const ROLE_EXTENSION: &str = "x-runninghub-role";
 /// Extension marking an operation as implemented by the hand-written layer (for shapes
 /// progenitor cannot express, such as multipart uploads). It stays in the spec, is checked
@@ -39,6 +40,11 @@ pub const HANDWRITTEN_EXTENSION: &str = "x-runninghub-handwritten";
 /// What a model endpoint's task produces: `video`, `image`, `audio`, `text` or `3d` (the
 /// command line's `--mock` answers with an output of that kind).
 pub const OUTPUT_EXTENSION: &str = "x-runninghub-output";
+
+/// Extension naming the JSON body property that carries the API key (`apiKey`, `apikey`)
+/// on the platform calls that take it there. The client fills it in: it is left out of the
+/// generated request type and of the field table.
+pub const CREDENTIAL_EXTENSION: &str = "x-runninghub-credential";
 
 /// The values [`OUTPUT_EXTENSION`] takes.
 pub const OUTPUT_KINDS: [&str; 5] = ["video", "image", "audio", "text", "3d"];
@@ -112,6 +118,14 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
             let responses = responses::check(&mut site);
             let role = role::role(&mut site, handwritten, &responses, body_schema.is_some());
             let output = role::output(&mut site, role);
+            let envelope_data = role::envelope_data(
+                &mut site,
+                role,
+                handwritten,
+                &responses,
+                body_schema.is_some(),
+            );
+            let credential = role::credential(&mut site, body_schema.as_ref());
 
             operations.push(Operation {
                 id,
@@ -125,14 +139,52 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 body: body_schema,
                 example,
                 output,
+                credential,
+                envelope_data,
             });
         }
     }
+    shared_bodies_agree_on_the_key(&operations, src, &mut diags);
     diags.append(&mut constraint_diags);
     if diags.is_empty() {
         Ok(operations)
     } else {
         Err(diags)
+    }
+}
+
+/// A component body shared by several operations becomes one generated type, from which the
+/// key's property is removed: every operation using it must carry the key the same way.
+fn shared_bodies_agree_on_the_key(
+    operations: &[Operation],
+    src: &Source<'_>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut by_body: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in operations.iter().filter(|op| !op.handwritten) {
+        if let Some(ReferenceOr::Reference { reference }) = &op.body {
+            by_body.entry(reference).or_default().push(op);
+        }
+    }
+    for (reference, ops) in by_body {
+        let first = &ops[0];
+        if let Some(other) = ops.iter().find(|op| op.credential != first.credential) {
+            let says = |op: &Operation| match &op.credential {
+                Some(name) => format!("carries the key as `{name}`"),
+                None => "carries no key in its body".to_owned(),
+            };
+            diags.push(src.diagnostic(
+                reference.to_owned(),
+                Some(&other.id),
+                format!(
+                    "this body is shared with `{}`, which {}, while `{}` {}: give each its own body schema",
+                    first.id,
+                    says(first),
+                    other.id,
+                    says(other)
+                ),
+            ));
+        }
     }
 }
 

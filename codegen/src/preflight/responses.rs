@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 pub(super) struct Responses {
     /// The `$ref` of the success response's schema, when it is one.
     pub(super) success_ref: Option<String>,
+    /// The success response's JSON schema, and where it is written.
+    pub(super) success_schema: Option<(openapiv3::ReferenceOr<openapiv3::Schema>, String)>,
     /// The shapes of the error responses (`no body` for none).
     pub(super) error: BTreeSet<String>,
 }
@@ -22,6 +24,7 @@ pub(super) fn check(site: &mut Site<'_>) -> Responses {
     let mut success: BTreeSet<String> = BTreeSet::new();
     let mut error: BTreeSet<String> = BTreeSet::new();
     let mut success_ref: Option<String> = None;
+    let mut success_schema = None;
     let mut codes = Vec::new();
     if let Some(def) = &op.responses.default {
         codes.push(("default".to_owned(), true, true, def));
@@ -77,6 +80,15 @@ pub(super) fn check(site: &mut Site<'_>) -> Responses {
                 );
             }
         }
+        if is_success
+            && let Some((media, mt)) = r.content.iter().next()
+            && let Some(schema) = &mt.schema
+        {
+            success_schema = Some((
+                schema.clone(),
+                format!("{rptr}/content/{}/schema", escape(media)),
+            ));
+        }
         let shape = match r.content.iter().next() {
             None => "no body".to_owned(),
             Some((media, mt)) => match &mt.schema {
@@ -124,5 +136,9 @@ pub(super) fn check(site: &mut Site<'_>) -> Responses {
             ),
         );
     }
-    Responses { success_ref, error }
+    Responses {
+        success_ref,
+        success_schema,
+        error,
+    }
 }

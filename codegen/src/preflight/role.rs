@@ -1,9 +1,13 @@
 //! The operation's role for the hand-written layer (`x-runninghub-role`) and, for model
 //! endpoints, what their tasks produce (`x-runninghub-output`).
 
+use super::refs::{resolve_boxed, resolve_schema};
 use super::responses::Responses;
-use super::{OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION, Site, TASK_SCHEMA_REF};
+use super::{
+    CREDENTIAL_EXTENSION, OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION, Site, TASK_SCHEMA_REF,
+};
 use crate::model::Role;
+use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
 /// The role: given, or `task` when the operation answers with the task object. A task or
 /// query operation must answer with the task object, declare no typed errors and take a
@@ -28,11 +32,12 @@ pub(super) fn role(
         Some(serde_json::Value::String(r)) => match r.as_str() {
             "task" => Role::Task,
             "query" => Role::Query,
+            "envelope" => Role::Envelope,
             "other" => Role::Other,
             _ => {
                 site.report(
                     format!("{ptr}/{ROLE_EXTENSION}"),
-                    format!("unknown role `{r}`; expected `task`, `query` or `other`"),
+                    format!("unknown role `{r}`; expected `task`, `query`, `envelope` or `other`"),
                 );
                 Role::Other
             }
@@ -102,4 +107,131 @@ pub(super) fn output(site: &mut Site<'_>, role: Role) -> Option<String> {
             None
         }
     }
+}
+
+/// For an envelope call, the component schema its `data` holds (`None`: no data). The
+/// success answer must be a JSON object with an integer `code`; its `data`, if any, a
+/// `$ref` to a component schema, which the generated call decodes.
+pub(super) fn envelope_data(
+    site: &mut Site<'_>,
+    role: Role,
+    handwritten: bool,
+    responses: &Responses,
+    has_body: bool,
+) -> Option<String> {
+    if role != Role::Envelope || handwritten {
+        return None;
+    }
+    let ptr = site.ptr;
+    if !has_body {
+        site.report(
+            ptr.to_owned(),
+            "an envelope call needs an application/json request body".into(),
+        );
+    }
+    let Some((schema, at)) = &responses.success_schema else {
+        site.report(
+            format!("{ptr}/responses"),
+            "an envelope call must answer 200 with a JSON `{code, msg, data}` object".into(),
+        );
+        return None;
+    };
+    let object = resolve_schema(site.spec, schema).and_then(|s| match &s.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => Some(o),
+        _ => None,
+    });
+    let Some(object) = object else {
+        site.report(
+            at.clone(),
+            "an envelope call's answer must be an object schema with `code` and `data`".into(),
+        );
+        return None;
+    };
+    let code_is_integer = object.properties.get("code").is_some_and(|c| {
+        matches!(
+            resolve_boxed(site.spec, c).map(|c| &c.schema_kind),
+            Some(SchemaKind::Type(Type::Integer(_)))
+        )
+    });
+    if !code_is_integer {
+        site.report(
+            at.clone(),
+            "an envelope call's answer needs an integer `code` property".into(),
+        );
+    }
+    match object.properties.get("data") {
+        None => None,
+        Some(ReferenceOr::Reference { reference }) => {
+            match reference.strip_prefix("#/components/schemas/") {
+                Some(name) => Some(name.to_owned()),
+                None => {
+                    site.report(
+                        format!("{at}/properties/data"),
+                        "`data` must be a `$ref` to #/components/schemas".into(),
+                    );
+                    None
+                }
+            }
+        }
+        Some(ReferenceOr::Item(_)) => {
+            site.report(
+                format!("{at}/properties/data"),
+                "`data` must be a `$ref` to a component schema (its type names the call's result), \
+                 or left out when the call returns no data"
+                    .into(),
+            );
+            None
+        }
+    }
+}
+
+/// The body property the client fills with the API key (`x-runninghub-credential`): a
+/// required string property of the JSON body.
+pub(super) fn credential(
+    site: &mut Site<'_>,
+    body: Option<&ReferenceOr<Schema>>,
+) -> Option<String> {
+    let (ptr, op) = (site.ptr, site.op);
+    let at = format!("{ptr}/{CREDENTIAL_EXTENSION}");
+    let name = match op.extensions.get(CREDENTIAL_EXTENSION)? {
+        serde_json::Value::String(name) => name.clone(),
+        other => {
+            site.report(
+                at,
+                format!("`{CREDENTIAL_EXTENSION}` must name a body property, found {other}"),
+            );
+            return None;
+        }
+    };
+    let object = body
+        .and_then(|b| resolve_schema(site.spec, b))
+        .and_then(|s| match &s.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => Some(o),
+            _ => None,
+        });
+    let Some(object) = object else {
+        site.report(
+            at,
+            format!(
+                "`{CREDENTIAL_EXTENSION}` names `{name}`, but the operation has no JSON object body"
+            ),
+        );
+        return None;
+    };
+    let is_string = object.properties.get(&name).is_some_and(|p| {
+        matches!(
+            resolve_boxed(site.spec, p).map(|p| &p.schema_kind),
+            Some(SchemaKind::Type(Type::String(_)))
+        )
+    });
+    if !is_string || !object.required.contains(&name) {
+        site.report(
+            at,
+            format!(
+                "`{CREDENTIAL_EXTENSION}` names `{name}`, which must be a required string property of the body"
+            ),
+        );
+        return None;
+    }
+    Some(name)
 }

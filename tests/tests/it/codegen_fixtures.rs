@@ -372,10 +372,10 @@ fn every_json_post_method_of_the_real_spec_shares_one_send() {
 /// says the hand-written layer accepts it, for every generator feature, not only for the
 /// real spec.
 ///
-/// The hand-written layer needs the core the real spec's root document defines (the task
-/// object, the query, upload and queue operations), so each fixture is generated with that
-/// core added ([`with_core`]); where a fixture defines the same path or component, the
-/// core's wins.
+/// The hand-written layer needs the real spec's core (the task object; the query, upload
+/// and queue operations; the platform calls), so each fixture is generated with that core
+/// added ([`with_core`]); where a fixture defines the same path or component, the core's
+/// wins.
 ///
 /// It runs cargo, so it needs the dependencies the workspace already has (`--offline`); the
 /// build goes to `target/fixture-check`, where later runs reuse it.
@@ -514,46 +514,71 @@ fn scratch_manifest(manifest: &str, name: &str) -> String {
     out
 }
 
-/// `fixture` (a spec's YAML) with the core of the real spec's root document added: its
-/// paths written in place (the model families' paths are `$ref`s to family files) and its
-/// components. The core's definitions replace the fixture's of the same name.
+/// `fixture` (a spec's YAML) with the core of the real spec added: every path that is not a
+/// model family's (the root document writes those as `$ref`s into `models/`), as bundled,
+/// and the components they reach. The core's definitions replace the fixture's of the same
+/// name.
 fn with_core(fixture: &str) -> String {
-    use serde_yaml::{Mapping, Value};
+    use serde_json::Value;
     let root: Value = serde_yaml::from_str(&crate::support::read(crate::support::SPEC)).unwrap();
+    let bundled = crate::support::spec_json();
     let mut spec: Value = serde_yaml::from_str(fixture).unwrap();
-    let section = |v: &mut Value, key: &str| -> Mapping {
-        let m = v.as_mapping_mut().unwrap();
-        m.entry(key.into())
-            .or_insert_with(|| Value::Mapping(Mapping::new()))
-            .as_mapping()
+    let core_paths: Vec<&String> = root["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| {
+            !item
+                .get("$ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.starts_with("models/"))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    assert!(core_paths.len() >= 3, "the spec has core operations");
+    // The components the core paths reach, and those they reach in turn.
+    let mut wanted: Vec<String> = Vec::new();
+    let mut queue: Vec<Value> = core_paths
+        .iter()
+        .map(|p| bundled["paths"][p.as_str()].clone())
+        .collect();
+    while let Some(v) = queue.pop() {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/")
+                    && !wanted.contains(&name.to_owned())
+                {
+                    wanted.push(name.to_owned());
+                    let target = bundled["components"].pointer(&format!("/{name}")).cloned();
+                    queue.extend(target);
+                }
+                queue.extend(map.into_iter().map(|(_, v)| v));
+            }
+            Value::Array(items) => queue.extend(items),
+            _ => {}
+        }
+    }
+    let obj = spec.as_object_mut().unwrap();
+    let paths = obj
+        .entry("paths")
+        .or_insert_with(|| Value::Object(Default::default()));
+    for path in core_paths {
+        paths[path.as_str()] = bundled["paths"][path.as_str()].clone();
+    }
+    let components = obj
+        .entry("components")
+        .or_insert_with(|| Value::Object(Default::default()));
+    for name in wanted {
+        let (kind, def) = name.split_once('/').unwrap();
+        let section = components
+            .as_object_mut()
             .unwrap()
-            .clone()
-    };
-    let mut paths = section(&mut spec, "paths");
-    let mut core_paths = 0;
-    for (path, item) in root["paths"].as_mapping().unwrap() {
-        if item.get("$ref").is_none() {
-            paths.insert(path.clone(), item.clone());
-            core_paths += 1;
-        }
+            .entry(kind)
+            .or_insert_with(|| Value::Object(Default::default()));
+        section[def] = bundled["components"][kind][def].clone();
     }
-    assert!(
-        core_paths >= 3,
-        "the root document defines the core operations"
-    );
-    spec["paths"] = Value::Mapping(paths);
-    let mut components = section(&mut spec, "components");
-    for (kind, defs) in root["components"].as_mapping().unwrap() {
-        let mut merged = components
-            .get(kind)
-            .and_then(Value::as_mapping)
-            .cloned()
-            .unwrap_or_default();
-        for (name, def) in defs.as_mapping().unwrap() {
-            merged.insert(name.clone(), def.clone());
-        }
-        components.insert(kind.clone(), Value::Mapping(merged));
-    }
-    spec["components"] = Value::Mapping(components);
+    // Security schemes are not reached by `$ref`.
+    components["securitySchemes"] = bundled["components"]["securitySchemes"].clone();
     serde_yaml::to_string(&spec).unwrap()
 }

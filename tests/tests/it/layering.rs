@@ -41,7 +41,7 @@ const RUNTIME_LAYERS: &[&[&str]] = &[
     &["error"],
     &["retry", "operation"],
     &["client", "hooks"],
-    &["account", "upload", "webhook", "journal"],
+    &["account", "platform", "upload", "webhook", "journal"],
     &["wait"],
     &["download", "batch"],
 ];

@@ -14,6 +14,7 @@ mod learning;
 mod lifecycle;
 mod multi_file;
 mod no_panic;
+mod platform;
 mod real_spec_slices;
 mod spec_driven;
 mod spec_examples;

@@ -1,0 +1,107 @@
+//! RunningHub's platform calls: the account, task cancellation, webhook events, workflow
+//! graphs. They answer with the `{code, msg, data}` envelope and some take the key inside
+//! their JSON body; the generated methods (`account_status`, `cancel_task`, ...) send them
+//! through [`Client::call`], which handles both for every such call of the spec.
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::operation::EnvelopeOperation;
+use crate::types;
+use crate::validation::{Path, Problem, Validate, Violations};
+
+impl Client {
+    /// Validates `body` and sends the platform call `O`, returning its `data`.
+    ///
+    /// The client puts the API key where the call expects it (in the body as `apiKey` or
+    /// `apikey`, and in the `Authorization` header); the body type has no field for it.
+    /// Nothing is sent when validation fails ([`Error::Validation`]). A non-zero `code` is
+    /// [`Error::Api`] with the code (RunningHub's platform codes, such as 807 for an
+    /// unknown task) and `msg`; the task id of the body, if it has one, is kept in the
+    /// error. A refusal for a passing reason (421 queue full, 1003 rate limit) is retried
+    /// under the client's [`crate::RetryPolicy`].
+    pub async fn call<O: EnvelopeOperation>(&self, body: &O::Body) -> Result<O::Data, Error> {
+        body.validate()?;
+        let body = serde_json::to_value(body).map_err(|e| {
+            Error::InvalidRequest(format!("the request body cannot be encoded: {e}"))
+        })?;
+        let task_id = body.get("taskId").and_then(|v| v.as_str());
+        let data = self
+            .send_envelope(O::OPERATION_ID, O::PATH, &body, task_id)
+            .await?;
+        serde_json::from_value(data.clone()).map_err(|source| Error::Decode {
+            status: 200,
+            body: data.to_string(),
+            source,
+        })
+    }
+
+    /// The account behind the API key: coin and wallet balances, the kind of key, and how
+    /// many tasks it is running ([`Account`]).
+    pub async fn account(&self) -> Result<Account, Error> {
+        let status = self.account_status(&types::AccountStatusBody {}).await?;
+        Ok(Account::from(status))
+    }
+
+    /// Cancels a queued or running task. An unknown task id is [`Error::Api`] with code 807
+    /// ([`crate::ErrorCode::TaskNotFoundForKey`]), naming the task. RunningHub documents
+    /// cancellation for workflow tasks; what it does to an AI-app or model task is not
+    /// documented.
+    pub async fn cancel(&self, task_id: &str) -> Result<(), Error> {
+        if task_id.trim().is_empty() {
+            let mut out = Violations::default();
+            out.push(
+                &Path::root().field("taskId"),
+                Problem::Invalid {
+                    message: "the task id is empty".into(),
+                },
+            );
+            out.into_result()?;
+        }
+        self.cancel_task(&types::PlatformTaskRequest {
+            task_id: task_id.to_owned(),
+        })
+        .await
+    }
+}
+
+/// The account behind an API key, with the counts read as numbers whichever way RunningHub
+/// sent them (as numbers or as numeric strings).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Account {
+    /// The RH coin balance, when RunningHub sent one that reads as a number.
+    pub remain_coins: Option<u64>,
+    /// How many tasks the account is running now, when it reads as a number.
+    pub current_task_counts: Option<u64>,
+    /// The wallet balance, in `currency`, as RunningHub wrote it.
+    pub remain_money: Option<String>,
+    /// The wallet's currency, such as `CNY`.
+    pub currency: Option<String>,
+    /// The kind of key, such as `NORMAL`.
+    pub api_type: Option<String>,
+    /// The answer as generated from the spec, with the counts as they came.
+    #[serde(skip)]
+    pub status: types::AccountStatus,
+}
+
+impl From<types::AccountStatus> for Account {
+    fn from(status: types::AccountStatus) -> Self {
+        fn count(value: Option<&serde_json::Value>) -> Option<u64> {
+            match value? {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+        }
+        let json = serde_json::to_value(&status).unwrap_or_default();
+        Account {
+            remain_coins: count(json.get("remainCoins")),
+            current_task_counts: count(json.get("currentTaskCounts")),
+            remain_money: status.remain_money.clone(),
+            currency: status.currency.clone(),
+            api_type: status.api_type.clone(),
+            status,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The platform calls (`x-runninghub-role: envelope`): the account, cancellation, webhook
+//! events and workflow graphs, answered with the `{code, msg, data}` envelope and the
+//! platform's codes, the key checked where the spec says each call carries it.
+
+use crate::{Shared, WebhookRecord, schemas};
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn envelope(code: i64, msg: &str, data: Value) -> Response {
+    axum::Json(json!({"code": code, "msg": msg, "data": data})).into_response()
+}
+
+/// Answers the platform call `operation` with `body`.
+pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &Bytes) -> Response {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return envelope(301, "PARAMS_INVALID", Value::Null);
+    };
+    {
+        let mut inner = shared.lock();
+        inner.counts.platform_calls += 1;
+        inner
+            .platform_calls
+            .push((operation.to_owned(), value.clone()));
+    }
+    // The key, where the spec says this call carries it.
+    let expected = shared.lock().config.api_key.clone();
+    if let (Some(key), Some(name)) = (expected, schemas::credential(operation))
+        && value.get(name).and_then(Value::as_str) != Some(key.as_str())
+    {
+        shared.lock().counts.unauthorized += 1;
+        return envelope(802, "APIKEY_UNAUTHORIZED", Value::Null);
+    }
+    // Checked against the spec's own schemas, not with the client's validation.
+    if let Some(problems) = schemas::problems(operation, &value)
+        && !problems.is_empty()
+    {
+        return envelope(
+            301,
+            &format!("PARAMS_INVALID: {}", problems.join("; ")),
+            Value::Null,
+        );
+    }
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    match operation {
+        "account_status" => {
+            let inner = shared.lock();
+            let data = json!({
+                "remainCoins": inner.config.coins.to_string(),
+                "currentTaskCounts": inner.in_flight().to_string(),
+                "remainMoney": null,
+                "currency": null,
+                "apiType": "NORMAL",
+            });
+            envelope(0, "success", data)
+        }
+        "cancel_task" => {
+            let id = text("taskId");
+            let mut inner = shared.lock();
+            match inner.tasks.get_mut(&id) {
+                Some(task) => {
+                    task.cancelled.get_or_insert_with(tokio::time::Instant::now);
+                    envelope(0, "success", Value::Null)
+                }
+                None => envelope(807, "APIKEY_TASK_NOT_FOUND", Value::Null),
+            }
+        }
+        "webhook_detail" => {
+            let id = text("taskId");
+            let inner = shared.lock();
+            if !inner.tasks.contains_key(&id) {
+                return envelope(807, "APIKEY_TASK_NOT_FOUND", Value::Null);
+            }
+            match inner.webhooks.iter().rev().find(|w| w.task_id == id) {
+                Some(w) => envelope(0, "success", w.to_json()),
+                None => envelope(0, "success", Value::Null),
+            }
+        }
+        "webhook_resend" => {
+            let webhook_id = text("webhookId");
+            let found = {
+                let inner = shared.lock();
+                inner
+                    .webhooks
+                    .iter()
+                    .find(|w| w.id == webhook_id)
+                    .map(|w| (w.task_id.clone(), w.url.clone()))
+            };
+            let Some((task_id, url)) = found else {
+                return envelope(807, "APIKEY_TASK_NOT_FOUND", Value::Null);
+            };
+            let url = value
+                .get("webhookUrl")
+                .and_then(Value::as_str)
+                .map_or(url, str::to_owned);
+            crate::send_webhook(shared, &task_id, &url).await;
+            envelope(0, "", Value::Null)
+        }
+        "workflow_json" => {
+            let id = text("workflowId");
+            match shared.lock().config.workflows.get(&id) {
+                Some(graph) => envelope(0, "SUCCESS", json!({"prompt": graph})),
+                None => envelope(380, "WORKFLOW_NOT_EXISTS", Value::Null),
+            }
+        }
+        _ => envelope(
+            301,
+            &format!("the simulator does not implement {operation}"),
+            Value::Null,
+        ),
+    }
+}
+
+impl WebhookRecord {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "userApiKey": "******************",
+            "taskId": self.task_id,
+            "webhookUrl": self.url,
+            "event": "TASK_END",
+            "eventData": self.event_data,
+            "callbackStatus": self.status,
+            "callbackResponse": self.response,
+            "retryCount": self.retries,
+            "createTime": "2026-01-01T00:00:00",
+            "updateTime": "2026-01-01T00:00:00",
+        })
+    }
+}

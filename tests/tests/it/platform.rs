@@ -1,0 +1,234 @@
+//! The platform calls (account, cancel, webhook events, workflow graphs): the key goes
+//! where each call expects it and nowhere else the caller sees; the `{code, msg, data}`
+//! envelope becomes the call's data or a typed error.
+
+use runninghub::{Error, ErrorCode, types};
+use runninghub_simulator::{Config, SAMPLE_WORKFLOW_ID, Simulator};
+use serde_json::json;
+use std::time::Duration;
+
+fn request() -> types::ViduTextToVideoQ3TurboRequest {
+    types::ViduTextToVideoQ3TurboRequest::new("a kite over the sea")
+}
+
+#[tokio::test(start_paused = true)]
+async fn account_puts_the_key_in_the_body_as_lower_case_apikey_and_reads_string_counts() {
+    let sim = Simulator::in_process(Config {
+        coins: 177_814,
+        ..Config::default()
+    });
+    let account = sim.client().account().await.unwrap();
+    assert_eq!(account.remain_coins, Some(177_814));
+    assert_eq!(account.current_task_counts, Some(0));
+    assert_eq!(account.api_type.as_deref(), Some("NORMAL"));
+    assert_eq!(account.currency, None);
+    // The simulator sent the counts as strings, as RunningHub's newer answers do.
+    assert_eq!(
+        serde_json::to_value(&account.status).unwrap()["remainCoins"],
+        "177814"
+    );
+    assert_eq!(
+        sim.platform_calls(),
+        [("account_status".to_owned(), json!({"apikey": "sim-key"}))]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_sends_the_key_and_the_task_id_and_the_task_ends_cancelled() {
+    let sim = Simulator::in_process(Config {
+        lifecycle: vec![("RUNNING".into(), Duration::from_secs(60))],
+        ..Config::default()
+    });
+    let client = sim.client();
+    let task = client
+        .vidu_text_to_video_q3_turbo(&request())
+        .await
+        .unwrap();
+    client.cancel(&task.task_id).await.unwrap();
+    assert_eq!(
+        sim.platform_calls(),
+        [(
+            "cancel_task".to_owned(),
+            json!({"apiKey": "sim-key", "taskId": task.task_id})
+        )]
+    );
+    let now = client.query(&task.task_id).await.unwrap();
+    assert_eq!(now.status, "CANCEL");
+    // And a wait on it ends with the cancellation, naming the task.
+    let waited = client
+        .vidu_text_to_video_q3_turbo(&request())
+        .await
+        .unwrap();
+    client.cancel(&waited.task_id).await.unwrap();
+    match client
+        .wait(
+            &waited.task_id,
+            runninghub::WaitOptions::new().learning(None),
+        )
+        .await
+    {
+        Err(Error::TaskCancelled { task_id, status }) => {
+            assert_eq!(task_id, waited.task_id);
+            assert_eq!(status, "CANCEL");
+        }
+        other => panic!("expected a cancelled task, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_an_unknown_task_is_code_807_naming_the_task() {
+    let sim = Simulator::in_process(Config::default());
+    match sim.client().cancel("1904152026220003329").await {
+        Err(Error::Api {
+            code,
+            message,
+            task_id,
+        }) => {
+            assert_eq!(code, ErrorCode::TaskNotFoundForKey);
+            assert_eq!(code.as_str(), "807");
+            assert_eq!(message, "APIKEY_TASK_NOT_FOUND");
+            assert_eq!(task_id.as_deref(), Some("1904152026220003329"));
+        }
+        other => panic!("expected error 807, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_task_id_is_refused_before_anything_is_sent() {
+    let sim = Simulator::in_process(Config::default());
+    let err = sim.client().cancel("  ").await.unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert!(sim.platform_calls().is_empty());
+    assert_eq!(sim.counts().platform_calls, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_key_is_code_802_and_the_key_is_in_no_error_or_debug_output() {
+    let sim = Simulator::in_process(Config {
+        api_key: Some("the-right-key".into()),
+        ..Config::default()
+    });
+    let client = sim
+        .client_builder()
+        .api_key("a-wrong-secret-key")
+        .build()
+        .unwrap();
+    let err = client.account().await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::KeyUnauthorized));
+    for shown in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
+        assert!(!shown.contains("a-wrong-secret-key"), "{shown}");
+    }
+    // It did go to the server, in the body.
+    assert_eq!(sim.platform_calls()[0].1["apikey"], "a-wrong-secret-key");
+    assert_eq!(sim.counts().unauthorized, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_workflow_graph_comes_back_as_its_json_text() {
+    let sim = Simulator::in_process(Config::default());
+    let client = sim.client();
+    let graph = client
+        .workflow_json(&types::WorkflowJsonBody {
+            workflow_id: SAMPLE_WORKFLOW_ID.to_owned(),
+        })
+        .await
+        .unwrap();
+    let nodes: serde_json::Value = serde_json::from_str(&graph.prompt).unwrap();
+    assert_eq!(nodes["3"]["class_type"], "KSampler");
+    let err = client
+        .workflow_json(&types::WorkflowJsonBody {
+            workflow_id: "1".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::WorkflowNotFound));
+    assert_eq!(
+        sim.platform_calls()[0].1,
+        json!({"apiKey": "sim-key", "workflowId": SAMPLE_WORKFLOW_ID})
+    );
+}
+
+/// Smoke test on a socket: the simulator calls a webhook URL that refuses connections, the
+/// event shows the failure, and a resend is recorded as a retry.
+#[tokio::test]
+async fn a_webhook_event_is_shown_and_resent() {
+    let sim = Simulator::start_with(Config {
+        lifecycle: vec![],
+        ..Config::default()
+    })
+    .await;
+    let client = sim.client();
+    let mut body = request();
+    // Port 9 (discard) on loopback: nothing listens there.
+    body.webhook_url = Some("http://127.0.0.1:9/hook".parse().unwrap());
+    let task = client.vidu_text_to_video_q3_turbo(&body).await.unwrap();
+    let ask = types::PlatformTaskRequest {
+        task_id: task.task_id.clone(),
+    };
+    let mut event = None;
+    for _ in 0..200 {
+        let detail = client.webhook_detail(&ask).await;
+        if let Ok(found) = detail {
+            event = Some(found);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let event = event.expect("the webhook call is recorded");
+    assert_eq!(event.task_id.as_deref(), Some(task.task_id.as_str()));
+    assert_eq!(
+        event.webhook_url.as_deref(),
+        Some("http://127.0.0.1:9/hook")
+    );
+    assert_eq!(event.callback_status.as_deref(), Some("FAILED"));
+    assert!(event.event_data.unwrap().contains(&task.task_id));
+    assert_eq!(event.retry_count, Some(0));
+
+    client
+        .webhook_resend(&types::WebhookResendBody {
+            webhook_id: event.id.clone().unwrap(),
+            webhook_url: None,
+        })
+        .await
+        .unwrap();
+    let again = client.webhook_detail(&ask).await.unwrap();
+    assert_eq!(again.retry_count, Some(1));
+    let calls = sim.platform_calls();
+    let resend = calls.iter().find(|(op, _)| op == "webhook_resend").unwrap();
+    assert_eq!(
+        resend.1,
+        json!({"apiKey": "sim-key", "webhookId": event.id.unwrap()})
+    );
+}
+
+/// Through progenitor's raw client too, the hooks put the key in the body of a platform call,
+/// and the header carries it as for every request.
+#[tokio::test]
+async fn the_raw_client_gets_the_key_in_the_body_as_well() {
+    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/task/openapi/cancel"))
+        .and(header("authorization", "Bearer k-123"))
+        .and(body_json(json!({"apiKey": "k-123", "taskId": "42"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"code": 0, "msg": "", "data": null})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = runninghub::Client::builder()
+        .api_key("k-123")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let answer = client
+        .raw()
+        .cancel_task(&types::PlatformTaskRequest {
+            task_id: "42".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer.into_inner().code, 0);
+}
