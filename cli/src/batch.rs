@@ -24,8 +24,50 @@ pub(crate) struct Args {
     pub json: bool,
 }
 
-/// Reads the inputs: JSONL (`{"endpoint": …, "body": {…}}` per line) or, with an endpoint,
-/// a CSV whose header names the fields. Every problem names its line; nothing is sent.
+/// A line that runs an AI app or a workflow: `{"app": ID, "nodes": [...]}` or
+/// `{"workflow": ID, "nodes": [...]}`, with the other fields of the run's body beside them
+/// (`instanceType`, `webhookUrl`, ...). `None` for any other line.
+fn run_line(value: &Value) -> Result<Option<BatchInput>, String> {
+    let (operation, key) = match (value.get("app"), value.get("workflow")) {
+        (Some(_), Some(_)) => return Err("give `app` or `workflow`, not both".into()),
+        (Some(_), None) => ("run_ai_app", "app"),
+        (None, Some(_)) => ("run_workflow", "workflow"),
+        (None, None) => return Ok(None),
+    };
+    let id = match &value[key] {
+        Value::String(s) => s.clone(),
+        // An id written as a number is taken as written (never through a float).
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        other => return Err(format!("`{key}` must be the id as a string, found {other}")),
+    };
+    let op = runninghub::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == operation)
+        .ok_or_else(|| format!("this build has no `{operation}` operation"))?;
+    let Value::Object(fields) = value else {
+        unreachable!("a line with `{key}` is an object")
+    };
+    let mut body = serde_json::Map::new();
+    for (name, field) in fields {
+        match name.as_str() {
+            "app" | "workflow" => {}
+            "nodes" => {
+                body.insert("nodeInfoList".into(), field.clone());
+            }
+            _ => {
+                body.insert(name.clone(), field.clone());
+            }
+        }
+    }
+    Ok(Some(BatchInput::new(
+        op.endpoint_for(&id),
+        Value::Object(body),
+    )))
+}
+
+/// Reads the inputs: JSONL (`{"endpoint": …, "body": {…}}` per line, or an app or workflow
+/// run: `{"app": ID, "nodes": [...]}`) or, with an endpoint, a CSV whose header names the
+/// fields. Every problem names its line; nothing is sent.
 pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<BatchInput>, Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
@@ -41,6 +83,10 @@ pub(crate) fn read_inputs(file: &Path, endpoint: Option<&str>) -> Result<Vec<Bat
                 }
                 let value: Value =
                     serde_json::from_str(line).map_err(|e| at(n + 1, format!("not JSON: {e}")))?;
+                if let Some(input) = run_line(&value).map_err(|why| at(n + 1, why))? {
+                    inputs.push(input);
+                    continue;
+                }
                 let endpoint = value["endpoint"].as_str().ok_or_else(|| {
                     at(
                         n + 1,
@@ -145,7 +191,7 @@ fn print_item(item: &BatchItem, json: bool, bar: &ProgressBar) {
         let outputs: Vec<Value> = item
             .outputs()
             .into_iter()
-            .map(|o| json!({"url": o.url, "outputType": o.output_type, "text": o.text}))
+            .map(|o| json!({"url": o.url, "outputType": o.output_type, "text": o.text, "nodeId": o.node_id}))
             .collect();
         outln!(
             "{}",

@@ -130,6 +130,77 @@ impl RegionArg {
     }
 }
 
+/// `runninghub app ...`
+#[derive(Subcommand)]
+enum AppAction {
+    /// Run the app and (by default) wait for it and download its outputs.
+    #[command(
+        after_help = "Examples:\n  runninghub app run 2016740236478386178 --node 52:prompt=\"a paper boat\" --out out/\n  runninghub app run 2016740236478386178 --file 285:image=boat.png --no-wait --json\n\nThe app's page on RunningHub (its API call example) lists its editable nodes and fields."
+    )]
+    Run {
+        /// The app's id: the number at the end of its page's address.
+        webapp_id: String,
+        #[command(flatten)]
+        run: NodeRun,
+    },
+}
+
+/// `runninghub workflow ...`
+#[derive(Subcommand)]
+enum WorkflowAction {
+    /// Run the workflow and (by default) wait for it and download its outputs.
+    #[command(
+        after_help = "Examples:\n  runninghub workflow run 1904136902449209346 --node 6:text=\"1 girl in classroom\" --out out/\n  runninghub workflow run 1904136902449209346 --no-wait --json\n\n`runninghub workflow get <id>` shows the node ids and input names."
+    )]
+    Run {
+        /// The workflow's id: the number at the end of its page's address.
+        workflow_id: String,
+        #[command(flatten)]
+        run: NodeRun,
+    },
+    /// Print the workflow's graph (ComfyUI API format): node ids, classes and inputs.
+    #[command(
+        after_help = "Examples:\n  runninghub workflow get 1904136902449209346\n  runninghub workflow get 1904136902449209346 --out graph.json"
+    )]
+    Get {
+        /// The workflow's id.
+        workflow_id: String,
+        /// Write the graph to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+}
+
+/// What a run of an app or workflow takes besides its id.
+#[derive(Args)]
+struct NodeRun {
+    /// An input to set: NODE:FIELD=VALUE (such as 6:text="a boat"); repeat for more.
+    #[arg(long = "node", value_name = "NODE:FIELD=VALUE")]
+    nodes: Vec<String>,
+    /// A local file to upload first, its file name going into the input: NODE:FIELD=PATH.
+    #[arg(long = "file", value_name = "NODE:FIELD=PATH")]
+    files: Vec<String>,
+    /// Submit only; print the created task.
+    #[arg(long)]
+    no_wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, default_value_t = 1800.0)]
+    timeout: f64,
+    /// Download the outputs into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// URL RunningHub calls when the task ends.
+    #[arg(long)]
+    webhook_url: Option<String>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    conn: ConnectionAfter,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// List the task endpoints in the spec, or its model families.
@@ -198,6 +269,16 @@ enum Command {
         json: bool,
         #[command(flatten)]
         conn: ConnectionAfter,
+    },
+    /// Run an AI app with its inputs set by node.
+    App {
+        #[command(subcommand)]
+        action: AppAction,
+    },
+    /// Run a ComfyUI workflow, or get its graph.
+    Workflow {
+        #[command(subcommand)]
+        action: WorkflowAction,
     },
     /// Cancel a queued or running task.
     #[command(
@@ -598,6 +679,18 @@ fn main() -> ExitCode {
             | Command::Run { json: true, .. }
             | Command::Status { json: true, .. }
             | Command::Cancel { json: true, .. }
+            | Command::App {
+                action: AppAction::Run {
+                    run: NodeRun { json: true, .. },
+                    ..
+                },
+            }
+            | Command::Workflow {
+                action: WorkflowAction::Run {
+                    run: NodeRun { json: true, .. },
+                    ..
+                },
+            }
             | Command::Account { json: true, .. }
             | Command::Wait { json: true, .. }
             | Command::Upload { json: true, .. }
@@ -659,6 +752,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run { conn, .. }
         | Command::Status { conn, .. }
         | Command::Cancel { conn, .. }
+        | Command::App {
+            action:
+                AppAction::Run {
+                    run: NodeRun { conn, .. },
+                    ..
+                },
+        }
+        | Command::Workflow {
+            action:
+                WorkflowAction::Run {
+                    run: NodeRun { conn, .. },
+                    ..
+                }
+                | WorkflowAction::Get { conn, .. },
+        }
         | Command::Account { conn, .. }
         | Command::Wait { conn, .. }
         | Command::Upload { conn, .. }
@@ -723,32 +831,43 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if cli.verbose {
                 eprintln!("submitting to {} {}", op.method, op.path);
             }
-            // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
-            interrupt.hold();
-            let task = client.submit_json(op.operation_id, body).await?;
-            // Said at once, whatever happens next: the task exists and may be paid for.
-            eprintln!("submitted task {} to {}", task.task_id, op.endpoint());
-            let task_id = task.task_id.clone();
-            if interrupt.pressed() {
-                return Err(Failure::interrupted(&task_id));
-            }
-            if no_wait {
-                return print_task(&task, &[], json);
-            }
-            let bar = progress_bar(json);
-            let waiting = async {
-                let finished = client
-                    .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
-                    .await;
-                finish(finished, out, json, &bar).await
+            let finish = Finish {
+                no_wait,
+                timeout,
+                out,
+                json,
             };
-            let result = or_interrupted(&mut interrupt, &task_id, waiting).await;
-            bar.finish_and_clear();
-            result.map_err(|f| f.about_task(&task_id))
+            submit_and_finish(&client, &mut interrupt, op, op.operation_id, body, finish).await
         }
         Command::Status { task_id, json, .. } => {
             let task = client.query(&task_id).await?;
             print_task(&task, &[], json)
+        }
+        Command::App {
+            action: AppAction::Run { webapp_id, run },
+        } => run_nodes(&client, &mut interrupt, "run_ai_app", &webapp_id, run).await,
+        Command::Workflow {
+            action: WorkflowAction::Run { workflow_id, run },
+        } => run_nodes(&client, &mut interrupt, "run_workflow", &workflow_id, run).await,
+        Command::Workflow {
+            action: WorkflowAction::Get {
+                workflow_id, out, ..
+            },
+        } => {
+            let graph = client
+                .workflow_json(&types::WorkflowJsonBody { workflow_id })
+                .await?;
+            // The graph arrives as JSON text; shown indented when it parses.
+            let text = match serde_json::from_str::<Value>(&graph.prompt) {
+                Ok(value) => serde_json::to_string_pretty(&value).expect("JSON prints"),
+                Err(_) => graph.prompt,
+            };
+            match out {
+                Some(path) => std::fs::write(&path, format!("{text}\n"))
+                    .map_err(|e| Failure::usage(format!("writing {}: {e}", path.display())))?,
+                None => outln!("{text}"),
+            }
+            Ok(())
         }
         Command::Cancel { task_id, json, .. } => {
             client
@@ -875,6 +994,145 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             unreachable!("handled above")
         }
     }
+}
+
+/// What to do once a task is submitted.
+struct Finish {
+    no_wait: bool,
+    timeout: Duration,
+    out: Option<PathBuf>,
+    json: bool,
+}
+
+/// Submits a body (checked by the library against `op`'s spec) to `endpoint`, says the
+/// task id as soon as the task exists, then, unless `no_wait`, waits for it and saves its
+/// outputs; every error after the submit names the task.
+async fn submit_and_finish(
+    client: &Client,
+    interrupt: &mut Interrupt,
+    op: &'static OperationInfo,
+    endpoint: &str,
+    body: Value,
+    finish_with: Finish,
+) -> Result<(), Failure> {
+    let Finish {
+        no_wait,
+        timeout,
+        out,
+        json,
+    } = finish_with;
+    // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
+    interrupt.hold();
+    let task = client.submit_json(endpoint, body).await?;
+    // Said at once, whatever happens next: the task exists and may be paid for.
+    let shown = if endpoint == op.operation_id {
+        op.endpoint()
+    } else {
+        endpoint
+    };
+    eprintln!("submitted task {} to {shown}", task.task_id);
+    let task_id = task.task_id.clone();
+    if interrupt.pressed() {
+        return Err(Failure::interrupted(&task_id));
+    }
+    if no_wait {
+        return print_task(&task, &[], json);
+    }
+    let bar = progress_bar(json);
+    let waiting = async {
+        let finished = client
+            .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
+            .await;
+        finish(finished, out, json, &bar).await
+    };
+    let result = or_interrupted(interrupt, &task_id, waiting).await;
+    bar.finish_and_clear();
+    result.map_err(|f| f.about_task(&task_id))
+}
+
+/// `app run` and `workflow run`: the node list from `--node` and `--file` (files uploaded,
+/// their file names used), checked before anything is uploaded or sent.
+async fn run_nodes(
+    client: &Client,
+    interrupt: &mut Interrupt,
+    operation_id: &str,
+    id: &str,
+    run: NodeRun,
+) -> Result<(), Failure> {
+    let op = OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == operation_id)
+        .ok_or_else(|| Failure::usage(format!("this build has no `{operation_id}` operation")))?;
+    let timeout = seconds("--timeout", run.timeout)?;
+    if let Some(dir) = &run.out {
+        out_dir(dir)?;
+    }
+    let mut nodes = Vec::new();
+    for spec in &run.nodes {
+        let (node, field, value) = node_spec("--node", spec)?;
+        nodes.push(json!({"nodeId": node, "fieldName": field, "fieldValue": value}));
+    }
+    let mut files = Vec::new();
+    for spec in &run.files {
+        let (node, field, path) = node_spec("--file", spec)?;
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            return Err(Failure::usage(format!(
+                "--file {spec}: {} is not a file",
+                path.display()
+            )));
+        }
+        nodes.push(
+            json!({"nodeId": node, "fieldName": field, "fieldValue": path.display().to_string()}),
+        );
+        files.push((nodes.len() - 1, path));
+    }
+    let mut body = json!({"nodeInfoList": nodes});
+    if let Some(url) = &run.webhook_url {
+        body["webhookUrl"] = Value::String(url.clone());
+    }
+    // Checked before uploading anything or submitting: bad input costs nothing.
+    if let Some(Err(e)) = runninghub::operation::check_json_body(op.operation_id, body.clone()) {
+        return Err(Error::Validation(e).into());
+    }
+    for (index, path) in files {
+        let uploaded = client.upload(path.as_path()).await?;
+        // A node takes the stored file's name, not its download URL.
+        let name = uploaded.file_name.ok_or_else(|| Failure {
+            code: 1,
+            kind: "api",
+            error_code: None,
+            message: format!(
+                "uploading {}: RunningHub's answer has no fileName, which a node input needs",
+                path.display()
+            ),
+            task_id: None,
+        })?;
+        body["nodeInfoList"][index]["fieldValue"] = Value::String(name);
+    }
+    let finish_with = Finish {
+        no_wait: run.no_wait,
+        timeout,
+        out: run.out,
+        json: run.json,
+    };
+    let endpoint = op.endpoint_for(id);
+    submit_and_finish(client, interrupt, op, &endpoint, body, finish_with).await
+}
+
+/// `NODE:FIELD=VALUE` split in three; the value may hold `:` and `=`.
+fn node_spec<'a>(flag: &str, spec: &'a str) -> Result<(&'a str, &'a str, &'a str), Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "{flag} {spec}: expected NODE:FIELD=VALUE, such as 6:text=\"a paper boat\""
+        ))
+    };
+    let (target, value) = spec.split_once('=').ok_or_else(bad)?;
+    let (node, field) = target.split_once(':').ok_or_else(bad)?;
+    if node.trim().is_empty() || field.trim().is_empty() {
+        return Err(bad());
+    }
+    Ok((node.trim(), field.trim(), value))
 }
 
 async fn connect(

@@ -1160,3 +1160,131 @@ async fn cancel_stops_a_task_and_an_unknown_task_exits_1_with_code_807() {
     assert_eq!(error["code"], "807");
     assert_eq!(error["taskId"], "1904152026220003329");
 }
+
+#[tokio::test]
+async fn app_run_uploads_node_files_and_sends_their_file_names() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("boat.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\nboat").unwrap();
+    let out = dir.path().join("outputs");
+    let run = cli(
+        Some(&sim),
+        &[
+            "app",
+            "run",
+            "2016740236478386178",
+            "--node",
+            "52:prompt=a boat: small, red = nice",
+            "--file",
+            &format!("285:image={}", photo.display()),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("to run/ai-app/2016740236478386178"),
+        "{}",
+        run.stderr
+    );
+    let task = json(&run);
+    assert_eq!(task["status"], "SUCCESS");
+    assert_eq!(task["results"][0]["nodeId"], "9");
+    assert_eq!(task["savedFiles"].as_array().unwrap().len(), 1);
+    // The file went up first; the node got its stored name, not a URL or the local path.
+    assert_eq!(sim.uploads().len(), 1);
+    let body = &sim.task_bodies()[0];
+    let nodes = body["nodeInfoList"].as_array().unwrap();
+    assert_eq!(nodes[0]["fieldValue"], "a boat: small, red = nice");
+    assert_eq!(nodes[1]["nodeId"], "285");
+    let value = nodes[1]["fieldValue"].as_str().unwrap();
+    assert!(
+        value.starts_with("openapi/") && value.ends_with(".png"),
+        "{value}"
+    );
+}
+
+#[tokio::test]
+async fn workflow_get_writes_the_graph_and_a_bad_node_flag_sends_nothing() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("graph.json");
+    let run = cli(
+        Some(&sim),
+        &[
+            "workflow",
+            "get",
+            runninghub_simulator::SAMPLE_WORKFLOW_ID,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let graph: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(graph["6"]["class_type"], "CLIPTextEncode");
+
+    let bad = cli(Some(&sim), &["workflow", "run", "1", "--node", "6=text"]).await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("NODE:FIELD=VALUE"), "{}", bad.stderr);
+    assert_eq!(sim.counts().submits, 0);
+}
+
+#[tokio::test]
+async fn a_batch_runs_apps_and_workflows_beside_model_lines() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("inputs.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"app": "2016740236478386178", "nodes": [{"nodeId": "52", "fieldName": "prompt", "fieldValue": "a boat"}], "instanceType": "plus"}"#,
+            "\n",
+            r#"{"workflow": 1904136902449209346, "nodes": []}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let run = cli(
+        Some(&sim),
+        &["batch", file.to_str().unwrap(), "--no-journal", "--json"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["succeeded"], 2);
+    for item in &lines[..2] {
+        assert_eq!(item["outputs"][0]["nodeId"], "9");
+    }
+    let mut bodies = sim.task_bodies();
+    bodies.sort_by_key(|b| b["nodeInfoList"].as_array().unwrap().len());
+    assert_eq!(bodies[0], serde_json::json!({"nodeInfoList": []}));
+    assert_eq!(
+        bodies[1],
+        serde_json::json!({"nodeInfoList": [{"nodeId": "52", "fieldName": "prompt", "fieldValue": "a boat"}],
+                           "instanceType": "plus"})
+    );
+    // A line with both is refused, naming the line, before anything is sent.
+    std::fs::write(&file, r#"{"app": "1", "workflow": "2", "nodes": []}"#).unwrap();
+    let bad = cli(
+        Some(&sim),
+        &["batch", file.to_str().unwrap(), "--no-journal"],
+    )
+    .await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains(":1: give `app` or `workflow`, not both"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(sim.counts().submits, 2);
+}

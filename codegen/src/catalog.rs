@@ -107,9 +107,54 @@ pub(crate) fn render(
             }
         }
     }
+    runs(spec, operations, bodies, &mut out);
     platform_calls(spec, operations, bodies, &mut out);
     not_covered(spec, &mut out);
     out
+}
+
+/// The runs of AI apps and workflows (`x-runninghub-role: run`): tasks like model
+/// endpoints, addressed by an id in the path.
+fn runs(
+    spec: &OpenAPI,
+    operations: &[Operation],
+    bodies: &BTreeMap<String, String>,
+    out: &mut String,
+) {
+    let runs: Vec<&Operation> = operations
+        .iter()
+        .filter(|op| op.role == Role::Run && !op.handwritten)
+        .collect();
+    if runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## AI apps and workflows\n");
+    let _ = writeln!(
+        out,
+        "Runs create tasks like model endpoints (waited on, downloaded, batched the same way); \
+         the app's or workflow's id is part of the endpoint, as in \
+         `client.submit_json(\"run/ai-app/2016740236478386178\", body)`."
+    );
+    for op in runs {
+        let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
+        let body = bodies.get(&op.id).map_or("…", String::as_str);
+        let endpoint = op.path.trim_start_matches("/openapi/v2/");
+        let _ = writeln!(out, "\n### {title}\n");
+        let _ = writeln!(
+            out,
+            "`{} {}` · endpoint `{endpoint}` · body `types::{body}`\n",
+            op.method, op.path
+        );
+        if let Some(desc) = &op.description {
+            let first = crate::model::first_paragraph(desc);
+            if !first.is_empty() {
+                let _ = writeln!(out, "{first}\n");
+            }
+        }
+        if let Some(schema) = op.body.as_ref().and_then(|s| resolve_schema(spec, s)) {
+            fields_table(spec, schema, out);
+        }
+    }
 }
 
 /// The platform calls (`x-runninghub-role: envelope`): what each returns, and where the

@@ -364,7 +364,11 @@ pub(crate) fn additions(
     let registry: Vec<TokenStream> = operations
         .iter()
         .filter(|op| {
-            !op.handwritten && matches!(op.role, Role::Task | Role::Query | Role::Envelope)
+            !op.handwritten
+                && matches!(
+                    op.role,
+                    Role::Task | Role::Query | Role::Envelope | Role::Run
+                )
         })
         .map(|op| {
             let (id, http, path) = (&op.id, &op.method, &op.path);
@@ -440,7 +444,7 @@ pub(crate) fn additions(
         pub mod operations {
             #(#markers)*
 
-            /// Every generated task, query and envelope operation, in spec order.
+            /// Every generated task, query, run and envelope operation, in spec order.
             pub const OPERATIONS: &[crate::runtime::OperationInfo] = &[#(#registry)*];
         }
 
@@ -696,6 +700,7 @@ fn role_ident(role: Role) -> Ident {
         Role::Task => "Task",
         Role::Query => "Query",
         Role::Envelope => "Envelope",
+        Role::Run => "Run",
         Role::Other => "Other",
     })
 }

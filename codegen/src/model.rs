@@ -11,6 +11,9 @@ pub enum Role {
     Query,
     /// A platform call answered with the `{code, msg, data}` envelope.
     Envelope,
+    /// A run of an AI app or a workflow: creates a task like a model endpoint, addressed by
+    /// ids in its path.
+    Run,
     /// Anything else.
     Other,
 }
@@ -22,6 +25,7 @@ impl Role {
             Role::Task => "task",
             Role::Query => "query",
             Role::Envelope => "envelope",
+            Role::Run => "run",
             Role::Other => "other",
         }
     }

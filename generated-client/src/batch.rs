@@ -61,7 +61,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 3;
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchInput {
     /// The endpoint's `operationId`, such as `vidu_reference_to_video_q3` (see
-    /// [`crate::operations::OPERATIONS`]).
+    /// [`crate::operations::OPERATIONS`]), or a run's endpoint with its id
+    /// (`run/workflow/1904136902449209346`).
     pub operation: String,
     /// The request body, checked against the spec before anything is sent.
     pub body: Value,
@@ -575,7 +576,7 @@ async fn drive_input(
             }
         }
     };
-    let operation = OperationInfo::task(&input.operation).map(|op| op.operation_id);
+    let operation = OperationInfo::submittable(&input.operation).map(|(op, _)| op.operation_id);
     let options = shared.options.wait.clone();
     let waited = match task {
         Ok(task) => {
@@ -658,12 +659,14 @@ async fn submit(
         from_journal: false,
     };
     // Invalid inputs are refused before the journal says anything was sent.
-    let checked = match OperationInfo::task(&input.operation) {
-        Some(op) => match crate::operation::check_json_body(op.operation_id, input.body.clone()) {
-            Some(Ok(_)) => Ok(()),
-            Some(Err(e)) => Err(Error::Validation(e)),
-            None => Err(Error::UnknownOperation(input.operation.clone())),
-        },
+    let checked = match OperationInfo::submittable(&input.operation) {
+        Some((op, _)) => {
+            match crate::operation::check_json_body(op.operation_id, input.body.clone()) {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(Error::Validation(e)),
+                None => Err(Error::UnknownOperation(input.operation.clone())),
+            }
+        }
         None => Err(Error::UnknownOperation(input.operation.clone())),
     };
     if let Err(e) = checked {

@@ -341,14 +341,14 @@ impl Client {
         body: serde_json::Value,
     ) -> Result<(types::Task, &'static str), Error> {
         let unknown = || Error::UnknownOperation(endpoint.to_owned());
-        let op = crate::operation::OperationInfo::find(endpoint)
-            .filter(|op| op.role == crate::operation::Role::Task)
-            .ok_or_else(unknown)?;
+        // A model endpoint by path or id, or a run with its id in the path.
+        let (op, path) =
+            crate::operation::OperationInfo::submittable(endpoint).ok_or_else(unknown)?;
         let body =
             crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
         let task = self
             .submit_erased(op.operation_id, &|| {
-                Box::pin(self.send_value(op.operation_id, op.path, &body))
+                Box::pin(self.send_value(op.operation_id, &path, &body))
             })
             .await?;
         Ok((task, op.operation_id))

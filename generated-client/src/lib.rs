@@ -83,6 +83,7 @@ mod limit;
 pub mod operation;
 mod platform;
 mod retry;
+mod runs;
 mod runtime;
 mod task;
 mod transport;

@@ -38,6 +38,11 @@ pub enum Role {
     /// A platform call (account, cancel, webhook events, ...) answered with RunningHub's
     /// `{code, msg, data}` envelope; see [`EnvelopeOperation`].
     Envelope,
+    /// A run of an AI app or a workflow: it creates a task like a model endpoint, and its
+    /// path holds the app's or workflow's id (`run/ai-app/{webappId}`). Submitted through
+    /// [`crate::Client::submit_json`] with the id in the endpoint, or
+    /// [`crate::Client::run_app`] / [`crate::Client::run_workflow`].
+    Run,
     /// Anything else.
     Other,
 }
@@ -149,6 +154,69 @@ impl OperationInfo {
         crate::operations::OPERATIONS
             .iter()
             .find(|op| op.operation_id == operation_id && op.role == Role::Task)
+    }
+
+    /// The endpoint of a run with its path parameter set to `id`
+    /// (`run/ai-app/2016740236478386178` for `run/ai-app/{webappId}`); the endpoint itself
+    /// for an operation without one.
+    pub fn endpoint_for(&self, id: &str) -> String {
+        self.endpoint()
+            .split('/')
+            .map(|part| {
+                if part.starts_with('{') && part.ends_with('}') {
+                    id
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The path to send to for `endpoint` (with or without the `/openapi/v2/` prefix): this
+    /// operation's own path when it has no parameters and `endpoint` names it, or, for a path
+    /// with parameters (`run/ai-app/{webappId}`), `endpoint` filled in
+    /// (`run/ai-app/2016740236478386178`). A parameter's value is one path segment of
+    /// letters, digits, `-`, `_` and `.`, so it never needs encoding. `None` when `endpoint`
+    /// is not this operation.
+    pub fn path_for(&self, endpoint: &str) -> Option<String> {
+        let wanted = endpoint
+            .trim_start_matches("/openapi/v2/")
+            .trim_start_matches('/');
+        let own = self.endpoint();
+        if !own.contains('{') {
+            return (own == wanted).then(|| self.path.to_owned());
+        }
+        let mut own_parts = own.split('/');
+        let mut wanted_parts = wanted.split('/');
+        loop {
+            match (own_parts.next(), wanted_parts.next()) {
+                (None, None) => break,
+                (Some(o), Some(w)) if o.starts_with('{') && o.ends_with('}') => {
+                    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+                    if w.is_empty() || w == "." || w == ".." || !w.chars().all(plain) {
+                        return None;
+                    }
+                }
+                (Some(o), Some(w)) if o == w => {}
+                _ => return None,
+            }
+        }
+        let prefix = &self.path[..self.path.len() - own.len()];
+        Some(format!("{prefix}{wanted}"))
+    }
+
+    /// What a submit to `endpoint` creates a task with: a model endpoint named by its path or
+    /// operation id, or a run of an app or workflow with its id in the path
+    /// (`run/ai-app/2016740236478386178`); with the path to send to.
+    pub fn submittable(endpoint: &str) -> Option<(&'static OperationInfo, String)> {
+        if let Some(op) = OperationInfo::find(endpoint).filter(|op| op.role == Role::Task) {
+            return Some((op, op.path.to_owned()));
+        }
+        crate::operations::OPERATIONS
+            .iter()
+            .filter(|op| op.role == Role::Run)
+            .find_map(|op| op.path_for(endpoint).map(|path| (op, path)))
     }
 
     /// The task operation named by its endpoint (`vidu/...`, with or without the
@@ -310,5 +378,56 @@ pub fn spec_default<T: serde::de::DeserializeOwned>(json: &str) -> T {
     match serde_json::from_str(json) {
         Ok(value) => value,
         Err(e) => unreachable!("the spec's default {json} was checked by codegen: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(path: &'static str) -> OperationInfo {
+        OperationInfo {
+            operation_id: "op",
+            method: "POST",
+            path,
+            role: Role::Run,
+            summary: "",
+            family: "",
+            fields: &[],
+            json_table: true,
+            example: None,
+            output: OutputKind::Unknown,
+            credential: None,
+        }
+    }
+
+    #[test]
+    fn a_path_with_a_parameter_is_filled_from_one_plain_segment() {
+        let run = op("/openapi/v2/run/ai-app/{webappId}");
+        let filled = Some("/openapi/v2/run/ai-app/2016740236478386178".to_owned());
+        assert_eq!(run.path_for("run/ai-app/2016740236478386178"), filled);
+        assert_eq!(
+            run.path_for("/openapi/v2/run/ai-app/2016740236478386178"),
+            filled
+        );
+        for bad in [
+            "run/ai-app/",
+            "run/ai-app",
+            "run/ai-app/1/2",
+            "run/ai-app/..",
+            "run/ai-app/a%2Fb",
+            "run/ai-app/1?x=2",
+            "run/workflow/1",
+            "run/ai-app/{webappId}",
+        ] {
+            assert_eq!(run.path_for(bad), None, "{bad}");
+        }
+        // Without parameters, only the path itself.
+        let fixed = op("/openapi/v2/acme/text-to-image");
+        assert_eq!(
+            fixed.path_for("acme/text-to-image").as_deref(),
+            Some("/openapi/v2/acme/text-to-image")
+        );
+        assert_eq!(fixed.path_for("acme/text-to-image/1"), None);
     }
 }

@@ -670,7 +670,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if path == handwritten_paths::UPLOAD_MEDIA {
         return upload(&shared, authorized, request).await;
     }
-    let Some(op) = OPERATIONS.iter().find(|op| op.path == path) else {
+    // A run's path holds an id: `run/ai-app/{webappId}` matches `run/ai-app/123`.
+    let Some(op) = OPERATIONS
+        .iter()
+        .find(|op| op.path == path || (op.path.contains('{') && op.path_for(&path).is_some()))
+    else {
         return html(404);
     };
     let body = match axum::body::to_bytes(request.into_body(), 64 << 20).await {
@@ -682,6 +686,13 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Role::Envelope => platform::call(&shared, op.operation_id, &body).await,
         _ => submit(&shared, authorized, op.operation_id, &body).await,
     }
+}
+
+/// Whether `operation` runs an AI app or a workflow.
+fn is_run(operation: &str) -> bool {
+    OPERATIONS
+        .iter()
+        .any(|op| op.operation_id == operation && op.role == Role::Run)
 }
 
 fn html(status: u16) -> Response {
@@ -936,10 +947,17 @@ fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
             let results: Vec<Value> = outputs
                 .iter()
                 .enumerate()
-                .map(|(n, o)| match o.output_type.as_str() {
-                    // A text result comes in the task object, without a file.
-                    "txt" if o.bytes.is_empty() => json!({"url": null, "outputType": "txt", "text": "simulated text output"}),
-                    _ => json!({"url": format!("{}/files/{id}/{n}", shared.base_url), "outputType": o.output_type, "text": null}),
+                .map(|(n, o)| {
+                    let mut result = match o.output_type.as_str() {
+                        // A text result comes in the task object, without a file.
+                        "txt" if o.bytes.is_empty() => json!({"url": null, "outputType": "txt", "text": "simulated text output"}),
+                        _ => json!({"url": format!("{}/files/{id}/{n}", shared.base_url), "outputType": o.output_type, "text": null}),
+                    };
+                    // A workflow's or app's outputs name the node that saved them.
+                    if is_run(task.operation) {
+                        result["nodeId"] = Value::String((9 + n).to_string());
+                    }
+                    result
                 })
                 .collect();
             json!({"taskId": id, "status": "SUCCESS", "errorCode": "", "errorMessage": "", "results": results,

@@ -29,19 +29,22 @@ pub(super) fn role(
                 Role::Other
             }
         }
-        Some(serde_json::Value::String(r)) => match r.as_str() {
-            "task" => Role::Task,
-            "query" => Role::Query,
-            "envelope" => Role::Envelope,
-            "other" => Role::Other,
-            _ => {
-                site.report(
+        Some(serde_json::Value::String(r)) => {
+            match r.as_str() {
+                "task" => Role::Task,
+                "query" => Role::Query,
+                "envelope" => Role::Envelope,
+                "run" => Role::Run,
+                "other" => Role::Other,
+                _ => {
+                    site.report(
                     format!("{ptr}/{ROLE_EXTENSION}"),
-                    format!("unknown role `{r}`; expected `task`, `query`, `envelope` or `other`"),
+                    format!("unknown role `{r}`; expected `task`, `query`, `run`, `envelope` or `other`"),
                 );
-                Role::Other
+                    Role::Other
+                }
             }
-        },
+        }
         Some(other) => {
             site.report(
                 format!("{ptr}/{ROLE_EXTENSION}"),
@@ -50,7 +53,15 @@ pub(super) fn role(
             Role::Other
         }
     };
-    if matches!(role, Role::Task | Role::Query) && !handwritten {
+    if role == Role::Run && !site.path.contains('{') {
+        site.report(
+            ptr.to_owned(),
+            "a run operation is addressed by an id in its path (such as `/run/ai-app/{webappId}`); \
+             one without path parameters is a model endpoint (role `task`)"
+                .into(),
+        );
+    }
+    if matches!(role, Role::Task | Role::Query | Role::Run) && !handwritten {
         if !returns_task {
             site.report(
                 format!("{ptr}/responses"),

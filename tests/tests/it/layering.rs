@@ -43,7 +43,7 @@ const RUNTIME_LAYERS: &[&[&str]] = &[
     &["client", "hooks"],
     &["account", "platform", "upload", "webhook", "journal"],
     &["wait"],
-    &["download", "batch"],
+    &["download", "batch", "runs"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -232,3 +232,89 @@ async fn the_raw_client_gets_the_key_in_the_body_as_well() {
         .unwrap();
     assert_eq!(answer.into_inner().code, 0);
 }
+
+fn node(id: &str, field: &str, value: &str) -> types::NodeInfo {
+    types::NodeInfo {
+        node_id: id.into(),
+        field_name: field.into(),
+        field_value: value.into(),
+        description: None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_app_run_is_a_task_that_waits_and_its_outputs_name_their_node() {
+    let sim = Simulator::in_process(Config::default());
+    let client = sim.client();
+    let body = types::AiAppRunRequest {
+        node_info_list: vec![node("52", "prompt", "a paper boat")],
+        instance_type: Some(types::InstanceType::Plus),
+        use_personal_queue: None,
+        webhook_url: None,
+    };
+    let done = client
+        .run_app("2016740236478386178", &body)
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(done.outputs().len(), 1);
+    assert_eq!(done.outputs()[0].node_id.as_deref(), Some("9"));
+    assert_eq!(
+        sim.task_bodies(),
+        [
+            json!({"nodeInfoList": [{"nodeId": "52", "fieldName": "prompt", "fieldValue": "a paper boat"}],
+                "instanceType": "plus"})
+        ]
+    );
+    // The id is checked for shape: a second path segment is no run of any app.
+    let err = client
+        .run_app("2016/740236478386178", &body)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownOperation(_)), "{err:?}");
+    // The body is checked like a model's: an app run sets at least one input.
+    let empty = types::AiAppRunRequest {
+        node_info_list: vec![],
+        ..body
+    };
+    let err = client.run_app("1", &empty).await.unwrap_err();
+    assert!(err.to_string().contains("nodeInfoList"), "{err}");
+    assert_eq!(sim.counts().submits, 1);
+}
+
+/// A workflow run goes to the workflow's own path, with the key in the header only.
+#[tokio::test]
+async fn a_workflow_run_posts_to_the_workflow_s_path() {
+    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/openapi/v2/run/workflow/1904136902449209346"))
+        .and(header("authorization", "Bearer k-9"))
+        .and(body_json(json!({"nodeInfoList": [], "addMetadata": false})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "taskId": "2013508786110730241", "status": "RUNNING", "errorCode": "",
+            "errorMessage": "", "results": null, "clientId": "", "promptTips": ""
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = runninghub::Client::builder()
+        .api_key("k-9")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let body = types::WorkflowRunRequest {
+        node_info_list: vec![],
+        add_metadata: Some(false),
+        workflow: None,
+        instance_type: None,
+        use_personal_queue: None,
+        webhook_url: None,
+    };
+    let task = client
+        .run_workflow("1904136902449209346", &body)
+        .await
+        .unwrap();
+    assert_eq!(task.task_id, "2013508786110730241");
+}
