@@ -133,6 +133,19 @@ impl RegionArg {
 /// `runninghub app ...`
 #[derive(Subcommand)]
 enum AppAction {
+    /// Show the app's editable inputs, and a command that runs it.
+    #[command(
+        after_help = "Examples:\n  runninghub app info 2016740236478386178\n  runninghub app info 2016740236478386178 --json"
+    )]
+    Info {
+        /// The app's id: the number at the end of its page's address.
+        webapp_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
     /// Run the app and (by default) wait for it and download its outputs.
     #[command(
         after_help = "Examples:\n  runninghub app run 2016740236478386178 --node 52:prompt=\"a paper boat\" --out out/\n  runninghub app run 2016740236478386178 --file 285:image=boat.png --no-wait --json\n\nThe app's page on RunningHub (its API call example) lists its editable nodes and fields."
@@ -683,7 +696,7 @@ fn main() -> ExitCode {
                 action: AppAction::Run {
                     run: NodeRun { json: true, .. },
                     ..
-                },
+                } | AppAction::Info { json: true, .. },
             }
             | Command::Workflow {
                 action: WorkflowAction::Run {
@@ -757,7 +770,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 AppAction::Run {
                     run: NodeRun { conn, .. },
                     ..
-                },
+                }
+                | AppAction::Info { conn, .. },
         }
         | Command::Workflow {
             action:
@@ -846,6 +860,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::App {
             action: AppAction::Run { webapp_id, run },
         } => run_nodes(&client, &mut interrupt, "run_ai_app", &webapp_id, run).await,
+        Command::App {
+            action: AppAction::Info {
+                webapp_id, json, ..
+            },
+        } => {
+            let info = client
+                .ai_app_info(&types::AiAppInfoQuery {
+                    webapp_id: webapp_id.clone(),
+                })
+                .await?;
+            print_app(&webapp_id, &info, json);
+            Ok(())
+        }
         Command::Workflow {
             action: WorkflowAction::Run { workflow_id, run },
         } => run_nodes(&client, &mut interrupt, "run_workflow", &workflow_id, run).await,
@@ -1118,6 +1145,65 @@ async fn run_nodes(
     };
     let endpoint = op.endpoint_for(id);
     submit_and_finish(client, interrupt, op, &endpoint, body, finish_with).await
+}
+
+/// An app's inputs: as JSON (`name`, `nodes`, `example`), or one line per input and a
+/// command that runs the app with them as they are.
+fn print_app(webapp_id: &str, info: &types::AiAppInfo, json: bool) {
+    let nodes = info.node_info_list.as_deref().unwrap_or_default();
+    let mut example = format!("runninghub app run {webapp_id}");
+    for node in nodes {
+        let value = node.field_value.as_deref().unwrap_or("");
+        let media = matches!(
+            node.field_type.as_deref(),
+            Some("IMAGE" | "VIDEO" | "AUDIO")
+        );
+        if media {
+            example.push_str(&format!(
+                " --file {}:{}=PATH",
+                node.node_id, node.field_name
+            ));
+        } else {
+            example.push_str(&format!(
+                " --node {}",
+                shell_quote(&format!("{}:{}={value}", node.node_id, node.field_name))
+            ));
+        }
+    }
+    if json {
+        let nodes: Vec<Value> = nodes
+            .iter()
+            .map(|n| {
+                json!({"nodeId": n.node_id, "fieldName": n.field_name, "fieldType": n.field_type,
+                       "fieldValue": n.field_value, "description": n.description_en.as_ref().or(n.description.as_ref())})
+            })
+            .collect();
+        outln!(
+            "{}",
+            json!({"webappId": webapp_id, "name": info.webapp_name, "nodes": nodes, "example": example})
+        );
+        return;
+    }
+    outln!("{}", info.webapp_name.as_deref().unwrap_or("(no name)"));
+    if nodes.is_empty() {
+        outln!("no editable inputs: the app has never been run on the web");
+        return;
+    }
+    for n in nodes {
+        let about = n
+            .description_en
+            .as_deref()
+            .or(n.description.as_deref())
+            .unwrap_or("");
+        outln!(
+            "  {}:{}  {}  = {:?}  {about}",
+            n.node_id,
+            n.field_name,
+            n.field_type.as_deref().unwrap_or("?"),
+            n.field_value.as_deref().unwrap_or("")
+        );
+    }
+    outln!("\n{example}");
 }
 
 /// `NODE:FIELD=VALUE` split in three; the value may hold `:` and `=`.

@@ -1288,3 +1288,26 @@ async fn a_batch_runs_apps_and_workflows_beside_model_lines() {
     );
     assert_eq!(sim.counts().submits, 2);
 }
+
+#[tokio::test]
+async fn app_info_lists_the_inputs_and_a_command_that_runs_them() {
+    let sim = Simulator::start().await;
+    let run = cli(
+        Some(&sim),
+        &["app", "info", runninghub_simulator::SAMPLE_APP_ID, "--json"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let info = json(&run);
+    assert_eq!(info["nodes"][0]["nodeId"], "52");
+    assert_eq!(info["nodes"][1]["fieldType"], "IMAGE");
+    let example = info["example"].as_str().unwrap();
+    assert!(
+        example.ends_with("--node '52:prompt=a paper boat' --file 285:image=PATH"),
+        "{example}"
+    );
+    assert!(!run.stdout.contains(KEY));
+    let unknown = cli(Some(&sim), &["app", "info", "1", "--json"]).await;
+    assert_eq!(unknown.code, 1);
+    assert_eq!(json(&unknown)["error"]["code"], "901");
+}

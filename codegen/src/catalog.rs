@@ -187,11 +187,11 @@ fn platform_calls(
             .as_deref()
             .map(|d| format!("types::{}", crate::options::pascal(d)))
             .unwrap_or_else(|| "()".to_owned());
-        let key = op
-            .credential
-            .as_deref()
-            .map(|k| format!(" · key in the body as `{k}`"))
-            .unwrap_or_default();
+        let key = match (&op.credential, op.credential_in_query) {
+            (Some(k), false) => format!(" · key in the body as `{k}`"),
+            (Some(k), true) => format!(" · key in the query as `{k}`"),
+            (None, _) => String::new(),
+        };
         let _ = writeln!(out, "\n### {title}\n");
         let _ = writeln!(
             out,

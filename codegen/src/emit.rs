@@ -248,7 +248,8 @@ pub(crate) fn additions(
         let Some(schema) = &op.body else { continue };
         let has_marker = matches!(op.role, Role::Task | Role::Query | Role::Envelope);
         let method = ident(&op.id);
-        let Some(body_name) = index.bodies.get(&op.id) else {
+        let query_name = op.query_body.as_deref().map(crate::options::pascal);
+        let Some(body_name) = query_name.as_ref().or_else(|| index.bodies.get(&op.id)) else {
             return Err(format!(
                 "progenitor generated no method `{}` with a `body` parameter",
                 op.id
@@ -304,12 +305,22 @@ pub(crate) fn additions(
                 doc.push_str("\n\n");
                 doc.push_str(d.trim_end());
             }
-            let key = match &op.credential {
-                Some(name) => format!(" The client puts the API key in the body as `{name}`."),
-                None => String::new(),
+            let key = match (&op.credential, op.credential_in_query) {
+                (Some(name), false) => {
+                    format!(" The client puts the API key in the body as `{name}`.")
+                }
+                (Some(name), true) => {
+                    format!(" The client adds the API key as the query parameter `{name}`.")
+                }
+                (None, _) => String::new(),
+            };
+            let what = if op.query_body.is_some() {
+                "`body` holds the query parameters; it"
+            } else {
+                "`body`"
             };
             doc.push_str(&format!(
-                "\n\nSends `{http} {path}`.{key} `body` is first validated against every constraint \
+                "\n\nSends `{http} {path}`.{key} {what} is first validated against every constraint \
                  of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is \
                  sent. A non-zero `code` in the answer becomes [`crate::Error::Api`]."
             ));
@@ -394,9 +405,14 @@ pub(crate) fn additions(
                 Some("3d") => "Model3d",
                 _ => "Unknown",
             });
-            let credential = match &op.credential {
-                Some(name) => quote!(::std::option::Option::Some(#name)),
-                None => quote!(::std::option::Option::None),
+            let credential = match (&op.credential, op.credential_in_query) {
+                (Some(name), false) => {
+                    quote!(::std::option::Option::Some(crate::runtime::Credential::Body(#name)))
+                }
+                (Some(name), true) => {
+                    quote!(::std::option::Option::Some(crate::runtime::Credential::Query(#name)))
+                }
+                (None, _) => quote!(::std::option::Option::None),
             };
             // One `operation_info!` invocation per entry: the table's shape is written
             // once, in the runtime's `operation` module.

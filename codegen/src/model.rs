@@ -48,8 +48,14 @@ pub(crate) struct Operation {
     pub(crate) example: Option<serde_json::Value>,
     /// What the task produces (`x-runninghub-output`), for model endpoints that say.
     pub(crate) output: Option<String>,
-    /// The body property the client fills with the API key (`x-runninghub-credential`).
+    /// The body property (or, for a call without a body, the query parameter) the client
+    /// fills with the API key (`x-runninghub-credential`).
     pub(crate) credential: Option<String>,
+    /// Whether [`Operation::credential`] is a query parameter rather than a body property.
+    pub(crate) credential_in_query: bool,
+    /// For a call without a body whose query parameters the caller gives (a `GET` platform
+    /// call), the component schema made of those parameters, which stands in for its body.
+    pub(crate) query_body: Option<String>,
     /// For an envelope call, the component schema of its `data` (`None`: no data).
     pub(crate) envelope_data: Option<String>,
 }

@@ -26,7 +26,20 @@ pub(crate) fn render(spec: &OpenAPI, operations: &[Operation], comment: &str) ->
     let mut bodies = Map::new();
     let mut reached = BTreeSet::new();
     for op in operations.iter().filter(|op| !op.handwritten) {
-        let Some(body) = &op.body else { continue };
+        let Some(body) = &op.body else {
+            // A call without a body that carries the key in its query.
+            if let Some(name) = &op.credential {
+                bodies.insert(
+                    op.id.clone(),
+                    Value::Object(Map::from_iter([
+                        ("path".to_owned(), Value::String(op.path.clone())),
+                        ("credential".to_owned(), Value::String(name.clone())),
+                        ("credentialIn".to_owned(), Value::String("query".into())),
+                    ])),
+                );
+            }
+            continue;
+        };
         let body = lean(serde_json::to_value(body).expect("a schema serializes"));
         refs(&body, &mut reached);
         let mut entry = Map::from_iter([

@@ -278,6 +278,8 @@ mod tests {
                 example: None,
                 output: None,
                 credential: None,
+                credential_in_query: false,
+                query_body: None,
                 envelope_data: None,
             }
         };

@@ -42,8 +42,16 @@ pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAP
 /// Removes the property that carries the API key (`x-runninghub-credential`) from the body
 /// of every operation that has one: the client fills it in, so neither the generated request
 /// type, nor its validator, nor the field table has it.
+///
+/// A `GET` platform call has no body: the client fills its key's query parameter, and the
+/// query parameters the caller gives become a component schema (`<OperationId>Query`) that
+/// stands in for its body, so that it is validated and sent like the others.
 pub(crate) fn drop_credentials(spec: &mut OpenAPI, operations: &mut [Operation]) {
     for op in operations.iter_mut().filter(|op| !op.handwritten) {
+        if op.role == crate::model::Role::Envelope && op.body.is_none() && op.method == "GET" {
+            query_body(spec, op);
+            continue;
+        }
         if let Some(name) = &op.credential {
             drop_credential(spec, op, name);
             // An inline body is also held by the operation itself.
@@ -216,4 +224,60 @@ fn bound_note(min: Option<String>, max: Option<String>) -> Option<String> {
         (None, Some(b)) => format!("At most {b}."),
         (None, None) => return None,
     })
+}
+
+/// Makes the query parameters of the `GET` operation `op` (but the key's) a component
+/// schema, refers `op.body` to it, and removes the key's parameter from the operation.
+fn query_body(spec: &mut OpenAPI, op: &mut Operation) {
+    let Some(ReferenceOr::Item(item)) = spec.paths.paths.get_mut(&op.path) else {
+        return;
+    };
+    let Some(get) = item.get.as_mut() else { return };
+    let key = op.credential.clone();
+    let mut object = openapiv3::ObjectType {
+        additional_properties: Some(openapiv3::AdditionalProperties::Any(false)),
+        ..Default::default()
+    };
+    get.parameters.retain(|p| {
+        let ReferenceOr::Item(openapiv3::Parameter::Query { parameter_data, .. }) = p else {
+            return true;
+        };
+        if Some(&parameter_data.name) == key.as_ref() {
+            return false;
+        }
+        if let openapiv3::ParameterSchemaOrContent::Schema(schema) = &parameter_data.format {
+            let mut schema = schema.clone();
+            if let (ReferenceOr::Item(s), Some(d)) = (&mut schema, &parameter_data.description) {
+                s.schema_data.description.get_or_insert_with(|| d.clone());
+            }
+            let boxed = match schema {
+                ReferenceOr::Item(s) => ReferenceOr::Item(Box::new(s)),
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference { reference },
+            };
+            object.properties.insert(parameter_data.name.clone(), boxed);
+            if parameter_data.required {
+                object.required.push(parameter_data.name.clone());
+            }
+        }
+        true
+    });
+    let name = format!("{}Query", crate::options::pascal(&op.id));
+    let schema = Schema {
+        schema_data: openapiv3::SchemaData {
+            description: Some(format!(
+                "The query parameters of `{}`, besides the key the client adds.",
+                op.id
+            )),
+            ..Default::default()
+        },
+        schema_kind: SchemaKind::Type(Type::Object(object)),
+    };
+    spec.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .insert(name.clone(), ReferenceOr::Item(schema));
+    op.body = Some(ReferenceOr::Reference {
+        reference: format!("#/components/schemas/{name}"),
+    });
+    op.query_body = Some(name);
 }

@@ -383,6 +383,46 @@ impl Client {
         }
     }
 
+    /// GETs `path` with the fields of `query` (a JSON object of scalars) as its query, the
+    /// way progenitor's methods send a request: through the hooks (which add a key the call
+    /// carries in its query) under `operation`'s name.
+    async fn send_query<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        query: &serde_json::Value,
+    ) -> Result<raw::ResponseValue<T>, raw::Error<()>> {
+        use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
+        let pairs: Vec<(&str, String)> = query
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k.as_str(), s.clone()),
+                other => (k.as_str(), other.to_string()),
+            })
+            .collect();
+        let mut request = self
+            .raw
+            .client()
+            .get(format!("{}{path}", self.raw.baseurl()))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .query(&pairs)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: operation,
+        };
+        self.raw.pre(&mut request, &info).await?;
+        let result = self.raw.exec(request, &info).await;
+        self.raw.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200 => raw::ResponseValue::from_response(response).await,
+            _ => Err(raw::Error::UnexpectedResponse(response)),
+        }
+    }
+
     /// Sends a request the generated methods do not cover (uploads, the queue status,
     /// downloads) the way they send theirs: through the transport, if any.
     pub(crate) async fn execute(
@@ -411,13 +451,17 @@ impl Client {
     pub(crate) async fn send_envelope(
         &self,
         operation: &'static str,
+        method: &'static str,
         path: &'static str,
         body: &serde_json::Value,
         task_id: Option<&str>,
     ) -> Result<serde_json::Value, Error> {
         crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
             self.pace().await;
-            let answer = self.send_value(operation, path, body).await;
+            let answer = match method {
+                "GET" => self.send_query(operation, path, body).await,
+                _ => self.send_value(operation, path, body).await,
+            };
             let envelope: serde_json::Value = answer_to_task(answer, None).await?;
             crate::error::open_envelope(envelope, task_id)
         })

@@ -1,6 +1,7 @@
 //! Request hooks for progenitor's generated client: every request, including those made
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
+use crate::operation::Credential;
 use crate::raw::Client;
 use crate::transport::{Audience, RawInner};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -13,6 +14,13 @@ impl ClientHooks<RawInner> for Client {
     ) -> Result<(), Error<E>> {
         // progenitor adds `api-version: <info.version>`; RunningHub does not document it.
         request.headers_mut().remove("api-version");
+        // A platform call that carries the key somewhere besides the header gets it here,
+        // after the checks (the caller never passes it; no request type has a field for it).
+        let credential = credential_of(info.operation_id);
+        if let Some(Credential::Query(name)) = credential {
+            let key = self.inner().key().unwrap_or_default();
+            request.url_mut().query_pairs_mut().append_pair(name, key);
+        }
         // Last line of defence: a body that breaks the spec's constraints is never sent.
         let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
             return Ok(());
@@ -26,13 +34,9 @@ impl ClientHooks<RawInner> for Client {
             Some(Ok(body)) => body,
             None => return Ok(()),
         };
-        // A platform call that carries the key in its body gets it here, after the checks
-        // (the caller never passes it, and the generated body type has no field for it).
-        let credential = crate::operations::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == info.operation_id)
-            .and_then(|op| op.credential);
-        if let (Some(name), serde_json::Value::Object(mut fields)) = (credential, body) {
+        if let (Some(Credential::Body(name)), serde_json::Value::Object(mut fields)) =
+            (credential, body)
+        {
             let key = self.inner().key().unwrap_or_default();
             fields.insert(name.to_owned(), serde_json::Value::String(key.to_owned()));
             let bytes = serde_json::to_vec(&fields)
@@ -42,14 +46,28 @@ impl ClientHooks<RawInner> for Client {
         Ok(())
     }
 
-    /// Sends through the client's transport, if it has one.
+    /// Sends through the client's transport, if it has one. The error of a request whose
+    /// address holds the key (a query credential) does not keep the address.
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.inner()
+        let sent = self
+            .inner()
             .execute(self.client(), request, Audience::RunningHub)
-            .await
+            .await;
+        match credential_of(info.operation_id) {
+            Some(Credential::Query(_)) => sent.map_err(reqwest::Error::without_url),
+            _ => sent,
+        }
     }
+}
+
+/// Where the operation carries the key besides the header, from the operation table.
+fn credential_of(operation_id: &str) -> Option<Credential> {
+    crate::operations::OPERATIONS
+        .iter()
+        .find(|op| op.operation_id == operation_id)
+        .and_then(|op| op.credential)
 }

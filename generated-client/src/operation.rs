@@ -120,10 +120,18 @@ pub struct OperationInfo {
     pub example: Option<&'static str>,
     /// What the task produces, as the spec says (`x-runninghub-output`).
     pub output: OutputKind,
-    /// The JSON body property that carries the API key (`apiKey`, `apikey`), for the
-    /// platform calls that take it there; the client fills it in. `None`: the key goes in
-    /// the `Authorization` header only.
-    pub credential: Option<&'static str>,
+    /// Where a platform call carries the API key besides the `Authorization` header; the
+    /// client fills it in. `None`: the header only.
+    pub credential: Option<Credential>,
+}
+
+/// Where a platform call carries the API key, besides the `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Credential {
+    /// A property of the JSON body, such as `apiKey` or `apikey`.
+    Body(&'static str),
+    /// A query parameter, such as `apiKey`.
+    Query(&'static str),
 }
 
 /// What a model endpoint's task produces.
@@ -307,7 +315,7 @@ pub(crate) use envelope_marker;
 /// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
 /// (`required()`, `with_default("\"16:9\"")`, ...), then `output:` and the
 /// [`OutputKind`] variant, `example:` and the example body's JSON text as an `Option`, a comma, and
-/// last `credential:` and the body property that carries the key, as an `Option`.
+/// last `credential:` and where the key goes, as an `Option<Credential>`.
 macro_rules! operation_info {
     (
         $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal

@@ -13,7 +13,8 @@ impl Client {
     /// Validates `body` and sends the platform call `O`, returning its `data`.
     ///
     /// The client puts the API key where the call expects it (in the body as `apiKey` or
-    /// `apikey`, and in the `Authorization` header); the body type has no field for it.
+    /// `apikey`, or in the query, and in the `Authorization` header); the body type has no
+    /// field for it. A `GET` call's body type holds its query parameters.
     /// Nothing is sent when validation fails ([`Error::Validation`]). A non-zero `code` is
     /// [`Error::Api`] with the code (RunningHub's platform codes, such as 807 for an
     /// unknown task) and `msg`; the task id of the body, if it has one, is kept in the
@@ -26,7 +27,7 @@ impl Client {
         })?;
         let task_id = body.get("taskId").and_then(|v| v.as_str());
         let data = self
-            .send_envelope(O::OPERATION_ID, O::PATH, &body, task_id)
+            .send_envelope(O::OPERATION_ID, O::METHOD, O::PATH, &body, task_id)
             .await?;
         serde_json::from_value(data.clone()).map_err(|source| Error::Decode {
             status: 200,

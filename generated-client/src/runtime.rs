@@ -24,8 +24,8 @@
 pub(crate) use crate::decode::{lean_struct, unit_enum};
 pub(crate) use crate::error::Error;
 pub(crate) use crate::operation::{
-    EnvelopeOperation, Operation, OperationInfo, TaskOperation, envelope_marker, operation_info,
-    operation_marker, request_new,
+    Credential, EnvelopeOperation, Operation, OperationInfo, TaskOperation, envelope_marker,
+    operation_info, operation_marker, request_new,
 };
 pub(crate) use crate::transport::RawInner;
 pub(crate) use crate::validation::{

@@ -141,10 +141,28 @@ pub struct Config {
     pub coins: u64,
     /// The workflows whose graphs `workflow_json` returns: id to the graph's JSON text.
     pub workflows: HashMap<String, String>,
+    /// The AI apps whose inputs `ai_app_info` lists: id to the app's `nodeInfoList`.
+    pub apps: HashMap<String, Value>,
 }
+
+/// The id of the AI app the default [`Config`] knows.
+pub const SAMPLE_APP_ID: &str = "2016740236478386178";
 
 /// The id of the workflow the default [`Config`] knows.
 pub const SAMPLE_WORKFLOW_ID: &str = "1904136902449209346";
+
+/// The inputs of the sample AI app: a prompt and an image.
+fn sample_app_nodes() -> Value {
+    json!([
+        {"nodeId": "52", "nodeName": "RH_Translator", "fieldName": "prompt",
+         "fieldValue": "a paper boat", "fieldType": "STRING",
+         "fieldData": "[\"STRING\", {\"default\": \"\", \"multiline\": true}]",
+         "description": "prompt", "descriptionEn": "Prompt"},
+        {"nodeId": "285", "nodeName": "LoadImage", "fieldName": "image",
+         "fieldValue": "example.png", "fieldType": "IMAGE", "fieldData": null,
+         "description": "image", "descriptionEn": "Input image"},
+    ])
+}
 
 /// A small text-to-image ComfyUI graph in API format, for the sample workflow.
 const SAMPLE_WORKFLOW: &str = r#"{"3":{"class_type":"KSampler","inputs":{"seed":1,"steps":20,"cfg":8,"model":["4",0],"positive":["6",0],"latent_image":["5",0]},"_meta":{"title":"KSampler"}},"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"model.safetensors"},"_meta":{"title":"Load Checkpoint"}},"5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1},"_meta":{"title":"Empty Latent Image"}},"6":{"class_type":"CLIPTextEncode","inputs":{"text":"a paper boat","clip":["4",1]},"_meta":{"title":"Prompt"}}}"#;
@@ -170,6 +188,7 @@ impl Default for Config {
             submit_latency: Duration::ZERO,
             coins: 1000,
             workflows: HashMap::from([(SAMPLE_WORKFLOW_ID.to_owned(), SAMPLE_WORKFLOW.to_owned())]),
+            apps: HashMap::from([(SAMPLE_APP_ID.to_owned(), sample_app_nodes())]),
         }
     }
 }
@@ -638,6 +657,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 "queuedCount": 0,
             }}))
             .into_response();
+        }
+        // A platform call that reads its query (an app's inputs).
+        if let Some(op) = OPERATIONS
+            .iter()
+            .find(|op| op.path == path && op.method == "GET" && op.role == Role::Envelope)
+        {
+            let query = request.uri().query().unwrap_or("").to_owned();
+            return platform::call_get(&shared, op.operation_id, &query);
         }
         if let Some(rest) = path.strip_prefix("/files/") {
             return download(&shared, rest).await;

@@ -118,6 +118,47 @@ pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &B
     }
 }
 
+/// Answers the `GET` platform call `operation` with its `query` string.
+pub(crate) fn call_get(shared: &Arc<Shared>, operation: &'static str, query: &str) -> Response {
+    let params: std::collections::BTreeMap<String, String> =
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+    {
+        let mut inner = shared.lock();
+        inner.counts.platform_calls += 1;
+        let recorded = serde_json::to_value(&params).unwrap_or_default();
+        inner.platform_calls.push((operation.to_owned(), recorded));
+    }
+    let expected = shared.lock().config.api_key.clone();
+    if let (Some(key), Some(name)) = (expected, schemas::credential(operation))
+        && params.get(name) != Some(&key)
+    {
+        shared.lock().counts.unauthorized += 1;
+        return envelope(802, "APIKEY_UNAUTHORIZED", Value::Null);
+    }
+    match operation {
+        "ai_app_info" => {
+            let id = params.get("webappId").cloned().unwrap_or_default();
+            let nodes = shared.lock().config.apps.get(&id).cloned();
+            match nodes {
+                Some(nodes) => envelope(
+                    0,
+                    "success",
+                    json!({"webappName": format!("Simulated app {id}"), "nodeInfoList": nodes,
+                           "curl": "", "covers": [], "tags": []}),
+                ),
+                None => envelope(901, "WEBAPP_NOT_EXISTS", Value::Null),
+            }
+        }
+        _ => envelope(
+            301,
+            &format!("the simulator does not implement {operation}"),
+            Value::Null,
+        ),
+    }
+}
+
 impl WebhookRecord {
     fn to_json(&self) -> Value {
         json!({

@@ -126,6 +126,8 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 body_schema.is_some(),
             );
             let credential = role::credential(&mut site, body_schema.as_ref());
+            let credential_in_query = credential.as_ref().is_some_and(|(_, q)| *q);
+            let credential = credential.map(|(name, _)| name);
 
             operations.push(Operation {
                 id,
@@ -140,6 +142,8 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 example,
                 output,
                 credential,
+                credential_in_query,
+                query_body: None,
                 envelope_data,
             });
         }

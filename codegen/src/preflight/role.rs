@@ -134,10 +134,15 @@ pub(super) fn envelope_data(
         return None;
     }
     let ptr = site.ptr;
-    if !has_body {
+    let is_get = site
+        .item
+        .get
+        .as_ref()
+        .is_some_and(|get| std::ptr::eq(get, site.op));
+    if !has_body && !is_get {
         site.report(
             ptr.to_owned(),
-            "an envelope call needs an application/json request body".into(),
+            "an envelope call needs an application/json request body (or is a `GET` with query parameters)".into(),
         );
     }
     let Some((schema, at)) = &responses.success_schema else {
@@ -197,11 +202,12 @@ pub(super) fn envelope_data(
 }
 
 /// The body property the client fills with the API key (`x-runninghub-credential`): a
-/// required string property of the JSON body.
+/// required string property of the JSON body, or for an operation without a body a required
+/// string query parameter (then `true`).
 pub(super) fn credential(
     site: &mut Site<'_>,
     body: Option<&ReferenceOr<Schema>>,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     let (ptr, op) = (site.ptr, site.op);
     let at = format!("{ptr}/{CREDENTIAL_EXTENSION}");
     let name = match op.extensions.get(CREDENTIAL_EXTENSION)? {
@@ -214,6 +220,25 @@ pub(super) fn credential(
             return None;
         }
     };
+    if body.is_none() {
+        let in_query = site.op.parameters.iter().any(|p| {
+            matches!(
+                super::refs::resolve_parameter(site.spec, p),
+                Some(openapiv3::Parameter::Query { parameter_data, .. })
+                    if parameter_data.name == name && parameter_data.required
+            )
+        });
+        if in_query {
+            return Some((name, true));
+        }
+        site.report(
+            at,
+            format!(
+                "`{CREDENTIAL_EXTENSION}` names `{name}`, but the operation has no body and no required query parameter of that name"
+            ),
+        );
+        return None;
+    }
     let object = body
         .and_then(|b| resolve_schema(site.spec, b))
         .and_then(|s| match &s.schema_kind {
@@ -244,5 +269,5 @@ pub(super) fn credential(
         );
         return None;
     }
-    Some(name)
+    Some((name, false))
 }

@@ -318,3 +318,76 @@ async fn a_workflow_run_posts_to_the_workflow_s_path() {
         .unwrap();
     assert_eq!(task.task_id, "2013508786110730241");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_app_s_inputs_come_from_a_get_with_the_key_in_the_query() {
+    let sim = Simulator::in_process(Config::default());
+    let client = sim.client();
+    let info = client
+        .ai_app_info(&types::AiAppInfoQuery {
+            webapp_id: runninghub_simulator::SAMPLE_APP_ID.into(),
+        })
+        .await
+        .unwrap();
+    let nodes = info.node_info_list.unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(
+        (nodes[0].node_id.as_str(), nodes[0].field_name.as_str()),
+        ("52", "prompt")
+    );
+    assert_eq!(nodes[1].field_type.as_deref(), Some("IMAGE"));
+    assert_eq!(
+        sim.platform_calls(),
+        [(
+            "ai_app_info".to_owned(),
+            json!({"apiKey": "sim-key", "webappId": runninghub_simulator::SAMPLE_APP_ID})
+        )]
+    );
+    let err = client
+        .ai_app_info(&types::AiAppInfoQuery {
+            webapp_id: "1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::WebappNotFound));
+    // An empty id is refused before anything is sent.
+    let err = client
+        .ai_app_info(&types::AiAppInfoQuery {
+            webapp_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert_eq!(sim.counts().platform_calls, 2);
+}
+
+/// The key is in the address of a query-credential call; a failed request must not show it.
+#[tokio::test]
+async fn a_transport_error_of_a_call_with_the_key_in_its_query_does_not_show_the_address() {
+    // Nothing listens on the discard port of loopback.
+    let client = runninghub::Client::builder()
+        .api_key("query-secret-123")
+        .base_url("http://127.0.0.1:9")
+        .retry(runninghub::RetryPolicy {
+            max_consecutive_failures: 1,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let err = client
+        .ai_app_info(&types::AiAppInfoQuery {
+            webapp_id: "2016740236478386178".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    let mut shown = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        shown.push(s.to_string());
+        source = s.source();
+    }
+    for text in shown {
+        assert!(!text.contains("query-secret-123"), "{text}");
+    }
+}
