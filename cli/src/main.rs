@@ -130,6 +130,38 @@ impl RegionArg {
     }
 }
 
+/// `runninghub webhook ...`
+#[derive(Subcommand)]
+enum WebhookAction {
+    /// Show the webhook call RunningHub made for a task: URL, status, answer, retries.
+    #[command(after_help = "Examples:\n  runninghub webhook show 1904444422770114561 --json")]
+    Show {
+        /// The task id.
+        task_id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+    /// Send a task's webhook event again, to its URL or to --url.
+    #[command(
+        after_help = "Examples:\n  runninghub webhook resend 1904444422770114561\n  runninghub webhook resend 1904444422770114561 --url https://example.com/hook"
+    )]
+    Resend {
+        /// The task id.
+        task_id: String,
+        /// Send it here instead of the original URL.
+        #[arg(long)]
+        url: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+}
+
 /// `runninghub app ...`
 #[derive(Subcommand)]
 enum AppAction {
@@ -292,6 +324,28 @@ enum Command {
     Workflow {
         #[command(subcommand)]
         action: WorkflowAction,
+    },
+    /// Quote what a model request would cost, without running it.
+    #[command(after_help = examples(Examples::Price))]
+    Price {
+        /// The endpoint: its path under /openapi/v2/ or its operation name.
+        endpoint: String,
+        /// A field, as name=value; list fields repeat the flag or take a JSON array.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// A JSON body to start from (a file, or - for standard input).
+        #[arg(long, value_name = "FILE")]
+        body_json: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+    /// Show a task's webhook event, or send it again.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
     },
     /// Cancel a queued or running task.
     #[command(
@@ -468,6 +522,7 @@ enum Examples {
     Describe,
     Run,
     Batch,
+    Price,
 }
 
 /// The examples section of a command's `--help`.
@@ -512,6 +567,11 @@ fn examples(which: Examples) -> String {
             lines.push(format!("{run} --mock"));
             lines
         }
+        Examples::Price => vec![
+            run.replacen("runninghub run", "runninghub price", 1),
+            format!("runninghub price {endpoint} --body-json body.json --json"),
+            "(a price of 0 may mean the model is priced by the token, not free)".into(),
+        ],
         Examples::Batch => vec![
             "runninghub batch inputs.jsonl --out out/".into(),
             format!("runninghub batch rows.csv --endpoint {endpoint} --max-in-flight 3"),
@@ -692,6 +752,11 @@ fn main() -> ExitCode {
             | Command::Run { json: true, .. }
             | Command::Status { json: true, .. }
             | Command::Cancel { json: true, .. }
+            | Command::Price { json: true, .. }
+            | Command::Webhook {
+                action: WebhookAction::Show { json: true, .. }
+                    | WebhookAction::Resend { json: true, .. },
+            }
             | Command::App {
                 action: AppAction::Run {
                     run: NodeRun { json: true, .. },
@@ -752,7 +817,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             return Ok(());
         }
         // The endpoint is checked before anything else, the key included.
-        Command::Run { ref endpoint, .. } => {
+        Command::Run { ref endpoint, .. } | Command::Price { ref endpoint, .. } => {
             find(endpoint)?;
         }
         _ => {}
@@ -765,6 +830,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run { conn, .. }
         | Command::Status { conn, .. }
         | Command::Cancel { conn, .. }
+        | Command::Price { conn, .. }
+        | Command::Webhook {
+            action: WebhookAction::Show { conn, .. } | WebhookAction::Resend { conn, .. },
+        }
         | Command::App {
             action:
                 AppAction::Run {
@@ -893,6 +962,94 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Some(path) => std::fs::write(&path, format!("{text}\n"))
                     .map_err(|e| Failure::usage(format!("writing {}: {e}", path.display())))?,
                 None => outln!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Price {
+            endpoint,
+            fields,
+            body_json,
+            json,
+            ..
+        } => {
+            let op = find(&endpoint)?;
+            let mut body = match body_json {
+                Some(source) => read_body(&source)?,
+                None => json!({}),
+            };
+            apply_fields(op, &mut body, &fields, &[], None)?;
+            let filled = fill_defaults(op, &mut body);
+            if !filled.is_empty() {
+                eprintln!("filled with their defaults: {}", filled.join(", "));
+            }
+            let quote = client.price_preview(op.operation_id, body).await?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_value(&quote).expect("a quote serializes")
+                );
+            } else {
+                let price = quote
+                    .estimated_price
+                    .map_or("unknown".to_owned(), |p| p.to_string());
+                let currency = quote.currency.as_deref().unwrap_or("");
+                outln!("{}: {price} {currency}", op.endpoint());
+                if let Some(text) = quote.price_text_en.as_ref().or(quote.price_text.as_ref()) {
+                    outln!("  ({text})");
+                }
+                if quote.estimated_price == Some(0.0) {
+                    outln!("  a price of 0 may mean the model is priced by the token, not free");
+                }
+            }
+            Ok(())
+        }
+        Command::Webhook {
+            action: WebhookAction::Show { task_id, json, .. },
+        } => {
+            let event = webhook_event(&client, &task_id).await?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_value(&event).expect("an event serializes")
+                );
+            } else {
+                let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                outln!("event:    {}", or(&event.id));
+                outln!("url:      {}", or(&event.webhook_url));
+                outln!("status:   {}", or(&event.callback_status));
+                outln!("answer:   {}", or(&event.callback_response));
+                outln!("retries:  {}", event.retry_count.unwrap_or(0));
+                outln!("sent at:  {}", or(&event.create_time));
+            }
+            Ok(())
+        }
+        Command::Webhook {
+            action: WebhookAction::Resend {
+                task_id, url, json, ..
+            },
+        } => {
+            let event = webhook_event(&client, &task_id).await?;
+            let webhook_id = event.id.clone().ok_or_else(|| {
+                Failure::from(Error::InvalidRequest(format!(
+                    "the webhook event of task {task_id} has no id to resend"
+                )))
+                .about_task(&task_id)
+            })?;
+            client
+                .webhook_resend(&types::WebhookResendBody {
+                    webhook_id: webhook_id.clone(),
+                    webhook_url: url.clone(),
+                })
+                .await
+                .map_err(|e| Failure::from(e).about_task(&task_id))?;
+            let to = url.or(event.webhook_url).unwrap_or_default();
+            if json {
+                outln!(
+                    "{}",
+                    json!({"taskId": task_id, "webhookId": webhook_id, "url": to, "resent": true})
+                );
+            } else {
+                outln!("resent the webhook event of task {task_id} to {to}");
             }
             Ok(())
         }
@@ -1204,6 +1361,25 @@ fn print_app(webapp_id: &str, info: &types::AiAppInfo, json: bool) {
         );
     }
     outln!("\n{example}");
+}
+
+/// The webhook event of `task_id`; a task without one is an error naming it.
+async fn webhook_event(client: &Client, task_id: &str) -> Result<types::WebhookDelivery, Failure> {
+    let asked = types::PlatformTaskRequest {
+        task_id: task_id.to_owned(),
+    };
+    match client.webhook_detail(&asked).await {
+        Ok(event) => Ok(event),
+        // `data: null`: RunningHub has no webhook call recorded for the task.
+        Err(Error::Decode { body, .. }) if body == "null" => Err(Failure {
+            code: 1,
+            kind: "api",
+            error_code: None,
+            message: format!("task {task_id} has no webhook event (was it given a webhook URL?)"),
+            task_id: Some(task_id.to_owned()),
+        }),
+        Err(e) => Err(Failure::from(e).about_task(task_id)),
+    }
 }
 
 /// `NODE:FIELD=VALUE` split in three; the value may hold `:` and `=`.

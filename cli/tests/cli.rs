@@ -1311,3 +1311,86 @@ async fn app_info_lists_the_inputs_and_a_command_that_runs_them() {
     assert_eq!(unknown.code, 1);
     assert_eq!(json(&unknown)["error"]["code"], "901");
 }
+
+#[tokio::test]
+async fn webhook_show_and_resend_name_the_event_of_a_task() {
+    let sim = Simulator::start().await;
+    let submitted = cli(
+        Some(&sim),
+        &run_args(&["--webhook-url", "http://127.0.0.1:9/hook", "--json"]),
+    )
+    .await;
+    assert_eq!(submitted.code, 0, "{}", submitted.stderr);
+    let task_id = json(&submitted)["taskId"].as_str().unwrap().to_owned();
+    // The simulator calls the webhook when the task ends; give it a moment to record it.
+    let mut shown = None;
+    for _ in 0..100 {
+        let run = cli(Some(&sim), &["webhook", "show", &task_id, "--json"]).await;
+        if run.code == 0 {
+            shown = Some(json(&run));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let event = shown.expect("the webhook event is recorded");
+    assert_eq!(event["taskId"], task_id.as_str());
+    assert_eq!(event["webhookUrl"], "http://127.0.0.1:9/hook");
+    assert_eq!(event["callbackStatus"], "FAILED");
+
+    let resent = cli(
+        Some(&sim),
+        &[
+            "webhook",
+            "resend",
+            &task_id,
+            "--url",
+            "http://127.0.0.1:9/other",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(resent.code, 0, "{}", resent.stderr);
+    assert_eq!(json(&resent)["url"], "http://127.0.0.1:9/other");
+    let calls = sim.platform_calls();
+    let (_, body) = calls
+        .iter()
+        .rev()
+        .find(|(op, _)| op == "webhook_resend")
+        .unwrap();
+    assert_eq!(body["webhookId"], event["id"]);
+    assert_eq!(body["webhookUrl"], "http://127.0.0.1:9/other");
+
+    // A task without a webhook: an error that names it.
+    let quiet = cli(Some(&sim), &run_args(&["--no-wait", "--json"])).await;
+    let quiet_id = json(&quiet)["taskId"].as_str().unwrap().to_owned();
+    let none = cli(Some(&sim), &["webhook", "show", &quiet_id, "--json"]).await;
+    assert_eq!(none.code, 1, "{}", none.stderr);
+    assert_eq!(json(&none)["error"]["taskId"], quiet_id.as_str());
+    assert!(
+        json(&none)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no webhook event")
+    );
+}
+
+#[tokio::test]
+async fn price_quotes_a_request_built_from_fields_and_creates_no_task() {
+    let sim = Simulator::start().await;
+    let mut args = vec!["price", "vidu/reference-to-video-q3"];
+    args.extend_from_slice(VALID);
+    args.push("--json");
+    let run = cli(Some(&sim), &args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let quote = json(&run);
+    assert_eq!(quote["estimatedPrice"], 0.1);
+    assert_eq!(quote["currency"], "CNY");
+    let bad = cli(
+        Some(&sim),
+        &["price", "vidu/reference-to-video-q3", "--json"],
+    )
+    .await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let counts = sim.counts();
+    assert_eq!((counts.price_previews, counts.tasks_created), (1, 0));
+}

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::operation::EnvelopeOperation;
 use crate::types;
 use crate::validation::{Path, Problem, Validate, Violations};
+use progenitor_client::ClientInfo as _;
 
 impl Client {
     /// Validates `body` and sends the platform call `O`, returning its `data`.
@@ -104,5 +105,54 @@ impl From<types::AccountStatus> for Account {
             api_type: status.api_type.clone(),
             status,
         }
+    }
+}
+
+impl Client {
+    /// What a request to a model endpoint would cost, without running it. `endpoint` names
+    /// the model as [`Client::submit_json`] does (its path or operation id); `body` is the
+    /// request it would take, checked against the spec first ([`Error::Validation`], nothing
+    /// sent). A request RunningHub refuses is [`Error::Api`].
+    ///
+    /// An `estimated_price` of 0 does not always mean free: models priced by the token
+    /// quote 0.
+    pub async fn price_preview(
+        &self,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> Result<types::PricePreview, Error> {
+        use crate::operation::{OperationInfo, Role};
+        let unknown = || Error::UnknownOperation(endpoint.to_owned());
+        let op = OperationInfo::find(endpoint)
+            .filter(|op| op.role == Role::Task)
+            .ok_or_else(unknown)?;
+        let body =
+            crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
+        // The model's path below `/openapi/v2/`, its `/` kept: what the template's one
+        // parameter stands for.
+        let path = crate::handwritten_paths::PRICE_PREVIEW
+            .split('{')
+            .next()
+            .unwrap_or_default();
+        let url = format!("{}{path}{}", self.base_url(), op.endpoint());
+        let request = self
+            .raw()
+            .client()
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .json(&body);
+        let response = self
+            .execute(request, crate::transport::Audience::RunningHub)
+            .await?;
+        let quote: types::PricePreview = crate::client::read_json(response).await?;
+        let code = quote.error_code.as_deref().unwrap_or("").trim();
+        if !code.is_empty() {
+            return Err(Error::Api {
+                code: crate::ErrorCode::parse(code),
+                message: quote.error_message.clone().unwrap_or_default(),
+                task_id: None,
+            });
+        }
+        Ok(quote)
     }
 }

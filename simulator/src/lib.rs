@@ -267,6 +267,8 @@ pub struct Counts {
     pub webhooks_sent: u32,
     /// Platform calls (account, cancel, webhook events, workflow graphs).
     pub platform_calls: u32,
+    /// Price previews.
+    pub price_previews: u32,
     /// Requests whose key was missing or wrong.
     pub unauthorized: u32,
     /// Submits refused because [`Config::max_in_flight`] tasks were unfinished (1520).
@@ -696,6 +698,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     if path == handwritten_paths::UPLOAD_MEDIA {
         return upload(&shared, authorized, request).await;
+    }
+    let price_prefix = handwritten_paths::PRICE_PREVIEW
+        .split('{')
+        .next()
+        .unwrap_or_default();
+    if let Some(model) = path.strip_prefix(price_prefix) {
+        let model = model.to_owned();
+        let body = match axum::body::to_bytes(request.into_body(), 64 << 20).await {
+            Ok(b) => b,
+            Err(_) => return html(400),
+        };
+        return platform::price(&shared, authorized, &model, &body);
     }
     // A run's path holds an id: `run/ai-app/{webappId}` matches `run/ai-app/123`.
     let Some(op) = OPERATIONS

@@ -159,6 +159,36 @@ pub(crate) fn call_get(shared: &Arc<Shared>, operation: &'static str, query: &st
     }
 }
 
+/// A quote for a request to the model endpoint at `model` (its path below `/openapi/v2/`):
+/// refused with `1007` as a submit would be when the body breaks the spec, never a task.
+pub(crate) fn price(shared: &Arc<Shared>, authorized: bool, model: &str, body: &Bytes) -> Response {
+    shared.lock().counts.price_previews += 1;
+    let refuse = |code: &str, message: &str| {
+        axum::Json(json!({"errorCode": code, "errorMessage": message})).into_response()
+    };
+    if !authorized {
+        shared.lock().counts.unauthorized += 1;
+        return refuse("1002", "invalid api key");
+    }
+    let Some(op) = runninghub::operation::OperationInfo::find(model)
+        .filter(|op| op.role == runninghub::operation::Role::Task)
+    else {
+        return refuse("1001", "invalid request URL");
+    };
+    let problems = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => schemas::problems(op.operation_id, &value).unwrap_or_default(),
+        Err(_) => vec!["failed to parse request body".to_owned()],
+    };
+    if !problems.is_empty() {
+        return refuse("1007", &format!("invalid request: {}", problems.join("; ")));
+    }
+    axum::Json(json!({
+        "estimatedPrice": 0.1, "currency": "CNY", "priceText": "0.10 元", "priceTextEn": "0.10 CNY",
+        "freeLimit": false, "isFreeThisCall": false, "freeLimitCount": "0", "remainingFreeLimitCount": "0",
+    }))
+    .into_response()
+}
+
 impl WebhookRecord {
     fn to_json(&self) -> Value {
         json!({

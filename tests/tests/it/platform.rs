@@ -391,3 +391,60 @@ async fn a_transport_error_of_a_call_with_the_key_in_its_query_does_not_show_the
         assert!(!text.contains("query-secret-123"), "{text}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_price_preview_checks_the_body_first_and_quotes_without_a_task() {
+    let sim = Simulator::in_process(Config::default());
+    let client = sim.client();
+    let body = serde_json::to_value(request()).unwrap();
+    let quote = client
+        .price_preview("vidu/text-to-video-q3-turbo", body.clone())
+        .await
+        .unwrap();
+    assert_eq!(quote.estimated_price, Some(0.1));
+    assert_eq!(quote.currency.as_deref(), Some("CNY"));
+    let err = client
+        .price_preview("vidu/text-to-video-q3-turbo", json!({"prompt": ""}))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    let err = client
+        .price_preview("no/such-model", body)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnknownOperation(_)), "{err:?}");
+    let counts = sim.counts();
+    assert_eq!((counts.price_previews, counts.tasks_created), (1, 0));
+}
+
+/// The quote goes to the model's own path under the price-preview prefix, `/` kept, and a
+/// refusal in the answer is an API error.
+#[tokio::test]
+async fn a_price_preview_posts_the_model_body_to_the_model_s_path() {
+    use wiremock::matchers::{body_json, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let body = serde_json::to_value(request()).unwrap();
+    Mock::given(method("POST"))
+        .and(path(
+            "/openapi/v2/price-preview/vidu/text-to-video-q3-turbo",
+        ))
+        .and(body_json(&body))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"errorCode": "1014", "errorMessage": "access denied"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = runninghub::Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let err = client
+        .price_preview("vidu_text_to_video_q3_turbo", body)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::AccessDenied));
+}
