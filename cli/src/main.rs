@@ -130,6 +130,27 @@ impl RegionArg {
     }
 }
 
+/// `runninghub lora ...`
+#[derive(Subcommand)]
+enum LoraAction {
+    /// Upload a .safetensors file; prints the name an RHLoraLoader node takes.
+    #[command(
+        after_help = "Examples:\n  runninghub lora upload my-style.safetensors\n  runninghub lora upload my-style.safetensors --name my-style --json"
+    )]
+    Upload {
+        /// The LoRA file.
+        path: PathBuf,
+        /// A name for it (default: the file's name without its extension).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+}
+
 /// `runninghub webhook ...`
 #[derive(Subcommand)]
 enum WebhookAction {
@@ -341,6 +362,11 @@ enum Command {
         json: bool,
         #[command(flatten)]
         conn: ConnectionAfter,
+    },
+    /// Upload a LoRA for workflows and apps.
+    Lora {
+        #[command(subcommand)]
+        action: LoraAction,
     },
     /// Show a task's webhook event, or send it again.
     Webhook {
@@ -753,6 +779,9 @@ fn main() -> ExitCode {
             | Command::Status { json: true, .. }
             | Command::Cancel { json: true, .. }
             | Command::Price { json: true, .. }
+            | Command::Lora {
+                action: LoraAction::Upload { json: true, .. },
+            }
             | Command::Webhook {
                 action: WebhookAction::Show { json: true, .. }
                     | WebhookAction::Resend { json: true, .. },
@@ -831,6 +860,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         | Command::Status { conn, .. }
         | Command::Cancel { conn, .. }
         | Command::Price { conn, .. }
+        | Command::Lora {
+            action: LoraAction::Upload { conn, .. },
+        }
         | Command::Webhook {
             action: WebhookAction::Show { conn, .. } | WebhookAction::Resend { conn, .. },
         }
@@ -962,6 +994,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Some(path) => std::fs::write(&path, format!("{text}\n"))
                     .map_err(|e| Failure::usage(format!("writing {}: {e}", path.display())))?,
                 None => outln!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Lora {
+            action: LoraAction::Upload {
+                path, name, json, ..
+            },
+        } => {
+            if !path.is_file() {
+                return Err(Failure::usage(format!(
+                    "lora upload {}: not a file",
+                    path.display()
+                )));
+            }
+            let lora = client.upload_lora(&path, name.as_deref()).await?;
+            if json {
+                outln!(
+                    "{}",
+                    serde_json::to_value(&lora).expect("a LoRA serializes")
+                );
+            } else {
+                outln!("{}", lora.file_name);
             }
             Ok(())
         }

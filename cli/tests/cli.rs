@@ -1394,3 +1394,33 @@ async fn price_quotes_a_request_built_from_fields_and_creates_no_task() {
     let counts = sim.counts();
     assert_eq!((counts.price_previews, counts.tasks_created), (1, 0));
 }
+
+#[tokio::test]
+async fn lora_upload_prints_the_name_a_node_takes() {
+    let sim = Simulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("style.safetensors");
+    std::fs::write(&file, b"lora-bytes-123").unwrap();
+    let run = cli(
+        Some(&sim),
+        &[
+            "lora",
+            "upload",
+            file.to_str().unwrap(),
+            "--name",
+            "mine",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lora = json(&run);
+    assert_eq!(
+        lora["fileName"],
+        "api-lora-cn/0032fcf434017309dffaa31268be1d27.safetensors"
+    );
+    assert_eq!(sim.platform_calls()[0].1["loraName"], "mine");
+    assert_eq!(sim.loras().len(), 1);
+    let missing = cli(Some(&sim), &["lora", "upload", "/no/such/file.safetensors"]).await;
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+}

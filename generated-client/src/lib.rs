@@ -102,7 +102,7 @@ pub use platform::Account;
 pub use retry::{Jitter, PollSchedule, RetryPolicy};
 pub use task::{Output, PromptTips, TaskStatus, Usage};
 pub use transport::{Transport, TransportFuture};
-pub use upload::{UploadSource, Uploaded, local_file, upload_kind};
+pub use upload::{UploadSource, Uploaded, UploadedLora, local_file, upload_kind};
 pub use validation::{ValidationError, Violation};
 pub use wait::{FinishedTask, JsonSubmission, Progress, Submission, WaitOptions};
 pub use webhook::{WebhookEvent, WebhookInbox};

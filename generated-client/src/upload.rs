@@ -269,3 +269,91 @@ fn replace_locals(v: &mut serde_json::Value, urls: &std::collections::HashMap<St
         _ => {}
     }
 }
+
+/// A LoRA stored on RunningHub ([`Client::upload_lora`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UploadedLora {
+    /// The stored LoRA's name: the value of an `RHLoraLoader` node's input.
+    pub file_name: String,
+    /// The MD5 digest of the file, which names it on RunningHub.
+    pub md5: String,
+    /// The bytes uploaded.
+    pub size: u64,
+}
+
+impl Client {
+    /// Uploads a LoRA (a `.safetensors` file) for workflows and apps, in RunningHub's two
+    /// steps: the file's MD5 and a name get a signed address (`lora_upload_url`), then the
+    /// bytes are `PUT` there, streamed from disk. The signed address belongs to a storage
+    /// host, which never sees the API key. `name` defaults to the file's name without its
+    /// extension.
+    ///
+    /// Not retried: calling again after a failure is safe (the MD5 names the file, so a
+    /// second upload replaces the first).
+    pub async fn upload_lora(
+        &self,
+        path: impl AsRef<Path>,
+        name: Option<&str>,
+    ) -> Result<UploadedLora, Error> {
+        use md5::Digest as _;
+        use tokio::io::AsyncReadExt as _;
+        let path = path.as_ref();
+        let io = |action: &'static str| {
+            move |source| Error::Io {
+                action,
+                path: path.to_path_buf(),
+                source,
+            }
+        };
+        // The digest first, reading the file once in chunks: LoRAs run to gigabytes.
+        let mut file = tokio::fs::File::open(path).await.map_err(io("opening"))?;
+        let mut hasher = md5::Md5::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buffer).await.map_err(io("reading"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            size += n as u64;
+        }
+        let md5: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = match name {
+            Some(name) => name.to_owned(),
+            None => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let target = self
+            .lora_upload_url(&types::LoraUploadUrlBody {
+                lora_name: name,
+                md5_hex: md5.clone(),
+            })
+            .await?;
+        let file = tokio::fs::File::open(path).await.map_err(io("opening"))?;
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let request = self
+            .files
+            .put(&target.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(reqwest::header::CONTENT_LENGTH, size)
+            .body(body);
+        let response = self.execute(request, Audience::Storage).await?;
+        if !response.status().is_success() {
+            return Err(crate::client::http_error(response).await);
+        }
+        Ok(UploadedLora {
+            file_name: target.file_name,
+            md5,
+            size,
+        })
+    }
+}

@@ -145,6 +145,21 @@ pub struct Config {
     pub apps: HashMap<String, Value>,
 }
 
+/// Where the simulator's signed LoRA addresses point (then the MD5).
+const LORA_PATH: &str = "/lora-storage/";
+
+/// A LoRA received by the simulator's storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimLora {
+    /// The MD5 its address named.
+    pub md5: String,
+    /// The bytes put there.
+    pub bytes: Vec<u8>,
+    /// Whether the request carried an `Authorization` header (a storage host must never
+    /// see the key).
+    pub had_key: bool,
+}
+
 /// The id of the AI app the default [`Config`] knows.
 pub const SAMPLE_APP_ID: &str = "2016740236478386178";
 
@@ -332,6 +347,8 @@ struct Inner {
     platform_calls: Vec<(String, Value)>,
     /// The webhook calls made, in order.
     webhooks: Vec<WebhookRecord>,
+    /// The LoRAs put into storage, in order.
+    loras: Vec<SimLora>,
 }
 
 /// A webhook call the simulator made, as the webhook-event calls report it.
@@ -508,6 +525,7 @@ impl Simulator {
                 submits_in_flight: 0,
                 platform_calls: Vec::new(),
                 webhooks: Vec::new(),
+                loras: Vec::new(),
             }),
             base_url,
         });
@@ -618,6 +636,11 @@ impl Simulator {
         self.shared.lock().platform_calls.clone()
     }
 
+    /// The LoRAs put into the simulator's storage, in order.
+    pub fn loras(&self) -> Vec<SimLora> {
+        self.shared.lock().loras.clone()
+    }
+
     /// The uploads received: file name and content.
     pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
         self.shared.lock().uploads.clone()
@@ -679,6 +702,17 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 None => StatusCode::NOT_FOUND.into_response(),
             };
         }
+    }
+    // The second step of a LoRA upload: the signed address, on a storage host (no key).
+    if method == Method::PUT
+        && let Some(md5) = path.strip_prefix(LORA_PATH)
+    {
+        let md5 = md5.to_owned();
+        let had_key = request.headers().contains_key(header::AUTHORIZATION);
+        let Ok(bytes) = axum::body::to_bytes(request.into_body(), 256 << 20).await else {
+            return html(400);
+        };
+        return platform::store_lora(&shared, &md5, bytes.to_vec(), had_key);
     }
     if method != Method::POST {
         return html(405);

@@ -103,6 +103,18 @@ pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &B
             crate::send_webhook(shared, &task_id, &url).await;
             envelope(0, "", Value::Null)
         }
+        "lora_upload_url" => {
+            let md5 = text("md5Hex").to_ascii_lowercase();
+            if md5.len() != 32 || !md5.chars().all(|c| c.is_ascii_hexdigit()) {
+                return envelope(301, "PARAMS_INVALID: md5Hex", Value::Null);
+            }
+            let url = format!("{}{}{md5}", shared.base_url, crate::LORA_PATH);
+            envelope(
+                0,
+                "success",
+                json!({"fileName": format!("api-lora-cn/{md5}.safetensors"), "url": url}),
+            )
+        }
         "workflow_json" => {
             let id = text("workflowId");
             match shared.lock().config.workflows.get(&id) {
@@ -187,6 +199,33 @@ pub(crate) fn price(shared: &Arc<Shared>, authorized: bool, model: &str, body: &
         "freeLimit": false, "isFreeThisCall": false, "freeLimitCount": "0", "remainingFreeLimitCount": "0",
     }))
     .into_response()
+}
+
+/// The signed `PUT` of a LoRA: kept when its bytes have the MD5 the address names.
+pub(crate) fn store_lora(
+    shared: &Arc<Shared>,
+    md5: &str,
+    bytes: Vec<u8>,
+    had_key: bool,
+) -> Response {
+    use md5::Digest as _;
+    let digest: String = md5::Md5::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if digest != md5 {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            "the content's MD5 does not match the signed address",
+        )
+            .into_response();
+    }
+    shared.lock().loras.push(crate::SimLora {
+        md5: md5.to_owned(),
+        bytes,
+        had_key,
+    });
+    axum::http::StatusCode::OK.into_response()
 }
 
 impl WebhookRecord {

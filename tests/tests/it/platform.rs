@@ -448,3 +448,75 @@ async fn a_price_preview_posts_the_model_body_to_the_model_s_path() {
         .unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::AccessDenied));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lora_goes_up_in_two_steps_and_the_storage_never_sees_the_key() {
+    let sim = Simulator::in_process(Config::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my-style.safetensors");
+    std::fs::write(&path, b"lora-bytes-123").unwrap();
+    let lora = sim.client().upload_lora(&path, None).await.unwrap();
+    // `md5sum` of the same bytes.
+    let md5 = "0032fcf434017309dffaa31268be1d27";
+    assert_eq!(lora.md5, md5);
+    assert_eq!(lora.size, 14);
+    assert_eq!(lora.file_name, format!("api-lora-cn/{md5}.safetensors"));
+    // Step one: the key in the body, with the name and digest.
+    assert_eq!(
+        sim.platform_calls(),
+        [(
+            "lora_upload_url".to_owned(),
+            json!({"apiKey": "sim-key", "loraName": "my-style", "md5Hex": md5})
+        )]
+    );
+    // Step two: the bytes at the signed address, without the key.
+    let stored = sim.loras();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].bytes, b"lora-bytes-123");
+    assert!(!stored[0].had_key);
+}
+
+#[tokio::test]
+async fn a_lora_put_that_fails_is_an_error_with_the_status() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/openapi/getLoraUploadUrl"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "code": 0, "msg": "success",
+            "data": {"fileName": "api-lora-cn/x.safetensors", "url": format!("{}/signed/x", server.uri())}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/signed/x"))
+        .respond_with(ResponseTemplate::new(403).set_body_string("SignatureDoesNotMatch"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = runninghub::Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.safetensors");
+    std::fs::write(&file, b"x").unwrap();
+    match client.upload_lora(&file, Some("a")).await {
+        Err(Error::Http { status, body, .. }) => {
+            assert_eq!(status, 403);
+            assert_eq!(body, "SignatureDoesNotMatch");
+        }
+        other => panic!("expected HTTP 403, got {other:?}"),
+    }
+    // The PUT carried no key.
+    let put = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .unwrap();
+    assert!(!put.headers.contains_key("authorization"));
+}
