@@ -758,7 +758,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     match op.role {
         Role::Query => query(&shared, authorized, &body).await,
-        Role::Envelope => platform::call(&shared, op.operation_id, &body).await,
+        Role::Envelope => platform::call(&shared, authorized, op.operation_id, &body).await,
         _ => submit(&shared, authorized, op.operation_id, &body).await,
     }
 }

@@ -13,7 +13,14 @@ fn envelope(code: i64, msg: &str, data: Value) -> Response {
 }
 
 /// Answers the platform call `operation` with `body`.
-pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &Bytes) -> Response {
+/// `authorized` says whether the `Authorization` header carried the key, which is all a call
+/// without a key in its body has.
+pub(crate) async fn call(
+    shared: &Arc<Shared>,
+    authorized: bool,
+    operation: &'static str,
+    body: &Bytes,
+) -> Response {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return envelope(301, "PARAMS_INVALID", Value::Null);
     };
@@ -24,7 +31,11 @@ pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &B
             .platform_calls
             .push((operation.to_owned(), value.clone()));
     }
-    // The key, where the spec says this call carries it.
+    // The key, where the spec says this call carries it (the header, for the others).
+    if schemas::credential(operation).is_none() && !authorized {
+        shared.lock().counts.unauthorized += 1;
+        return envelope(802, "APIKEY_UNAUTHORIZED", Value::Null);
+    }
     let expected = shared.lock().config.api_key.clone();
     if let (Some(key), Some(name)) = (expected, schemas::credential(operation))
         && value.get(name).and_then(Value::as_str) != Some(key.as_str())
@@ -113,6 +124,40 @@ pub(crate) async fn call(shared: &Arc<Shared>, operation: &'static str, body: &B
                 0,
                 "success",
                 json!({"fileName": format!("api-lora-cn/{md5}.safetensors"), "url": url}),
+            )
+        }
+        "ai_app_list" => {
+            let apps: Vec<String> = {
+                let inner = shared.lock();
+                let mut ids: Vec<String> = inner.config.apps.keys().cloned().collect();
+                ids.sort();
+                ids
+            };
+            let size = value
+                .get("size")
+                .and_then(Value::as_u64)
+                .unwrap_or(20)
+                .max(1) as usize;
+            let current = value
+                .get("current")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .max(1) as usize;
+            let records: Vec<Value> = apps
+                .iter()
+                .skip((current - 1) * size)
+                .take(size)
+                .map(|id| {
+                    json!({"title": format!("Simulated app {id}"), "description": "", "cover": "",
+                           "invokeExample": format!("curl -X POST '{}/openapi/v2/run/ai-app/{id}'", shared.base_url)})
+                })
+                .collect();
+            let pages = apps.len().div_ceil(size);
+            envelope(
+                0,
+                "success",
+                json!({"records": records, "current": current, "size": size, "total": apps.len(),
+                       "pages": pages, "hasNext": current < pages}),
             )
         }
         "workflow_json" => {

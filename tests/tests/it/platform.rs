@@ -520,3 +520,45 @@ async fn a_lora_put_that_fails_is_an_error_with_the_status() {
         .unwrap();
     assert!(!put.headers.contains_key("authorization"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_app_list_is_a_page_within_its_bounds() {
+    let sim = Simulator::in_process(Config::default());
+    let client = sim.client();
+    let page = client
+        .ai_app_list(&types::AiAppListBody {
+            current: 1,
+            size: 20,
+            sort: Some(types::AiAppListBodySort::Newest),
+            days: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(1));
+    let example = page.records[0].invoke_example.as_deref().unwrap();
+    assert!(
+        example.contains(&format!(
+            "/run/ai-app/{}",
+            runninghub_simulator::SAMPLE_APP_ID
+        )),
+        "{example}"
+    );
+    // At most 50 per page: refused before anything is sent.
+    let err = client
+        .ai_app_list(&types::AiAppListBody {
+            current: 1,
+            size: 51,
+            sort: None,
+            days: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("size"), "{err}");
+    assert_eq!(
+        sim.platform_calls(),
+        [(
+            "ai_app_list".to_owned(),
+            json!({"current": 1, "size": 20, "sort": "NEWEST"})
+        )]
+    );
+}
