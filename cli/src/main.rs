@@ -1423,9 +1423,8 @@ async fn webhook_event(client: &Client, task_id: &str) -> Result<types::WebhookD
         task_id: task_id.to_owned(),
     };
     match client.webhook_detail(&asked).await {
-        Ok(event) => Ok(event),
-        // `data: null`: RunningHub has no webhook call recorded for the task.
-        Err(Error::Decode { body, .. }) if body == "null" => Err(Failure {
+        Ok(Some(event)) => Ok(event),
+        Ok(None) => Err(Failure {
             code: 1,
             kind: "api",
             error_code: None,

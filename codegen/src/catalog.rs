@@ -182,11 +182,13 @@ fn platform_calls(
     for op in calls {
         let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
         let body = bodies.get(&op.id).map_or("…", String::as_str);
-        let data = op
-            .envelope_data
-            .as_deref()
-            .map(|d| format!("types::{}", crate::options::pascal(d)))
-            .unwrap_or_else(|| "()".to_owned());
+        let data = match &op.envelope_data {
+            Some(d) if d.nullable => {
+                format!("Option<types::{}>", crate::options::pascal(&d.schema))
+            }
+            Some(d) => format!("types::{}", crate::options::pascal(&d.schema)),
+            None => "()".to_owned(),
+        };
         let key = match (&op.credential, op.credential_in_query) {
             (Some(k), false) => format!(" · key in the body as `{k}`"),
             (Some(k), true) => format!(" · key in the query as `{k}`"),

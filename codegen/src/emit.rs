@@ -287,9 +287,13 @@ pub(crate) fn additions(
         }
         if op.role == Role::Envelope {
             let data = match &op.envelope_data {
-                Some(name) => {
-                    let ty = ident(&crate::options::pascal(name));
-                    quote!(crate::types::#ty)
+                Some(data) => {
+                    let ty = ident(&crate::options::pascal(&data.schema));
+                    if data.nullable {
+                        quote!(::std::option::Option<crate::types::#ty>)
+                    } else {
+                        quote!(crate::types::#ty)
+                    }
                 }
                 None => quote!(()),
             };

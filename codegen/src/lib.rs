@@ -151,7 +151,7 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
         .join(" ");
     let request_schemas = request_schemas::render(&spec, &operations, &comment);
     let mut spec = spec;
-    transform::drop_credentials(&mut spec, &mut operations);
+    transform::caller_view(&mut spec, &mut operations);
     let mut for_progenitor = transform::for_progenitor(&spec, &operations);
     let shared = options::hoist(&mut for_progenitor);
     laps.lap("transform");

@@ -57,7 +57,16 @@ pub(crate) struct Operation {
     /// call), the component schema made of those parameters, which stands in for its body.
     pub(crate) query_body: Option<String>,
     /// For an envelope call, the component schema of its `data` (`None`: no data).
-    pub(crate) envelope_data: Option<String>,
+    pub(crate) envelope_data: Option<EnvelopeData>,
+}
+
+/// What an envelope call's `data` holds on success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EnvelopeData {
+    /// The component schema.
+    pub(crate) schema: String,
+    /// Whether `data` may be null on success (the generated method returns an `Option`).
+    pub(crate) nullable: bool,
 }
 
 /// What the generator did with one operation, for reports.

@@ -46,7 +46,7 @@ pub(crate) fn for_progenitor(spec: &OpenAPI, operations: &[Operation]) -> OpenAP
 /// A `GET` platform call has no body: the client fills its key's query parameter, and the
 /// query parameters the caller gives become a component schema (`<OperationId>Query`) that
 /// stands in for its body, so that it is validated and sent like the others.
-pub(crate) fn drop_credentials(spec: &mut OpenAPI, operations: &mut [Operation]) {
+pub(crate) fn caller_view(spec: &mut OpenAPI, operations: &mut [Operation]) {
     for op in operations.iter_mut().filter(|op| !op.handwritten) {
         if op.role == crate::model::Role::Envelope && op.body.is_none() && op.method == "GET" {
             query_body(spec, op);

@@ -362,13 +362,26 @@ impl Client {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<raw::ResponseValue<T>, raw::Error<()>> {
-        use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
-        let mut request = self
+        use progenitor_client::ClientInfo as _;
+        let request = self
             .raw
             .client()
             .post(format!("{}{path}", self.raw.baseurl()))
+            .json(body);
+        self.send_hooked(operation, request).await
+    }
+
+    /// Sends `request` as progenitor's generated methods do: `Accept: application/json`,
+    /// the request hooks (validation, a key the call carries outside the header, the
+    /// transport) under `operation`'s name, and a 200 read as `T`.
+    async fn send_hooked<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<raw::ResponseValue<T>, raw::Error<()>> {
+        use progenitor_client::{ClientHooks as _, OperationInfo};
+        let mut request = request
             .header(reqwest::header::ACCEPT, "application/json")
-            .json(body)
             .build()?;
         let info = OperationInfo {
             operation_id: operation,
@@ -392,7 +405,7 @@ impl Client {
         path: &str,
         query: &serde_json::Value,
     ) -> Result<raw::ResponseValue<T>, raw::Error<()>> {
-        use progenitor_client::{ClientHooks as _, ClientInfo as _, OperationInfo};
+        use progenitor_client::ClientInfo as _;
         let pairs: Vec<(&str, String)> = query
             .as_object()
             .into_iter()
@@ -403,24 +416,12 @@ impl Client {
                 other => (k.as_str(), other.to_string()),
             })
             .collect();
-        let mut request = self
+        let request = self
             .raw
             .client()
             .get(format!("{}{path}", self.raw.baseurl()))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .query(&pairs)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: operation,
-        };
-        self.raw.pre(&mut request, &info).await?;
-        let result = self.raw.exec(request, &info).await;
-        self.raw.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200 => raw::ResponseValue::from_response(response).await,
-            _ => Err(raw::Error::UnexpectedResponse(response)),
-        }
+            .query(&pairs);
+        self.send_hooked(operation, request).await
     }
 
     /// Sends a request the generated methods do not cover (uploads, the queue status,
@@ -470,16 +471,7 @@ impl Client {
 
     /// The current state of a task. A task that failed is [`Error::TaskFailed`].
     pub async fn query(&self, task_id: &str) -> Result<types::Task, Error> {
-        if task_id.trim().is_empty() {
-            let mut out = Violations::default();
-            out.push(
-                &Path::root().field("taskId"),
-                Problem::Invalid {
-                    message: "the task id is empty".into(),
-                },
-            );
-            out.into_result()?;
-        }
+        require_task_id(task_id)?;
         let body = types::QueryTaskRequest {
             task_id: task_id.to_owned(),
         };
@@ -488,6 +480,21 @@ impl Client {
         let task = answer_to_task(answer, None).await?;
         check_task(task)
     }
+}
+
+/// Refuses an empty task id before anything is sent ([`Error::Validation`] on `taskId`).
+pub(crate) fn require_task_id(task_id: &str) -> Result<(), Error> {
+    if task_id.trim().is_empty() {
+        let mut out = Violations::default();
+        out.push(
+            &Path::root().field("taskId"),
+            Problem::Invalid {
+                message: "the task id is empty".into(),
+            },
+        );
+        out.into_result()?;
+    }
+    Ok(())
 }
 
 /// One send of a submit, as progenitor's generated method returns it.

@@ -7,7 +7,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::operation::EnvelopeOperation;
 use crate::types;
-use crate::validation::{Path, Problem, Validate, Violations};
+use crate::validation::Validate;
 use progenitor_client::ClientInfo as _;
 
 impl Client {
@@ -49,16 +49,7 @@ impl Client {
     /// cancellation for workflow tasks; what it does to an AI-app or model task is not
     /// documented.
     pub async fn cancel(&self, task_id: &str) -> Result<(), Error> {
-        if task_id.trim().is_empty() {
-            let mut out = Violations::default();
-            out.push(
-                &Path::root().field("taskId"),
-                Problem::Invalid {
-                    message: "the task id is empty".into(),
-                },
-            );
-            out.into_result()?;
-        }
+        crate::client::require_task_id(task_id)?;
         self.cancel_task(&types::PlatformTaskRequest {
             task_id: task_id.to_owned(),
         })

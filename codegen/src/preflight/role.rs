@@ -6,7 +6,7 @@ use super::responses::Responses;
 use super::{
     CREDENTIAL_EXTENSION, OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION, Site, TASK_SCHEMA_REF,
 };
-use crate::model::Role;
+use crate::model::{EnvelopeData, Role};
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
 /// The role: given, or `task` when the operation answers with the task object. A task or
@@ -129,7 +129,7 @@ pub(super) fn envelope_data(
     handwritten: bool,
     responses: &Responses,
     has_body: bool,
-) -> Option<String> {
+) -> Option<EnvelopeData> {
     if role != Role::Envelope || handwritten {
         return None;
     }
@@ -175,29 +175,65 @@ pub(super) fn envelope_data(
             "an envelope call's answer needs an integer `code` property".into(),
         );
     }
+    let component = |reference: &str, nullable| {
+        reference
+            .strip_prefix("#/components/schemas/")
+            .map(|name| EnvelopeData {
+                schema: name.to_owned(),
+                nullable,
+            })
+    };
     match object.properties.get("data") {
         None => None,
-        Some(ReferenceOr::Reference { reference }) => {
-            match reference.strip_prefix("#/components/schemas/") {
-                Some(name) => Some(name.to_owned()),
-                None => {
-                    site.report(
-                        format!("{at}/properties/data"),
-                        "`data` must be a `$ref` to #/components/schemas".into(),
-                    );
-                    None
-                }
+        // `nullable` beside a one-element `allOf` (with `type: object`, as OpenAPI linters
+        // want a type beside `nullable`): a success that may carry no data.
+        Some(ReferenceOr::Item(s)) if s.schema_data.nullable && one_all_of(s).is_some() => {
+            match one_all_of(s) {
+                Some(ReferenceOr::Reference { reference }) => component(reference, true),
+                _ => None,
             }
+            .or_else(|| {
+                site.report(
+                    format!("{at}/properties/data/allOf/0"),
+                    "a nullable `data` must be `allOf: [{$ref: '#/components/schemas/...'}]`"
+                        .into(),
+                );
+                None
+            })
         }
+        Some(ReferenceOr::Reference { reference }) => match component(reference, false) {
+            Some(data) => Some(data),
+            None => {
+                site.report(
+                    format!("{at}/properties/data"),
+                    "`data` must be a `$ref` to #/components/schemas".into(),
+                );
+                None
+            }
+        },
         Some(ReferenceOr::Item(_)) => {
             site.report(
                 format!("{at}/properties/data"),
                 "`data` must be a `$ref` to a component schema (its type names the call's result), \
-                 or left out when the call returns no data"
+                 `nullable: true` with a one-element `allOf` of such a `$ref` when a success may carry \
+                 none, or left out when the call returns no data"
                     .into(),
             );
             None
         }
+    }
+}
+
+/// The one schema of a one-element `allOf`, written alone or beside a `type`.
+fn one_all_of(s: &Schema) -> Option<&ReferenceOr<Schema>> {
+    let all_of = match &s.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of,
+        SchemaKind::Any(any) => &any.all_of,
+        _ => return None,
+    };
+    match all_of.as_slice() {
+        [one] => Some(one),
+        _ => None,
     }
 }
 
