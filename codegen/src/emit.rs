@@ -297,11 +297,12 @@ pub(crate) fn additions(
                 }
                 None => quote!(()),
             };
+            let creates_task = op.creates_task.then(|| quote!(creates_task));
             markers.push(quote! {
                 #gate
                 crate::runtime::envelope_marker!(
                     #[doc = #marker_doc]
-                    #marker(#body_ty) -> #data, #op_id #http #path
+                    #marker(#body_ty) -> #data, #op_id #http #path #creates_task
                 );
             });
             let mut doc = summary.clone();
@@ -328,6 +329,13 @@ pub(crate) fn additions(
                  of the spec: an invalid body fails with [`crate::Error::Validation`] and nothing is \
                  sent. A non-zero `code` in the answer becomes [`crate::Error::Api`]."
             ));
+            if op.creates_task {
+                doc.push_str(
+                    "\n\nThe call creates a paid task, so it is never sent twice on its own: an \
+                     answer lost after sending is [`crate::Error::SubmitOutcomeUnknown`]. Follow the \
+                     task with [`crate::Client::wait`] (`data.task_id`).",
+                );
+            }
             client_methods.push(quote! {
                 #[doc = #doc]
                 #gate
@@ -418,13 +426,14 @@ pub(crate) fn additions(
                 }
                 (None, _) => quote!(::std::option::Option::None),
             };
+            let creates_task = op.creates_task.then(|| quote!(, creates_task));
             // One `operation_info!` invocation per entry: the table's shape is written
             // once, in the runtime's `operation` module.
             quote! {
                 #gate
                 crate::runtime::operation_info!(
                     #id #http #path #role #family #json_table #summary [#(#fields),*]
-                    output: #output example: #example, credential: #credential
+                    output: #output example: #example, credential: #credential #creates_task
                 ),
             }
         })

@@ -58,6 +58,8 @@ pub(crate) struct Operation {
     pub(crate) query_body: Option<String>,
     /// For an envelope call, the component schema of its `data` (`None`: no data).
     pub(crate) envelope_data: Option<EnvelopeData>,
+    /// Whether the envelope call creates a (paid) task (`x-runninghub-creates-task`).
+    pub(crate) creates_task: bool,
 }
 
 /// What an envelope call's `data` holds on success.

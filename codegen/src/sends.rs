@@ -281,6 +281,7 @@ mod tests {
                 credential_in_query: false,
                 query_body: None,
                 envelope_data: None,
+                creates_task: false,
             }
         };
         let ops = [

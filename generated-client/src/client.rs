@@ -449,22 +449,54 @@ impl Client {
     /// of the answer: its `data` on success, [`Error::Api`] for any other code. A refusal
     /// for a passing reason (421, 1003, ...) is retried under the client's [`RetryPolicy`].
     /// `task_id` is the task the call concerns, for the error.
+    ///
+    /// A call that creates a task (`call.creates_task`) is a submit: a transport failure
+    /// after sending is [`Error::SubmitOutcomeUnknown`] and is not retried, and a numeric
+    /// `data.taskId` is read as its decimal digits.
     pub(crate) async fn send_envelope(
         &self,
-        operation: &'static str,
-        method: &'static str,
-        path: &'static str,
+        call: EnvelopeCall,
         body: &serde_json::Value,
         task_id: Option<&str>,
     ) -> Result<serde_json::Value, Error> {
+        let envelope = self.send_for_envelope(call, body, task_id).await?;
+        let mut data = crate::error::open_envelope(envelope, task_id)?;
+        if call.creates_task
+            && let Some(id) = data.get_mut("taskId")
+            && let serde_json::Value::Number(n) = id
+        {
+            *id = serde_json::Value::String(n.to_string());
+        }
+        Ok(data)
+    }
+
+    /// Sends a platform call and returns its whole envelope, with a refusal for a passing
+    /// reason (421, 1003, ...) retried as [`Client::send_envelope`] does; the caller opens it.
+    pub(crate) async fn send_for_envelope(
+        &self,
+        call: EnvelopeCall,
+        body: &serde_json::Value,
+        task_id: Option<&str>,
+    ) -> Result<serde_json::Value, Error> {
+        let EnvelopeCall {
+            operation,
+            method,
+            path,
+            creates_task,
+        } = call;
+        let submit = creates_task.then_some(operation);
         crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
             self.pace().await;
             let answer = match method {
                 "GET" => self.send_query(operation, path, body).await,
                 _ => self.send_value(operation, path, body).await,
             };
-            let envelope: serde_json::Value = answer_to_task(answer, None).await?;
-            crate::error::open_envelope(envelope, task_id)
+            let envelope: serde_json::Value = answer_to_task(answer, submit).await?;
+            // A passing refusal is retried like any other; the rest is the caller's to open.
+            match crate::error::open_envelope(envelope.clone(), task_id) {
+                Err(e) if refused_for_now(&e) => Err(e),
+                _ => Ok(envelope),
+            }
         })
         .await
     }
@@ -479,6 +511,31 @@ impl Client {
         let answer = self.raw.query_task(&body).await;
         let task = answer_to_task(answer, None).await?;
         check_task(task)
+    }
+}
+
+/// What [`Client::send_envelope`] needs to know of a platform call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EnvelopeCall {
+    /// The spec's `operationId`.
+    pub(crate) operation: &'static str,
+    /// The HTTP method, upper case.
+    pub(crate) method: &'static str,
+    /// The path below the server URL.
+    pub(crate) path: &'static str,
+    /// Whether a success creates a task (the call is a submit).
+    pub(crate) creates_task: bool,
+}
+
+impl EnvelopeCall {
+    /// The call `O`.
+    pub(crate) fn of<O: crate::operation::EnvelopeOperation>() -> EnvelopeCall {
+        EnvelopeCall {
+            operation: O::OPERATION_ID,
+            method: O::METHOD,
+            path: O::PATH,
+            creates_task: O::CREATES_TASK,
+        }
     }
 }
 

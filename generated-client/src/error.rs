@@ -214,18 +214,14 @@ pub(crate) fn open_envelope(
     task_id: Option<&str>,
 ) -> Result<serde_json::Value, Error> {
     use serde_json::Value;
-    let code = match envelope.get("code") {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.trim().to_owned(),
-        _ => {
-            return Err(Error::Decode {
-                status: 200,
-                body: envelope.to_string(),
-                source: <serde_json::Error as serde::de::Error>::custom(
-                    "the answer is not a {code, msg, data} envelope: no `code`",
-                ),
-            });
-        }
+    let Some(code) = envelope_code(&envelope) else {
+        return Err(Error::Decode {
+            status: 200,
+            body: envelope.to_string(),
+            source: <serde_json::Error as serde::de::Error>::custom(
+                "the answer is not a {code, msg, data} envelope: no `code`",
+            ),
+        });
     };
     let mut envelope = envelope;
     if code == "0" {
@@ -234,22 +230,43 @@ pub(crate) fn open_envelope(
             .map(Value::take)
             .unwrap_or(Value::Null));
     }
+    Err(envelope_error(&envelope, &code, task_id))
+}
+
+/// The `code` of a `{code, msg, data}` envelope, as text (`"0"`, `"807"`), whether it came as
+/// a number or as a string; `None` when there is none.
+pub(crate) fn envelope_code(envelope: &serde_json::Value) -> Option<String> {
+    match envelope.get("code")? {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) => Some(s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// The error an envelope with a non-zero `code` stands for: [`Error::Api`] with the code, its
+/// message (`msg` or `message`, else the code's meaning) and `task_id`.
+pub(crate) fn envelope_error(
+    envelope: &serde_json::Value,
+    code: &str,
+    task_id: Option<&str>,
+) -> Error {
+    use serde_json::Value;
     let message = ["msg", "message"]
         .iter()
         .find_map(|k| envelope.get(*k).and_then(Value::as_str))
         .filter(|m| !m.trim().is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| {
-            ErrorCode::parse(&code)
+            ErrorCode::parse(code)
                 .meaning()
                 .unwrap_or("no message")
                 .to_owned()
         });
-    Err(Error::Api {
-        code: ErrorCode::parse(&code),
+    Error::Api {
+        code: ErrorCode::parse(code),
         message,
         task_id: task_id.map(str::to_owned),
-    })
+    }
 }
 
 macro_rules! error_codes {

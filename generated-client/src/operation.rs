@@ -92,6 +92,9 @@ pub trait EnvelopeOperation {
     const METHOD: &'static str;
     /// The path below the server URL.
     const PATH: &'static str;
+    /// Whether a success creates a (paid) task, named by `data.taskId`: the client never
+    /// repeats such a call after sending it.
+    const CREATES_TASK: bool = false;
 }
 
 /// An operation's identity, for code that dispatches by path or id (see
@@ -123,6 +126,9 @@ pub struct OperationInfo {
     /// Where a platform call carries the API key besides the `Authorization` header; the
     /// client fills it in. `None`: the header only.
     pub credential: Option<Credential>,
+    /// Whether a platform call creates a (paid) task, named by `data.taskId`
+    /// (`x-runninghub-creates-task`): the client never repeats it after sending it.
+    pub creates_task: bool,
 }
 
 /// Where a platform call carries the API key, besides the `Authorization` header.
@@ -291,6 +297,7 @@ macro_rules! envelope_marker {
     (
         $(#[$attr:meta])*
         $marker:ident($body:ident) -> $data:ty, $id:literal $method:literal $path:literal
+        $($creates_task:ident)?
     ) => {
         $(#[$attr])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -301,7 +308,15 @@ macro_rules! envelope_marker {
             const OPERATION_ID: &'static str = $id;
             const METHOD: &'static str = $method;
             const PATH: &'static str = $path;
+            $(const CREATES_TASK: bool = $crate::operation::flag!($creates_task);)?
         }
+    };
+}
+
+/// `true`, for an optional flag of the table macros (`creates_task`).
+macro_rules! flag {
+    (creates_task) => {
+        true
     };
 }
 #[allow(
@@ -309,18 +324,25 @@ macro_rules! envelope_marker {
     reason = "invoked once per platform call of the spec; a spec may have none"
 )]
 pub(crate) use envelope_marker;
+#[allow(
+    unused_imports,
+    reason = "invoked only for platform calls that create tasks; a spec may have none"
+)]
+pub(crate) use flag;
 
 /// One [`OperationInfo`] of the generated table, written compactly:
 /// `"operationId" "METHOD" "/path" Role "family" json_table "summary"`, then the fields in
 /// brackets, each `"jsonName" Kind` followed by the [`FieldInfo`] builder calls it needs
 /// (`required()`, `with_default("\"16:9\"")`, ...), then `output:` and the
 /// [`OutputKind`] variant, `example:` and the example body's JSON text as an `Option`, a comma, and
-/// last `credential:` and where the key goes, as an `Option<Credential>`.
+/// last `credential:` and where the key goes, as an `Option<Credential>`, followed by
+/// `, creates_task` for a platform call that creates a task.
 macro_rules! operation_info {
     (
         $id:literal $method:literal $path:literal $role:ident $family:literal $json_table:literal
         $summary:literal [$($name:literal $kind:ident $($with:ident($($arg:tt)*))*),* $(,)?]
         output: $output:ident example: $example:expr, credential: $credential:expr
+        $(, $creates_task:ident)?
     ) => {
         $crate::operation::OperationInfo {
             operation_id: $id,
@@ -337,6 +359,7 @@ macro_rules! operation_info {
             example: $example,
             output: $crate::operation::OutputKind::$output,
             credential: $credential,
+            creates_task: false $(|| $crate::operation::flag!($creates_task))?,
         }
     };
 }
@@ -406,6 +429,7 @@ mod tests {
             example: None,
             output: OutputKind::Unknown,
             credential: None,
+            creates_task: false,
         }
     }
 

@@ -27,14 +27,46 @@ impl Client {
             Error::InvalidRequest(format!("the request body cannot be encoded: {e}"))
         })?;
         let task_id = body.get("taskId").and_then(|v| v.as_str());
-        let data = self
-            .send_envelope(O::OPERATION_ID, O::METHOD, O::PATH, &body, task_id)
-            .await?;
+        let call = crate::client::EnvelopeCall::of::<O>();
+        let data = self.send_envelope(call, &body, task_id).await?;
         serde_json::from_value(data.clone()).map_err(|source| Error::Decode {
             status: 200,
             body: data.to_string(),
             source,
         })
+    }
+
+    /// Sends the platform call named by its `operationId` (any `x-runninghub-role: envelope`
+    /// operation of the spec, such as `quick_create_styles`) with a JSON body, and returns
+    /// its `data` as JSON: the untyped twin of [`Client::call`], for tools that take calls
+    /// by name. The body is checked against the spec first ([`Error::Validation`], nothing
+    /// sent); it never holds the key, which the client adds. An unknown name, or one that is
+    /// not a platform call, is [`Error::UnknownOperation`].
+    ///
+    /// A call that creates a task ([`crate::operation::OperationInfo::creates_task`]) is
+    /// sent once: an answer lost after sending is [`Error::SubmitOutcomeUnknown`].
+    pub async fn call_json(
+        &self,
+        operation: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, Error> {
+        use crate::operation::{OperationInfo, Role};
+        let op: &'static OperationInfo = crate::operations::OPERATIONS
+            .iter()
+            .find(|op| op.operation_id == operation && op.role == Role::Envelope)
+            .ok_or_else(|| Error::UnknownOperation(operation.to_owned()))?;
+        let body = match crate::operation::check_json_body(op.operation_id, body) {
+            Some(checked) => checked?,
+            None => serde_json::Value::Object(Default::default()),
+        };
+        let task_id = body.get("taskId").and_then(|v| v.as_str());
+        let call = crate::client::EnvelopeCall {
+            operation: op.operation_id,
+            method: op.method,
+            path: op.path,
+            creates_task: op.creates_task,
+        };
+        self.send_envelope(call, &body, task_id).await
     }
 
     /// The account behind the API key: coin and wallet balances, the kind of key, and how

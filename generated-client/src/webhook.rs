@@ -26,7 +26,9 @@ pub struct WebhookEvent {
 }
 
 /// Parses a webhook body. `eventData` may be a JSON string holding the task object or the
-/// object itself. A body that is not such an event is [`Error::Decode`], with the body kept.
+/// object itself; for a task of a legacy run call it is the legacy outputs answer
+/// (`{code, msg, data}`, see [`crate::LegacyOutputs`]), which becomes the equivalent task
+/// object. A body that is not such an event is [`Error::Decode`], with the body kept.
 pub fn parse(body: &[u8]) -> Result<WebhookEvent, Error> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -43,14 +45,17 @@ pub fn parse(body: &[u8]) -> Result<WebhookEvent, Error> {
         source,
     };
     let raw: Raw = serde_json::from_slice(body).map_err(decode)?;
-    let task: types::Task = match raw.event_data {
+    let data: serde_json::Value = match raw.event_data {
         serde_json::Value::String(inner) => serde_json::from_str(&inner).map_err(decode)?,
-        other => serde_json::from_value(other).map_err(decode)?,
+        other => other,
     };
-    let task_id = raw
-        .task_id
-        .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| task.task_id.clone());
+    let given_id = raw.task_id.filter(|id| !id.is_empty());
+    let legacy = data.get("code").is_some() && data.get("taskId").is_none();
+    let task: types::Task = match (&given_id, legacy) {
+        (Some(id), true) => crate::LegacyOutputs::from_envelope(data, id)?.to_task(id),
+        _ => serde_json::from_value(data).map_err(decode)?,
+    };
+    let task_id = given_id.unwrap_or_else(|| task.task_id.clone());
     Ok(WebhookEvent {
         event: raw.event,
         task_id,
@@ -151,6 +156,33 @@ mod tests {
             assert_eq!(e.task.status, "SUCCESS");
             assert_eq!(e.task.outputs()[0].url.as_deref(), Some("https://x/y.png"));
         }
+    }
+
+    #[test]
+    fn a_legacy_event_becomes_the_equivalent_task() {
+        // A legacy run's event: the outputs answer inside a string, the time as a number.
+        let answer = serde_json::json!({"code": 0, "msg": "success", "data": [
+            {"fileUrl": "https://x/ComfyUI_00059.png", "fileType": "png", "taskCostTime": 78, "nodeId": "9"}
+        ]});
+        let body = serde_json::json!({"event": "TASK_END", "taskId": "1904444422770114561",
+            "eventData": answer.to_string()});
+        let e = parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(e.task_id, "1904444422770114561");
+        assert_eq!(e.task.task_id, "1904444422770114561");
+        assert_eq!(e.task.status, "SUCCESS");
+        let outputs = e.task.outputs();
+        assert_eq!(
+            outputs[0].url.as_deref(),
+            Some("https://x/ComfyUI_00059.png")
+        );
+        assert_eq!(outputs[0].node_id.as_deref(), Some("9"));
+
+        let failed = serde_json::json!({"code": 805, "msg": "APIKEY_TASK_STATUS_ERROR",
+            "data": {"failedReason": {"exception_message": "out of memory"}}});
+        let body = serde_json::json!({"event": "TASK_END", "taskId": "7", "eventData": failed.to_string()});
+        let e = parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(e.task.status, "FAILED");
+        assert_eq!(e.task.error_message.as_deref(), Some("out of memory"));
     }
 
     #[test]

@@ -763,11 +763,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
 }
 
-/// Whether `operation` runs an AI app or a workflow.
+/// Whether `operation` runs an AI app or a workflow (a v2 run, or a legacy call that
+/// creates a task).
 fn is_run(operation: &str) -> bool {
     OPERATIONS
         .iter()
-        .any(|op| op.operation_id == operation && op.role == Role::Run)
+        .any(|op| op.operation_id == operation && (op.role == Role::Run || op.creates_task))
 }
 
 fn html(status: u16) -> Response {
@@ -870,13 +871,17 @@ impl Drop for SubmitInFlight<'_> {
     }
 }
 
-async fn submit(
-    shared: &Arc<Shared>,
-    authorized: bool,
-    operation: &'static str,
-    body: &Bytes,
-) -> Response {
-    let _in_flight = SubmitInFlight::new(shared);
+/// How a created task is answered: as the task object (model endpoints and v2 runs) or as
+/// the platform envelope around the task's id (legacy runs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Task,
+    Envelope,
+}
+
+/// What every submit goes through first: the submit latency and the submit route's faults.
+/// `Ok(true)`: a fault says to create the task and never answer.
+async fn submit_prelude(shared: &Arc<Shared>) -> Result<bool, Response> {
     shared.lock().counts.submits += 1;
     let latency = shared.lock().config.submit_latency;
     if !latency.is_zero() {
@@ -886,8 +891,36 @@ async fn submit(
         matches!(f, Fault::AcceptThenHang)
     });
     if !pending && let Some(r) = fault(shared, Route::Submit, || rejection("", "")).await {
-        return r;
+        return Err(r);
     }
+    Ok(pending)
+}
+
+/// A legacy run (a platform call that creates a task), its key and body already checked:
+/// creates the task and answers with the envelope around its id.
+pub(crate) async fn submit_checked(
+    shared: &Arc<Shared>,
+    operation: &'static str,
+    value: Value,
+) -> Response {
+    let _in_flight = SubmitInFlight::new(shared);
+    match submit_prelude(shared).await {
+        Ok(pending) => create(shared, operation, value, pending, Answer::Envelope).await,
+        Err(r) => r,
+    }
+}
+
+async fn submit(
+    shared: &Arc<Shared>,
+    authorized: bool,
+    operation: &'static str,
+    body: &Bytes,
+) -> Response {
+    let _in_flight = SubmitInFlight::new(shared);
+    let pending = match submit_prelude(shared).await {
+        Ok(pending) => pending,
+        Err(r) => return r,
+    };
     if !authorized {
         shared.lock().counts.unauthorized += 1;
         return axum::Json(rejection("1002", "invalid api key")).into_response();
@@ -909,6 +942,24 @@ async fn submit(
             return axum::Json(rejection("1007", "failed to parse request body")).into_response();
         }
     };
+    create(shared, operation, value, pending, Answer::Task).await
+}
+
+/// Creates a task of `operation` from a checked body, unless the account's limits refuse it,
+/// and answers as `answer` says; `pending`: create it and never answer.
+async fn create(
+    shared: &Arc<Shared>,
+    operation: &'static str,
+    value: Value,
+    pending: bool,
+    answer_as: Answer,
+) -> Response {
+    let refuse = |code: &str, legacy: i64, message: &str| match answer_as {
+        Answer::Task => axum::Json(rejection(code, message)).into_response(),
+        Answer::Envelope => {
+            axum::Json(json!({"code": legacy, "msg": message, "data": null})).into_response()
+        }
+    };
     let webhook_url = value
         .get("webhookUrl")
         .and_then(Value::as_str)
@@ -916,18 +967,18 @@ async fn submit(
     let (id, answer, ends_at) = {
         let mut inner = shared.lock();
         if !inner.admit() {
-            return axum::Json(rejection("1003", "too many requests, please retry later"))
-                .into_response();
+            return refuse("1003", 1003, "too many requests, please retry later");
         }
         if let Some(limit) = inner.config.max_in_flight
             && inner.in_flight() >= limit
         {
             inner.counts.concurrency_rejections += 1;
-            return axum::Json(rejection(
+            // The platform's code for a full queue is 421 (TASK_QUEUE_MAXED).
+            return refuse(
                 "1520",
+                421,
                 "the number of concurrent tasks has reached the account limit",
-            ))
-            .into_response();
+            );
         }
         let id = inner.next_id.to_string();
         inner.next_id += 1;
@@ -958,15 +1009,36 @@ async fn submit(
     if pending {
         return std::future::pending().await;
     }
-    axum::Json(answer).into_response()
+    match answer_as {
+        Answer::Task => axum::Json(answer).into_response(),
+        // RunningHub's examples carry the id as a string.
+        Answer::Envelope => axum::Json(json!({"code": 0, "msg": "success", "data": {
+            "netWssUrl": null,
+            "taskId": answer["taskId"],
+            "clientId": "",
+            "taskStatus": answer["status"],
+            "promptTips": "{\"result\": true, \"error\": null, \"outputs_to_execute\": [\"9\"], \"node_errors\": {}}",
+        }}))
+        .into_response(),
+    }
 }
 
 async fn send_webhook(shared: &Shared, id: &str, url: &str) {
-    let (task, style) = {
+    let (task, style, legacy) = {
         let inner = shared.lock();
-        (task_view(shared, &inner, id), inner.config.webhook_style)
+        let legacy = inner
+            .tasks
+            .get(id)
+            .is_some_and(|t| platform::is_legacy_run(t.operation));
+        (
+            task_view(shared, &inner, id),
+            inner.config.webhook_style,
+            legacy,
+        )
     };
+    // A legacy run's event carries the legacy outputs answer, as text.
     let event_data = match style {
+        _ if legacy => Value::String(platform::legacy_outputs(&task).to_string()),
         WebhookStyle::String => Value::String(task.to_string()),
         WebhookStyle::Object => task,
     };
@@ -998,7 +1070,7 @@ async fn send_webhook(shared: &Shared, id: &str, url: &str) {
 }
 
 /// The task object as RunningHub would report it now.
-fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
+pub(crate) fn task_view(shared: &Shared, inner: &Inner, id: &str) -> Value {
     let task = &inner.tasks[id];
     if task
         .cancelled

@@ -5,6 +5,7 @@
 use crate::{Shared, WebhookRecord, schemas};
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
+use runninghub::operations::OPERATIONS;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -60,7 +61,44 @@ pub(crate) async fn call(
             .unwrap_or("")
             .to_owned()
     };
+    if is_legacy_run(operation) {
+        return legacy_run(shared, operation, value).await;
+    }
     match operation {
+        "task_status_legacy" | "task_outputs_legacy" => {
+            let id = text("taskId");
+            let task = {
+                let inner = shared.lock();
+                if !inner.tasks.contains_key(&id) {
+                    return envelope(807, "APIKEY_TASK_NOT_FOUND", Value::Null);
+                }
+                crate::task_view(shared, &inner, &id)
+            };
+            if operation == "task_status_legacy" {
+                let status = match task["status"].as_str().unwrap_or("") {
+                    "CANCEL" | "CANCELLED" => "FAILED",
+                    other => other,
+                };
+                return envelope(0, "", Value::String(status.to_owned()));
+            }
+            axum::Json(legacy_outputs(&task)).into_response()
+        }
+        "quick_create_styles" => {
+            let id = text("webappId");
+            let styles: Vec<Value> = (1..=2)
+                .map(|n| {
+                    json!({"id": n.to_string(), "type": value["type"], "webappId": id,
+                           "modelCategory": 1, "modelName": format!("Simulated style {n}"),
+                           "modelKey": format!("input{n}"),
+                           "modelPreviewUrl": format!("{}/files/styles/{n}", shared.base_url),
+                           "content": "a sample prompt", "modelTrigger": "simulated style",
+                           "modelLoar1FileName": format!("style-{n}.safetensors"),
+                           "modelLoar1Weight": 0.7, "modelLoar2FileName": null,
+                           "modelLoar2Weight": null})
+                })
+                .collect();
+            envelope(0, "success", Value::Array(styles))
+        }
         "account_status" => {
             let inner = shared.lock();
             let data = json!({
@@ -288,5 +326,83 @@ impl WebhookRecord {
             "createTime": "2026-01-01T00:00:00",
             "updateTime": "2026-01-01T00:00:00",
         })
+    }
+}
+
+/// Whether `operation` is a platform call that creates a task (a legacy run).
+pub(crate) fn is_legacy_run(operation: &str) -> bool {
+    OPERATIONS
+        .iter()
+        .any(|op| op.operation_id == operation && op.creates_task)
+}
+
+/// A legacy run: the app or workflow must exist (901, 380), a workflow's node list must
+/// name its nodes (803); then the task is created like any other and answered with the
+/// envelope around its id.
+async fn legacy_run(shared: &Arc<Shared>, operation: &'static str, value: Value) -> Response {
+    match operation {
+        "run_workflow_legacy" => {
+            let id = value["workflowId"].as_str().unwrap_or_default().to_owned();
+            let graph = shared.lock().config.workflows.get(&id).cloned();
+            let Some(graph) = graph else {
+                return envelope(380, "WORKFLOW_NOT_EXISTS", Value::Null);
+            };
+            let graph: Value = serde_json::from_str(&graph).unwrap_or(Value::Null);
+            let nodes = value["nodeInfoList"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let unknown = nodes.iter().any(|n| {
+                let (node, field) = (n["nodeId"].as_str(), n["fieldName"].as_str());
+                node.and_then(|node| graph.get(node))
+                    .and_then(|node| node.get("inputs"))
+                    .and_then(|inputs| field.and_then(|f| inputs.get(f)))
+                    .is_none()
+            });
+            if unknown {
+                return envelope(803, "APIKEY_INVALID_NODE_INFO", Value::Null);
+            }
+        }
+        "run_ai_app_legacy" => {
+            // The id arrives as a JSON number; the simulator's apps are keyed by its digits.
+            let id = match &value["webappId"] {
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            if !shared.lock().config.apps.contains_key(&id) {
+                return envelope(901, "WEBAPP_NOT_EXISTS", Value::Null);
+            }
+        }
+        _ => {}
+    }
+    crate::submit_checked(shared, operation, value).await
+}
+
+/// The legacy outputs answer for a task object: code 0 and the files on success, 805 and
+/// ComfyUI's report on failure, 804 while running, 813 while queued.
+pub(crate) fn legacy_outputs(task: &Value) -> Value {
+    match task["status"].as_str().unwrap_or("") {
+        "SUCCESS" => {
+            let usage = &task["usage"];
+            let files: Vec<Value> = task["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    json!({"fileUrl": r["url"], "fileType": r["outputType"],
+                           "taskCostTime": usage["taskCostTime"], "nodeId": r["nodeId"],
+                           "thirdPartyConsumeMoney": null, "consumeMoney": usage["consumeMoney"],
+                           "consumeCoins": usage["consumeCoins"]})
+                })
+                .collect();
+            json!({"code": 0, "msg": "success", "data": files})
+        }
+        "RUNNING" => json!({"code": 804, "msg": "APIKEY_TASK_IS_RUNNING",
+                            "data": {"netWssUrl": "wss://simulator.invalid/ws"}}),
+        "QUEUED" | "CREATE" => json!({"code": 813, "msg": "APIKEY_TASK_IS_QUEUED", "data": null}),
+        _ => json!({"code": 805, "msg": "APIKEY_TASK_STATUS_ERROR", "data": {"failedReason": {
+            "node_id": "9", "node_name": "SaveImage", "exception_type": "RuntimeError",
+            "exception_message": task["errorMessage"].as_str().filter(|m| !m.is_empty()).unwrap_or("the task did not succeed"),
+            "traceback": "[]", "current_inputs": "{}", "current_outputs": "{}"}}}),
     }
 }

@@ -46,6 +46,11 @@ pub const OUTPUT_EXTENSION: &str = "x-runninghub-output";
 /// generated request type and of the field table.
 pub const CREDENTIAL_EXTENSION: &str = "x-runninghub-credential";
 
+/// Extension marking a platform call (role `envelope`) whose success creates a paid task,
+/// such as a legacy workflow run: the client never repeats it on its own after sending, and
+/// reads the created task's id from `data.taskId`.
+pub const CREATES_TASK_EXTENSION: &str = "x-runninghub-creates-task";
+
 /// The values [`OUTPUT_EXTENSION`] takes.
 pub const OUTPUT_KINDS: [&str; 5] = ["video", "image", "audio", "text", "3d"];
 /// The component schema every task operation answers with.
@@ -126,6 +131,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 body_schema.is_some(),
             );
             let credential = role::credential(&mut site, body_schema.as_ref());
+            let creates_task = role::creates_task(&mut site, role, envelope_data.as_ref());
             let credential_in_query = credential.as_ref().is_some_and(|(_, q)| *q);
             let credential = credential.map(|(name, _)| name);
 
@@ -145,6 +151,7 @@ pub(crate) fn check(spec: &OpenAPI, src: &Source<'_>) -> Result<Vec<Operation>, 
                 credential_in_query,
                 query_body: None,
                 envelope_data,
+                creates_task,
             });
         }
     }

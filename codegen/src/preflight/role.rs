@@ -4,7 +4,8 @@
 use super::refs::{resolve_boxed, resolve_schema};
 use super::responses::Responses;
 use super::{
-    CREDENTIAL_EXTENSION, OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION, Site, TASK_SCHEMA_REF,
+    CREATES_TASK_EXTENSION, CREDENTIAL_EXTENSION, OUTPUT_EXTENSION, OUTPUT_KINDS, ROLE_EXTENSION,
+    Site, TASK_SCHEMA_REF,
 };
 use crate::model::{EnvelopeData, Role};
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
@@ -306,4 +307,57 @@ pub(super) fn credential(
         return None;
     }
     Some((name, false))
+}
+
+/// Whether a platform call creates a task (`x-runninghub-creates-task: true`). Only an
+/// envelope call can say so, and its `data` must be an object with a `taskId` property, the
+/// id the client reads and reports.
+pub(super) fn creates_task(
+    site: &mut Site<'_>,
+    role: Role,
+    envelope_data: Option<&EnvelopeData>,
+) -> bool {
+    let at = format!("{}/{CREATES_TASK_EXTENSION}", site.ptr);
+    match site.op.extensions.get(CREATES_TASK_EXTENSION) {
+        None | Some(serde_json::Value::Bool(false)) => false,
+        Some(serde_json::Value::Bool(true)) => {
+            if role != Role::Envelope {
+                site.report(
+                    at,
+                    format!(
+                        "`{CREATES_TASK_EXTENSION}` belongs on platform calls (role `envelope`); \
+                         model endpoints and runs create tasks already"
+                    ),
+                );
+                return false;
+            }
+            let names_task = envelope_data.is_some_and(|data| {
+                site.spec
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.schemas.get(&data.schema))
+                    .and_then(|s| resolve_schema(site.spec, s))
+                    .is_some_and(|s| match &s.schema_kind {
+                        SchemaKind::Type(Type::Object(o)) => o.properties.contains_key("taskId"),
+                        _ => false,
+                    })
+            });
+            if !names_task {
+                site.report(
+                    at,
+                    "a call that creates a task must answer with a `data` object that has a \
+                     `taskId` property"
+                        .into(),
+                );
+            }
+            true
+        }
+        Some(other) => {
+            site.report(
+                at,
+                format!("`{CREATES_TASK_EXTENSION}` must be true or false, found {other}"),
+            );
+            false
+        }
+    }
 }

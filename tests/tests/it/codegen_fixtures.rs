@@ -543,12 +543,29 @@ fn with_core(fixture: &str) -> String {
         .map(|(path, _)| path)
         .collect();
     assert!(core_paths.len() >= 3, "the spec has core operations");
-    // The components the core paths reach, and those they reach in turn.
+    // The components the core paths reach, and those they reach in turn, and every
+    // component the core's own files define (the hand-written layer may name one no path
+    // reaches, such as the shapes of a legacy answer it decodes by hand).
     let mut wanted: Vec<String> = Vec::new();
     let mut queue: Vec<Value> = core_paths
         .iter()
         .map(|p| bundled["paths"][p.as_str()].clone())
         .collect();
+    let spec_dir = crate::support::workspace_root().join("spec");
+    for entry in std::fs::read_dir(&spec_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let file: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for name in file["components"]["schemas"]
+                .as_object()
+                .into_iter()
+                .flat_map(|s| s.keys())
+            {
+                queue.push(serde_json::json!({"$ref": format!("#/components/schemas/{name}")}));
+            }
+        }
+    }
     while let Some(v) = queue.pop() {
         match v {
             Value::Object(map) => {

@@ -41,7 +41,9 @@ const RUNTIME_LAYERS: &[&[&str]] = &[
     &["error"],
     &["retry", "operation"],
     &["client", "hooks"],
-    &["account", "platform", "upload", "webhook", "journal"],
+    &[
+        "account", "platform", "upload", "webhook", "journal", "legacy", "nodes",
+    ],
     &["wait"],
     &["download", "batch", "runs"],
 ];

@@ -11,6 +11,7 @@ mod guard;
 mod layering;
 mod lean_deserialize;
 mod learning;
+mod legacy;
 mod lifecycle;
 mod multi_file;
 mod no_panic;
