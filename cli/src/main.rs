@@ -242,6 +242,14 @@ enum WorkflowAction {
 /// What a run of an app or workflow takes besides its id.
 #[derive(Args)]
 struct NodeRun {
+    /// Check the node list against the app's inputs (or the workflow's graph) first: an
+    /// unknown node or input, or a value of the wrong kind, is refused before anything runs.
+    #[arg(long)]
+    check: bool,
+    /// Run through RunningHub's legacy call (`/task/openapi/ai-app/run` or
+    /// `/task/openapi/create`) instead of the v2 one; the task is followed the same way.
+    #[arg(long)]
+    legacy: bool,
     /// An input to set: NODE:FIELD=VALUE (such as 6:text="a boat"); repeat for more.
     #[arg(long = "node", value_name = "NODE:FIELD=VALUE")]
     nodes: Vec<String>,
@@ -330,7 +338,30 @@ enum Command {
     Status {
         /// The task id.
         task_id: String,
+        /// Read it through the legacy outputs call (`/task/openapi/outputs`).
+        #[arg(long)]
+        legacy: bool,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+    /// Send a platform call by name (legacy runs and reads, Quick Create, app lists, ...)
+    /// and print its `data` as JSON; without a name, list them.
+    #[command(
+        after_help = "Examples:\n  runninghub call\n  runninghub call task_status_legacy --field taskId=1904152026220003329\n  runninghub call quick_create_styles --field type=2 --field webappId=1957344152277151746\n  runninghub call run_quick_create --body-json quick.json\n\nThe key is added where each call takes it; a body never holds it. A call that creates a\ntask names it on stderr at once; follow it with `runninghub wait <id>`."
+    )]
+    Call {
+        /// The call's operation name, as `runninghub call` lists them.
+        operation: Option<String>,
+        /// A field of the body, as name=value; repeat for more.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// A JSON body to start from (a file, or - for standard input).
+        #[arg(long, value_name = "FILE")]
+        body_json: Option<String>,
+        /// Print compact JSON, and errors as JSON.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -799,6 +830,7 @@ fn main() -> ExitCode {
                 },
             }
             | Command::Account { json: true, .. }
+            | Command::Call { json: true, .. }
             | Command::Wait { json: true, .. }
             | Command::Upload { json: true, .. }
             | Command::Download { json: true, .. }
@@ -834,6 +866,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             json,
         } => return endpoints(family.as_deref(), families, json),
         Command::Describe { endpoint, json } => return describe(&endpoint, json),
+        Command::Call {
+            operation: None,
+            json,
+            ..
+        } => return list_calls(json),
+        Command::Call {
+            operation: Some(ref operation),
+            ..
+        } => {
+            platform_call(operation)?;
+        }
         Command::Simulate {
             port,
             lifecycle,
@@ -883,6 +926,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 | WorkflowAction::Get { conn, .. },
         }
         | Command::Account { conn, .. }
+        | Command::Call { conn, .. }
         | Command::Wait { conn, .. }
         | Command::Upload { conn, .. }
         | Command::Download { conn, .. }
@@ -954,10 +998,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             submit_and_finish(&client, &mut interrupt, op, op.operation_id, body, finish).await
         }
-        Command::Status { task_id, json, .. } => {
-            let task = client.query(&task_id).await?;
+        Command::Status {
+            task_id,
+            json,
+            legacy,
+            ..
+        } => {
+            let task = if legacy {
+                client.query_legacy(&task_id).await?
+            } else {
+                client.query(&task_id).await?
+            };
             print_task(&task, &[], json)
         }
+        Command::Call {
+            operation: Some(operation),
+            fields,
+            body_json,
+            json,
+            ..
+        } => {
+            call(
+                &client,
+                &mut interrupt,
+                &operation,
+                &fields,
+                body_json,
+                json,
+            )
+            .await
+        }
+        Command::Call {
+            operation: None, ..
+        } => unreachable!("handled above"),
         Command::App {
             action: AppAction::Run { webapp_id, run },
         } => run_nodes(&client, &mut interrupt, "run_ai_app", &webapp_id, run).await,
@@ -1269,6 +1342,30 @@ async fn submit_and_finish(
         endpoint
     };
     eprintln!("submitted task {} to {shown}", task.task_id);
+    let finish_with = Finish {
+        no_wait,
+        timeout,
+        out,
+        json,
+    };
+    follow(client, interrupt, task, op.operation_id, finish_with).await
+}
+
+/// After a submit: unless `no_wait`, waits for `task` and saves its outputs; every error
+/// names the task.
+async fn follow(
+    client: &Client,
+    interrupt: &mut Interrupt,
+    task: types::Task,
+    operation_id: &'static str,
+    finish_with: Finish,
+) -> Result<(), Failure> {
+    let Finish {
+        no_wait,
+        timeout,
+        out,
+        json,
+    } = finish_with;
     let task_id = task.task_id.clone();
     if interrupt.pressed() {
         return Err(Failure::interrupted(&task_id));
@@ -1279,13 +1376,51 @@ async fn submit_and_finish(
     let bar = progress_bar(json);
     let waiting = async {
         let finished = client
-            .wait_submitted(task, op.operation_id, wait_options(timeout, &bar))
+            .wait_submitted(task, operation_id, wait_options(timeout, &bar))
             .await;
         finish(finished, out, json, &bar).await
     };
     let result = or_interrupted(interrupt, &task_id, waiting).await;
     bar.finish_and_clear();
     result.map_err(|f| f.about_task(&task_id))
+}
+
+/// Sends a platform call that creates a task (a legacy run), names the task on stderr as
+/// soon as it exists, then follows it as [`follow`] does.
+async fn submit_legacy(
+    client: &Client,
+    interrupt: &mut Interrupt,
+    op: &'static OperationInfo,
+    body: Value,
+    finish_with: Finish,
+) -> Result<(), Failure> {
+    // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
+    interrupt.hold();
+    let data = client.call_json(op.operation_id, body).await?;
+    let task = created_task(&data)?;
+    eprintln!("submitted task {} to {}", task.task_id, op.path);
+    follow(client, interrupt, task, op.operation_id, finish_with).await
+}
+
+/// The task a legacy run created, as a task object, from the call's `data`
+/// (`taskId`, `taskStatus`, ...).
+fn created_task(data: &Value) -> Result<types::Task, Failure> {
+    let id = data["taskId"].as_str().unwrap_or_default();
+    if id.is_empty() {
+        return Err(Error::InvalidRequest(format!(
+            "the answer names no task (its data: {data}); the task may exist: see `runninghub account`"
+        ))
+        .into());
+    }
+    let status = data["taskStatus"].as_str().unwrap_or("QUEUED");
+    let task = json!({"taskId": id, "status": status, "promptTips": data["promptTips"],
+                      "clientId": data["clientId"]});
+    serde_json::from_value(task).map_err(|e| {
+        Failure::from(Error::InvalidRequest(format!(
+            "reading the created task: {e}"
+        )))
+        .about_task(id)
+    })
 }
 
 /// `app run` and `workflow run`: the node list from `--node` and `--file` (files uploaded,
@@ -1329,9 +1464,35 @@ async fn run_nodes(
     if let Some(url) = &run.webhook_url {
         body["webhookUrl"] = Value::String(url.clone());
     }
+    // The legacy call takes the id in its body: an app's as a JSON number.
+    let legacy = match (run.legacy, operation_id) {
+        (false, _) => None,
+        (true, "run_ai_app") => {
+            let number: i64 = id.parse().map_err(|_| {
+                Failure::usage(format!(
+                    "app id `{id}`: the legacy call takes the app's id as a number"
+                ))
+            })?;
+            body["webappId"] = json!(number);
+            Some(platform_call("run_ai_app_legacy")?)
+        }
+        (true, _) => {
+            body["workflowId"] = json!(id);
+            Some(platform_call("run_workflow_legacy")?)
+        }
+    };
+    let checked_as = legacy.map_or(op.operation_id, |op| op.operation_id);
     // Checked before uploading anything or submitting: bad input costs nothing.
-    if let Some(Err(e)) = runninghub::operation::check_json_body(op.operation_id, body.clone()) {
+    if let Some(Err(e)) = runninghub::operation::check_json_body(checked_as, body.clone()) {
         return Err(Error::Validation(e).into());
+    }
+    if run.check {
+        let nodes: Vec<types::NodeInfo> = serde_json::from_value(body["nodeInfoList"].clone())
+            .map_err(|e| Failure::usage(format!("the node list: {e}")))?;
+        match operation_id {
+            "run_ai_app" => client.check_app_nodes(id, &nodes).await?,
+            _ => client.check_workflow_nodes(id, &nodes).await?,
+        }
     }
     for (index, path) in files {
         let uploaded = client.upload(path.as_path()).await?;
@@ -1354,8 +1515,126 @@ async fn run_nodes(
         out: run.out,
         json: run.json,
     };
+    if let Some(legacy) = legacy {
+        return submit_legacy(client, interrupt, legacy, body, finish_with).await;
+    }
     let endpoint = op.endpoint_for(id);
     submit_and_finish(client, interrupt, op, &endpoint, body, finish_with).await
+}
+
+/// The platform calls of the spec (`x-runninghub-role: envelope`).
+fn platform_calls() -> impl Iterator<Item = &'static OperationInfo> {
+    OPERATIONS.iter().filter(|op| op.role == Role::Envelope)
+}
+
+/// The platform call named `operation`, or a usage error listing them.
+fn platform_call(operation: &str) -> Result<&'static OperationInfo, Failure> {
+    platform_calls()
+        .find(|op| op.operation_id == operation)
+        .ok_or_else(|| {
+            let names: Vec<&str> = platform_calls().map(|op| op.operation_id).collect();
+            Failure::usage(format!(
+                "no platform call `{operation}`; they are: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// `runninghub call` without a name: the platform calls, one per line or as JSON.
+fn list_calls(json: bool) -> Result<(), Failure> {
+    if json {
+        let calls: Vec<Value> = platform_calls()
+            .map(|op| {
+                json!({"operation": op.operation_id, "method": op.method, "path": op.path,
+                       "summary": op.summary, "createsTask": op.creates_task,
+                       "fields": op.fields.iter().map(field_json).collect::<Vec<_>>()})
+            })
+            .collect();
+        outln!("{}", Value::Array(calls));
+        return Ok(());
+    }
+    let width = platform_calls()
+        .map(|op| op.operation_id.len())
+        .max()
+        .unwrap_or(0);
+    for op in platform_calls() {
+        let fields: Vec<String> = op
+            .fields
+            .iter()
+            .map(|f| {
+                if f.required {
+                    f.name.to_owned()
+                } else {
+                    format!("[{}]", f.name)
+                }
+            })
+            .collect();
+        let paid = if op.creates_task {
+            " (creates a task)"
+        } else {
+            ""
+        };
+        outln!(
+            "{:width$}  {}{paid}\n{:width$}  {} {}  fields: {}",
+            op.operation_id,
+            op.summary,
+            "",
+            op.method,
+            op.path,
+            if fields.is_empty() {
+                "none".to_owned()
+            } else {
+                fields.join(" ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `runninghub call NAME`: the body from `--body-json` and `--field`, checked by the
+/// library, sent with the key where the call takes it; its `data` printed as JSON. A call
+/// that creates a task names it on stderr at once.
+async fn call(
+    client: &Client,
+    interrupt: &mut Interrupt,
+    operation: &str,
+    fields: &[String],
+    body_json: Option<String>,
+    json: bool,
+) -> Result<(), Failure> {
+    let op = platform_call(operation)?;
+    let mut body = match body_json {
+        Some(source) => read_body(&source)?,
+        None => json!({}),
+    };
+    apply_fields(op, &mut body, fields, &[], None)?;
+    if op.creates_task {
+        // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
+        interrupt.hold();
+    }
+    let task_id = body["taskId"].as_str().map(str::to_owned);
+    let data = client.call_json(op.operation_id, body).await.map_err(|e| {
+        let failure = Failure::from(e);
+        match &task_id {
+            Some(id) => failure.about_task(id),
+            None => failure,
+        }
+    })?;
+    if op.creates_task
+        && let Some(id) = data["taskId"].as_str()
+    {
+        eprintln!("submitted task {id} to {}", op.path);
+        eprintln!("to follow it: runninghub wait {id}");
+    }
+    if json {
+        outln!("{data}");
+    } else {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&data).expect("JSON prints")
+        );
+    }
+    Ok(())
 }
 
 /// An app's inputs: as JSON (`name`, `nodes`, `example`), or one line per input and a

@@ -955,6 +955,7 @@ async fn every_command_s_help_has_examples_and_connection_flags_only_where_they_
         (&["describe"], false),
         (&["run"], true),
         (&["status"], true),
+        (&["call"], true),
         (&["wait"], true),
         (&["upload"], true),
         (&["download"], true),
@@ -1423,4 +1424,233 @@ async fn lora_upload_prints_the_name_a_node_takes() {
     assert_eq!(sim.loras().len(), 1);
     let missing = cli(Some(&sim), &["lora", "upload", "/no/such/file.safetensors"]).await;
     assert_eq!(missing.code, 2, "{}", missing.stderr);
+}
+
+#[tokio::test]
+async fn call_lists_the_platform_calls_and_sends_one_by_name_with_the_key_in_its_body() {
+    let list = cli(None, &["call"]).await;
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains("task_status_legacy"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout
+            .contains("run_workflow_legacy  Run a ComfyUI workflow (legacy call) (creates a task)"),
+        "{}",
+        list.stdout
+    );
+    let listed = cli(None, &["call", "--json"]).await;
+    let calls: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert!(
+        calls
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["operation"] == "run_quick_create" && c["createsTask"] == true)
+    );
+
+    let sim = Simulator::start().await;
+    let created = cli(
+        Some(&sim),
+        &[
+            "call",
+            "run_workflow_legacy",
+            "--field",
+            "workflowId=1904136902449209346",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let data = json(&created);
+    let id = data["taskId"].as_str().unwrap().to_owned();
+    assert!(
+        created
+            .stderr
+            .contains(&format!("submitted task {id} to /task/openapi/create")),
+        "{}",
+        created.stderr
+    );
+    assert!(
+        created.stderr.contains(&format!("runninghub wait {id}")),
+        "{}",
+        created.stderr
+    );
+    let status = cli(
+        Some(&sim),
+        &[
+            "call",
+            "task_status_legacy",
+            "--field",
+            &format!("taskId={id}"),
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        matches!(
+            status.stdout.trim(),
+            "\"QUEUED\"" | "\"RUNNING\"" | "\"SUCCESS\""
+        ),
+        "{}",
+        status.stdout
+    );
+    assert_eq!(
+        sim.platform_calls()[0],
+        (
+            "run_workflow_legacy".to_owned(),
+            serde_json::json!({"apiKey": KEY, "workflowId": "1904136902449209346"})
+        )
+    );
+    // An unknown name and a body holding the key are usage errors; nothing is sent.
+    let unknown = cli(Some(&sim), &["call", "no_such_call"]).await;
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("task_outputs_legacy"),
+        "{}",
+        unknown.stderr
+    );
+    let keyed = cli(
+        Some(&sim),
+        &[
+            "call",
+            "task_status_legacy",
+            "--field",
+            &format!("taskId={id}"),
+            "--field",
+            "apiKey=x",
+        ],
+    )
+    .await;
+    assert_eq!(keyed.code, 2, "{}", keyed.stderr);
+    assert_eq!(sim.platform_calls().len(), 2);
+}
+
+#[tokio::test]
+async fn app_and_workflow_runs_go_through_the_legacy_calls_and_are_followed_to_the_end() {
+    let sim = Simulator::start().await;
+    let run = cli(
+        Some(&sim),
+        &[
+            "app",
+            "run",
+            "2016740236478386178",
+            "--node",
+            "52:prompt=a boat",
+            "--legacy",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("to /task/openapi/ai-app/run"),
+        "{}",
+        run.stderr
+    );
+    let task = json(&run);
+    assert_eq!(task["status"], "SUCCESS");
+    assert_eq!(task["results"][0]["nodeId"], "9");
+    let (op, body) = &sim.platform_calls()[0];
+    assert_eq!(op, "run_ai_app_legacy");
+    // The app id as a JSON number, digit for digit.
+    assert_eq!(body["webappId"].to_string(), "2016740236478386178");
+    assert_eq!(body["apiKey"], KEY);
+
+    let id = task["taskId"].as_str().unwrap();
+    let status = cli(Some(&sim), &["status", id, "--legacy", "--json"]).await;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let read = json(&status);
+    assert_eq!(read["status"], "SUCCESS");
+    assert_eq!(read["results"][0]["nodeId"], "9");
+    assert_eq!(
+        sim.platform_calls().last().unwrap().0,
+        "task_outputs_legacy"
+    );
+
+    let workflow = cli(
+        Some(&sim),
+        &[
+            "workflow",
+            "run",
+            "1904136902449209346",
+            "--node",
+            "6:text=a boat",
+            "--legacy",
+            "--no-wait",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(workflow.code, 0, "{}", workflow.stderr);
+    assert!(
+        workflow.stderr.contains("to /task/openapi/create"),
+        "{}",
+        workflow.stderr
+    );
+    assert_eq!(sim.counts().tasks_created, 2);
+}
+
+#[tokio::test]
+async fn check_refuses_a_node_the_app_or_workflow_lacks_before_anything_runs() {
+    let sim = Simulator::start().await;
+    let app = cli(
+        Some(&sim),
+        &[
+            "app",
+            "run",
+            "2016740236478386178",
+            "--node",
+            "52:text=a boat",
+            "--check",
+        ],
+    )
+    .await;
+    assert_eq!(app.code, 2, "{}", app.stderr);
+    assert!(
+        app.stderr.contains("the app has no input 52:text"),
+        "{}",
+        app.stderr
+    );
+    let workflow = cli(
+        Some(&sim),
+        &[
+            "workflow",
+            "run",
+            "1904136902449209346",
+            "--node",
+            "6:prompt=x",
+            "--check",
+            "--legacy",
+        ],
+    )
+    .await;
+    assert_eq!(workflow.code, 2, "{}", workflow.stderr);
+    assert!(
+        workflow
+            .stderr
+            .contains("node 6 (CLIPTextEncode) has no input `prompt`"),
+        "{}",
+        workflow.stderr
+    );
+    assert_eq!(sim.counts().submits, 0);
+    // A node list that matches runs.
+    let ok = cli(
+        Some(&sim),
+        &[
+            "workflow",
+            "run",
+            "1904136902449209346",
+            "--node",
+            "6:text=x",
+            "--check",
+            "--no-wait",
+        ],
+    )
+    .await;
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(sim.counts().tasks_created, 1);
 }

@@ -177,11 +177,20 @@ fn platform_calls(
         out,
         "Calls beside the model endpoints, answered with RunningHub's `{{code, msg, data}}` \
          envelope: each is a method of `runninghub::Client` returning the `data` type, and a \
-         non-zero `code` is `Error::Api`. The client puts the API key where each call expects it."
+         non-zero `code` is `Error::Api`. The client puts the API key where each call expects it. \
+         Each is also reachable by name: `client.call_json(\"<name>\", body)` in the library, \
+         `runninghub call <name> --field ...` on the command line (`runninghub call` lists them). \
+         A call that creates a task is a submit: the client never sends it twice on its own, and \
+         the task it names is followed with `client.wait` (`runninghub wait <id>`)."
     );
     for op in calls {
         let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
-        let body = bodies.get(&op.id).map_or("…", String::as_str);
+        // A `GET` call's query parameters make its body type.
+        let query_body = op.query_body.as_deref().map(crate::options::pascal);
+        let body = query_body
+            .as_deref()
+            .or_else(|| bodies.get(&op.id).map(String::as_str))
+            .unwrap_or("…");
         let data = match &op.envelope_data {
             Some(d) if d.nullable => {
                 format!("Option<types::{}>", crate::options::pascal(&d.schema))
@@ -194,11 +203,16 @@ fn platform_calls(
             (Some(k), true) => format!(" · key in the query as `{k}`"),
             (None, _) => String::new(),
         };
+        let paid = if op.creates_task {
+            " · creates a task"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "\n### {title}\n");
         let _ = writeln!(
             out,
-            "`{} {}` · `client.{}(&types::{body})` → `{data}`{key}\n",
-            op.method, op.path, op.id
+            "`{} {}` · `client.{}(&types::{body})` → `{data}`{key}{paid} · CLI `runninghub call {}`\n",
+            op.method, op.path, op.id, op.id
         );
         if let Some(desc) = &op.description {
             let first = crate::model::first_paragraph(desc);
@@ -333,12 +347,22 @@ fn type_name(spec: &OpenAPI, s: &Schema) -> String {
 }
 
 fn bounds(spec: &OpenAPI, s: &Schema) -> String {
-    let range = |min: Option<String>, max: Option<String>, unit: &str| match (min, max) {
-        (Some(a), Some(b)) if a == b => format!("exactly {a}{unit}"),
-        (Some(a), Some(b)) => format!("{a} to {b}{unit}"),
-        (Some(a), None) => format!("at least {a}{unit}"),
-        (None, Some(b)) => format!("at most {b}{unit}"),
-        (None, None) => String::new(),
+    // `unit` is plural; a bound of exactly 1 takes it singular ("at least 1 character").
+    let range = |min: Option<String>, max: Option<String>, unit: &str| {
+        let unit_for = |n: &str| {
+            if n == "1" {
+                unit.strip_suffix('s').unwrap_or(unit)
+            } else {
+                unit
+            }
+        };
+        match (min, max) {
+            (Some(a), Some(b)) if a == b => format!("exactly {a}{}", unit_for(&a)),
+            (Some(a), Some(b)) => format!("{a} to {b}{unit}"),
+            (Some(a), None) => format!("at least {a}{}", unit_for(&a)),
+            (None, Some(b)) => format!("at most {b}{}", unit_for(&b)),
+            (None, None) => String::new(),
+        }
     };
     match &s.schema_kind {
         SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty() => t

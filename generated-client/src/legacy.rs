@@ -183,6 +183,15 @@ impl Client {
         let envelope = self.send_for_envelope(call, &body, Some(task_id)).await?;
         LegacyOutputs::from_envelope(envelope, task_id)
     }
+
+    /// A task's current state through the legacy outputs call, as a task object: what
+    /// [`Client::query`] gives, read from [`Client::task_outputs`]
+    /// ([`LegacyOutputs::to_task`]). A task that failed is [`Error::TaskFailed`] with
+    /// ComfyUI's report as its `failed_reason`.
+    pub async fn query_legacy(&self, task_id: &str) -> Result<types::Task, Error> {
+        let outputs = self.task_outputs(task_id).await?;
+        crate::client::check_task(outputs.to_task(task_id))
+    }
 }
 
 #[cfg(test)]
