@@ -109,6 +109,7 @@ pub(crate) fn render(
     }
     runs(spec, operations, bodies, &mut out);
     platform_calls(spec, operations, bodies, &mut out);
+    handwritten_calls(operations, &mut out);
     not_covered(spec, &mut out);
     out
 }
@@ -224,6 +225,33 @@ fn platform_calls(
             Some(schema) if has_properties(schema) => fields_table(spec, schema, out),
             _ => {
                 let _ = writeln!(out, "No fields besides the key.");
+            }
+        }
+    }
+}
+
+/// The operations the hand-written layer implements (`x-runninghub-handwritten`): where each
+/// is, and (in its description) why and through which method.
+fn handwritten_calls(operations: &[Operation], out: &mut String) {
+    let calls: Vec<&Operation> = operations.iter().filter(|op| op.handwritten).collect();
+    if calls.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Hand-written calls\n");
+    let _ = writeln!(
+        out,
+        "Operations in the spec that the generator cannot express (a multipart body, a path \
+         that holds `/`, a lenient reading): the hand-written layer of `runninghub::Client` \
+         implements each, as its description says."
+    );
+    for op in calls {
+        let title = op.summary.clone().unwrap_or_else(|| op.id.clone());
+        let _ = writeln!(out, "\n### {title}\n");
+        let _ = writeln!(out, "`{} {}` · `{}`\n", op.method, op.path, op.id);
+        if let Some(desc) = &op.description {
+            let first = crate::model::first_paragraph(desc);
+            if !first.is_empty() {
+                let _ = writeln!(out, "{first}");
             }
         }
     }
