@@ -52,7 +52,9 @@ struct Cli {
     /// Where and as whom to connect; also accepted after the commands that connect.
     #[command(flatten)]
     conn: Connection,
-    /// Print more about what happens (never the key).
+    /// Print more about what happens, with the client's traces (requests, retries, polls,
+    /// downloads) on stderr; `RUST_LOG` (such as `runninghub=trace`) chooses them instead.
+    /// Never the key, never a request body.
     #[arg(short, long, global = true)]
     verbose: bool,
     #[command(subcommand)]
@@ -800,8 +802,27 @@ fn with_causes(e: &Error) -> String {
     message
 }
 
+/// The client's traces as readable lines on stderr: what `RUST_LOG` selects, else with `-v`
+/// the client's requests, retries, polls and downloads (`runninghub=debug`), else nothing.
+/// Standard output, where `--json` prints, is never written to.
+fn init_tracing(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ if verbose => EnvFilter::new("runninghub=debug"),
+        _ => return,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing(cli.verbose);
     let json = matches!(
         &cli.command,
         Command::Endpoints { json: true, .. }

@@ -35,6 +35,7 @@ async fn cli_with(
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_runninghub"));
     cmd.env_remove("RUNNINGHUB_API_KEY")
         .env_remove("RUNNINGHUB_BASE_URL")
+        .env_remove("RUST_LOG")
         .env("RUNNINGHUB_CONFIG", no_config());
     if let Some(sim) = sim {
         cmd.env("RUNNINGHUB_BASE_URL", sim.url())
@@ -1653,4 +1654,65 @@ async fn check_refuses_a_node_the_app_or_workflow_lacks_before_anything_runs() {
     .await;
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert_eq!(sim.counts().tasks_created, 1);
+}
+
+#[tokio::test]
+async fn verbose_traces_a_run_on_stderr_and_json_stays_clean() {
+    let sim = Simulator::start().await;
+    let run = cli(
+        Some(&sim),
+        &[
+            "-v",
+            "run",
+            "vidu/text-to-video-q3-turbo",
+            "--field",
+            "prompt=a traced boat",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Standard output holds exactly the one JSON object.
+    let task: Value = serde_json::from_str(run.stdout.trim()).expect("stdout is one JSON object");
+    let id = task["taskId"].as_str().unwrap();
+    for wanted in [
+        "submitted",
+        &format!("task_id=\"{id}\""),
+        "path=\"/openapi/v2/query\"",
+        "poll",
+        "finished",
+    ] {
+        assert!(
+            run.stderr.contains(wanted),
+            "no {wanted:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains(KEY),
+        "the key was traced:\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("a traced boat"), "the body was traced");
+    // RUST_LOG chooses instead: only warnings, so none of it.
+    let quiet = cli_with(
+        Some(&sim),
+        &[
+            "-v",
+            "run",
+            "vidu/text-to-video-q3-turbo",
+            "--field",
+            "prompt=x",
+            "--no-wait",
+        ],
+        &[("RUST_LOG", "warn")],
+        None,
+    )
+    .await;
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("poll") && !quiet.stderr.contains("response"),
+        "{}",
+        quiet.stderr
+    );
 }

@@ -488,11 +488,16 @@ async fn drive(
             done.map_err(|e| BatchError::Stopped(format!("an input's task: {e}")))??;
         }
         let shared = shared.clone();
-        running.spawn(async move {
-            let result = drive_input(&shared, index, input, state).await;
-            drop(permit);
-            result
-        });
+        // One span per input: its index and endpoint, for the traces of all it does.
+        let span = tracing::info_span!("input", index, operation = input.operation.as_str());
+        running.spawn(tracing::Instrument::instrument(
+            async move {
+                let result = drive_input(&shared, index, input, state).await;
+                drop(permit);
+                result
+            },
+            span,
+        ));
     }
     while let Some(done) = running.join_next().await {
         done.map_err(|e| BatchError::Stopped(format!("an input's task: {e}")))??;
@@ -731,6 +736,14 @@ enum Attempt {
     Failed(Error),
     /// The journal could not be written: the batch stops.
     Journal(Error),
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Attempt::Refused(e) | Attempt::Failed(e) | Attempt::Journal(e) => e.fmt(f),
+        }
+    }
 }
 
 impl crate::retry::RetryAfter for Attempt {

@@ -327,11 +327,22 @@ impl Client {
         operation: &'static str,
         send: &(dyn Fn() -> SendFuture<'a> + Sync),
     ) -> Result<types::Task, Error> {
-        crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
+        use tracing::Instrument as _;
+        let span = tracing::info_span!("submit", operation, task_id = tracing::field::Empty);
+        let task = crate::retry::run(&self.retry, &self.jitter, refused_for_now, || async {
             self.pace().await;
             check_task(answer_to_task(send().await, Some(operation)).await?)
         })
-        .await
+        .instrument(span.clone())
+        .await;
+        match &task {
+            Ok(task) => {
+                span.record("task_id", task.task_id.as_str());
+                tracing::info!(parent: &span, task_id = task.task_id.as_str(), status = task.status.as_str(), "submitted");
+            }
+            Err(e) => tracing::info!(parent: &span, error = %e, "submit failed"),
+        }
+        task
     }
 
     /// Checks and submits `body` to `endpoint`; `submit_json` without the sugar.

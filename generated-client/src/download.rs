@@ -68,10 +68,29 @@ impl FinishedTask {
                     total,
                 })
             };
-            let written = match (&output.url, &output.text) {
-                (Some(url), _) => fetch(&self.client, url, &tmp, &mut report).await,
-                (None, Some(text)) => write_text(&tmp, text).await,
-                (None, None) => continue,
+            let span = tracing::info_span!(
+                "download",
+                task_id = self.task_id(),
+                index,
+                file = name.as_str()
+            );
+            let written = tracing::Instrument::instrument(
+                async {
+                    match (&output.url, &output.text) {
+                        (Some(url), _) => {
+                            fetch(&self.client, url, &tmp, &mut report).await.map(Some)
+                        }
+                        (None, Some(text)) => write_text(&tmp, text).await.map(Some),
+                        (None, None) => Ok(None),
+                    }
+                },
+                span.clone(),
+            )
+            .await;
+            let written = match written {
+                Ok(None) => continue,
+                Ok(Some(())) => Ok(()),
+                Err(e) => Err(e),
             };
             if let Err(e) = written {
                 let _ = tokio::fs::remove_file(&tmp).await;
@@ -85,6 +104,7 @@ impl FinishedTask {
                     source,
                 }
             })?;
+            tracing::info!(parent: &span, path = %path.display(), "saved");
             saved.push(path);
         }
         Ok(saved)

@@ -87,7 +87,7 @@ pub(crate) async fn run<T, E, Fut>(
     mut attempt: impl FnMut() -> Fut,
 ) -> Result<T, E>
 where
-    E: RetryAfter,
+    E: RetryAfter + std::fmt::Display,
     Fut: Future<Output = Result<T, E>>,
 {
     let mut failures = 0;
@@ -96,9 +96,17 @@ where
             Err(e) if retryable(&e) => {
                 failures += 1;
                 if failures >= policy.max_consecutive_failures {
+                    tracing::debug!(attempt = failures, reason = %e, "giving up");
                     return Err(e);
                 }
-                tokio::time::sleep(policy.backoff_with(failures, e.retry_after(), jitter)).await;
+                let delay = policy.backoff_with(failures, e.retry_after(), jitter);
+                tracing::info!(
+                    attempt = failures,
+                    reason = %e,
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying"
+                );
+                tokio::time::sleep(delay).await;
             }
             other => return other,
         }

@@ -94,6 +94,30 @@ pub(crate) enum Audience {
     Storage,
 }
 
+impl Audience {
+    /// The name traces give it.
+    fn name(self) -> &'static str {
+        match self {
+            Audience::RunningHub => "runninghub",
+            Audience::Storage => "storage",
+        }
+    }
+}
+
+/// What kind of failure a transport error is, for traces (never its text, which may hold
+/// the request's address).
+fn failure_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    }
+}
+
 impl RawInner {
     pub(crate) fn new(
         transport: Option<Arc<dyn Transport>>,
@@ -115,7 +139,41 @@ impl RawInner {
 
     /// Sends `request` through the transport if there is one, else with `client` (whose
     /// default headers carry what the request needs for `audience`).
+    ///
+    /// Each request is a `request` span (`method`, `path` without the query, which may hold
+    /// the key or a signature; `to`, RunningHub or storage; `status` once answered), with a
+    /// `response` or `request failed` event. No header, query or body is recorded.
     pub(crate) async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        audience: Audience,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        use tracing::Instrument as _;
+        let span = tracing::debug_span!(
+            "request",
+            method = %request.method(),
+            path = request.url().path(),
+            to = audience.name(),
+            status = tracing::field::Empty,
+        );
+        let sent = self
+            .send(client, request, audience)
+            .instrument(span.clone())
+            .await;
+        match &sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                span.record("status", status);
+                tracing::debug!(parent: &span, status, "response");
+            }
+            // The error's kind only: its text may hold the address, and so a key.
+            Err(e) => tracing::debug!(parent: &span, error = failure_kind(e), "request failed"),
+        }
+        sent
+    }
+
+    async fn send(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,

@@ -276,7 +276,28 @@ impl Client {
             queries: 0,
             progress: options.progress.clone(),
         };
-        let result = self.watch(&mut watch, first, &options, operation).await;
+        use tracing::Instrument as _;
+        let span = tracing::info_span!(
+            "task",
+            task_id = watch.task_id.as_str(),
+            operation = operation.unwrap_or_default()
+        );
+        let result = self
+            .watch(&mut watch, first, &options, operation)
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(done) => tracing::info!(
+                parent: &span,
+                status = done.task.status.as_str(),
+                outputs = done.task.outputs().len(),
+                queries = watch.queries,
+                "finished"
+            ),
+            Err(e) => {
+                tracing::info!(parent: &span, error = %e, queries = watch.queries, "wait ended")
+            }
+        }
         if let (Ok(_), Some(operation), Some(pending)) = (&result, operation, watch.last_pending) {
             self.durations
                 .record(operation, pending, watch.start.elapsed());
@@ -378,6 +399,11 @@ impl Watch<'_> {
     fn observe(&mut self, task: types::Task) -> Result<Option<FinishedTask>, Error> {
         let status = task.state();
         if self.last.as_ref() != Some(&status) {
+            tracing::info!(
+                status = status.as_str(),
+                elapsed_ms = self.start.elapsed().as_millis() as u64,
+                "status"
+            );
             if let Some(progress) = &self.progress {
                 progress(&Progress {
                     task_id: self.task_id.clone(),
@@ -422,6 +448,7 @@ impl Watch<'_> {
         let queries = &mut self.queries;
         crate::retry::run(policy, &client.jitter, Error::is_retryable, || {
             *queries += 1;
+            tracing::debug!(query = *queries, "poll");
             client.query(task_id)
         })
         .await

@@ -22,3 +22,4 @@ mod spec_examples;
 mod spec_validation;
 mod support;
 mod timing;
+mod traces;
