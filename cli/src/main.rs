@@ -32,6 +32,7 @@ macro_rules! outln {
 mod batch;
 mod config;
 mod interrupt;
+mod mcp;
 mod suggest;
 
 const EXIT_CODES: &str = "\
@@ -366,6 +367,16 @@ enum Command {
         /// Print compact JSON, and errors as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        conn: ConnectionAfter,
+    },
+    /// Serve the client to an AI agent: a Model Context Protocol server on standard input
+    /// and output (find, describe, validate, price and run models; apps, workflows, tasks,
+    /// uploads, the account and every platform call).
+    #[command(
+        after_help = "Examples:\n  runninghub mcp\n  runninghub mcp --mock\n\nAn MCP client starts it as a command, for example:\n  {\"mcpServers\": {\"runninghub\": {\"command\": \"runninghub\", \"args\": [\"mcp\"]}}}\nThe key comes from RUNNINGHUB_API_KEY or `runninghub config set-key`, as for every command;\ntraces (-v, RUST_LOG) go to stderr, never into the protocol."
+    )]
+    Mcp {
         #[command(flatten)]
         conn: ConnectionAfter,
     },
@@ -948,6 +959,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         | Command::Account { conn, .. }
         | Command::Call { conn, .. }
+        | Command::Mcp { conn }
         | Command::Wait { conn, .. }
         | Command::Upload { conn, .. }
         | Command::Download { conn, .. }
@@ -1052,6 +1064,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Call {
             operation: None, ..
         } => unreachable!("handled above"),
+        Command::Mcp { .. } => mcp::serve(client).await,
         Command::App {
             action: AppAction::Run { webapp_id, run },
         } => run_nodes(&client, &mut interrupt, "run_ai_app", &webapp_id, run).await,

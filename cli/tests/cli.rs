@@ -957,6 +957,7 @@ async fn every_command_s_help_has_examples_and_connection_flags_only_where_they_
         (&["run"], true),
         (&["status"], true),
         (&["call"], true),
+        (&["mcp"], true),
         (&["wait"], true),
         (&["upload"], true),
         (&["download"], true),

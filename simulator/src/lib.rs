@@ -27,6 +27,8 @@
 mod platform;
 mod schemas;
 
+pub use schemas::request_schema;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};

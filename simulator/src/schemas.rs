@@ -70,6 +70,52 @@ pub(crate) fn credential(operation: &str) -> Option<&'static str> {
         .as_str()
 }
 
+/// The JSON Schema of `operation`'s request body as the spec states it (types, required
+/// fields, enumerations, bounds, defaults), with every `$ref` replaced by what it points to,
+/// and without the property a platform call carries the key in (the client adds it). `None`
+/// when the spec gives `operation` no JSON body.
+pub fn request_schema(operation: &str) -> Option<Value> {
+    let doc = document();
+    let entry = doc["operations"].get(operation)?;
+    let mut schema = inline(entry.get("body")?, &doc["components"], 0);
+    if let Some(key) = entry.get("credential").and_then(Value::as_str) {
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            props.remove(key);
+        }
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|r| r != key);
+        }
+    }
+    Some(schema)
+}
+
+/// `value` with each `{"$ref": "#/components/..."}` replaced by its target, to a depth that
+/// no request body of the spec comes near (a reference cycle stops there, left as it is).
+fn inline(value: &Value, components: &Value, depth: usize) -> Value {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/"))
+                .and_then(|path| components.pointer(&format!("/{path}")))
+                && depth < 32
+            {
+                return inline(target, components, depth + 1);
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), inline(v, components, depth)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| inline(v, components, depth)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +142,22 @@ mod tests {
             seen += 1;
         }
         assert!(seen > 0, "the build has model families");
+    }
+
+    #[test]
+    fn a_request_schema_is_self_contained_and_leaves_out_the_key() {
+        for op in OPERATIONS.iter().filter(|op| op.example.is_some()) {
+            let schema = request_schema(op.operation_id).unwrap();
+            assert!(
+                !schema.to_string().contains("$ref"),
+                "{}: {schema}",
+                op.operation_id
+            );
+        }
+        let cancel = request_schema("cancel_task").unwrap();
+        assert!(cancel["properties"].get("apiKey").is_none(), "{cancel}");
+        assert_eq!(cancel["required"], json!(["taskId"]));
+        assert_eq!(request_schema("no_such_operation"), None);
     }
 
     #[test]
