@@ -90,9 +90,12 @@ where
     E: RetryAfter + std::fmt::Display,
     Fut: Future<Output = Result<T, E>>,
 {
+    use tracing::Instrument as _;
     let mut failures = 0;
     loop {
-        match attempt().await {
+        // Each attempt is a span, so that its requests say which attempt they were.
+        let span = tracing::debug_span!("attempt", n = failures + 1);
+        match attempt().instrument(span).await {
             Err(e) if retryable(&e) => {
                 failures += 1;
                 if failures >= policy.max_consecutive_failures {

@@ -270,4 +270,12 @@ async fn a_retry_is_traced_with_its_reason_and_delay() {
         seen[submitted].field("task_id"),
         Some(task.task_id.as_str())
     );
+    // Each request says which attempt it was: the refused one the first, the answered one
+    // the second.
+    let attempts: Vec<&str> = seen
+        .iter()
+        .filter(|s| s.message == "response")
+        .map(|s| s.span("attempt").unwrap()[0].1.as_str())
+        .collect();
+    assert_eq!(attempts, ["1", "2"]);
 }
