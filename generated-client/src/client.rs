@@ -595,6 +595,31 @@ pub(crate) fn refused_for_now(e: &Error) -> bool {
     }
 }
 
+/// The refusal a 200 answer of an unexpected shape states, if it states one: a non-empty
+/// `errorCode` (with `errorMessage`, and `taskId` when not empty), or a `{code, msg}` envelope
+/// whose `code` is not 0.
+fn refusal_in(body: &[u8]) -> Option<Error> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = |key: &str| match value.get(key) {
+        Some(serde_json::Value::String(s)) => Some(s.trim().to_owned()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(code) = text("errorCode").filter(|c| !c.is_empty()) {
+        let message = text("errorMessage")
+            .filter(|m| !m.is_empty())
+            .or_else(|| ErrorCode::parse(&code).meaning().map(str::to_owned))
+            .unwrap_or_else(|| "no message".to_owned());
+        return Some(Error::Api {
+            code: ErrorCode::parse(&code),
+            message,
+            task_id: text("taskId").filter(|id| !id.is_empty()),
+        });
+    }
+    let code = crate::error::envelope_code(&value).filter(|c| c != "0")?;
+    Some(crate::error::envelope_error(&value, &code, None))
+}
+
 /// Maps progenitor's result to ours. `submit` names the operation when the request was a
 /// submit, whose transport failures after sending have an unknown outcome.
 async fn answer_to_task<T>(
@@ -614,11 +639,14 @@ async fn answer_to_task<T>(
         Err(raw::Error::InvalidRequest(message)) => Err(Error::InvalidRequest(message)),
         Err(raw::Error::CommunicationError(e)) => Err(transport(e)),
         Err(raw::Error::ResponseBodyError(e)) => Err(transport(e)),
-        Err(raw::Error::InvalidResponsePayload(body, source)) => Err(Error::Decode {
-            status: 200,
-            body: String::from_utf8_lossy(&body).into_owned(),
-            source,
-        }),
+        // An answer that is not the expected shape but says why it refused (a bare
+        // `{errorCode, errorMessage}`, or an envelope with a non-zero `code`) is that refusal.
+        Err(raw::Error::InvalidResponsePayload(body, source)) => Err(refusal_in(&body)
+            .unwrap_or_else(|| Error::Decode {
+                status: 200,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                source,
+            })),
         Err(raw::Error::UnexpectedResponse(response)) => Err(http_error(response).await),
         Err(raw::Error::ErrorResponse(value)) => Err(Error::Http {
             status: value.status().as_u16(),

@@ -469,6 +469,46 @@ async fn undecodable_bodies_keep_the_raw_body() {
     }
 }
 
+/// A refusal that does not come as a task object (no `taskId` or `status`) is still the
+/// refusal it states, not a decode error.
+#[tokio::test]
+async fn a_bare_refusal_is_an_api_error_with_its_code() {
+    let bodies = [
+        (
+            json!({"errorCode": "1002", "errorMessage": "invalid api key"}),
+            ErrorCode::InvalidApiKey,
+            "invalid api key",
+        ),
+        (
+            json!({"code": 401, "message": "ApiKey verification failed", "data": null}),
+            ErrorCode::parse("401"),
+            "ApiKey verification failed",
+        ),
+    ];
+    for (body, code, message) in bodies {
+        let server = MockServer::start().await;
+        answer(
+            &server,
+            QUERY,
+            ResponseTemplate::new(200).set_body_json(&body),
+        )
+        .await;
+        let err = client(&server).query("1").await.unwrap_err();
+        match err {
+            Error::Api {
+                code: got,
+                message: said,
+                ..
+            } => {
+                assert_eq!(got, code, "{body}");
+                assert_eq!(said, message, "{body}");
+            }
+            other => panic!("{body}: expected Api, got {other:?}"),
+        }
+        assert_eq!(received(&server).await.len(), 1);
+    }
+}
+
 #[tokio::test]
 async fn an_empty_task_id_is_refused_locally() {
     let server = MockServer::start().await;
