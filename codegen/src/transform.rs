@@ -4,8 +4,9 @@
 //! `minimum: 1` becomes `NonZero*` and drops `maximum`, item counts and number ranges are
 //! ignored, and a `default` makes an optional field required and always sent. So before
 //! progenitor runs, every such keyword is moved out of the schema and into its description
-//! (where it becomes rustdoc), and the generated validator enforces it instead. Enums and
-//! patterns stay: typify turns them into types that cannot hold an invalid value.
+//! (where it becomes rustdoc), and the generated validator enforces it instead. Enums stay:
+//! typify turns them into types that cannot hold an invalid value. (`pattern` is refused by
+//! the pre-flight checks: typify's pattern types need a regex crate the client lacks.)
 //!
 //! Operations marked hand-written are removed; the hand-written layer implements them.
 

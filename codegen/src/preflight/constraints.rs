@@ -76,6 +76,12 @@ impl<'a> Walk<'a, '_> {
     }
 }
 
+/// Why a `pattern` is refused, wherever a request carries it.
+pub(super) const PATTERN_UNSUPPORTED: &str = "`pattern` is not supported: typify would turn it \
+     into a type that needs the `regress` crate, which the client does not depend on, and the \
+     generated validator does not check it; state the format in the description and bound the \
+     value with `enum`, `minLength` or `maxLength`";
+
 /// A component schema by its `#/components/schemas/…` reference, with the spec's lifetime.
 fn component<'a>(spec: &'a OpenAPI, reference: &str) -> Option<&'a Schema> {
     let name = reference.strip_prefix("#/components/schemas/")?;
@@ -112,6 +118,7 @@ fn check_schema(schema: &Schema, err: &mut dyn FnMut(String), in_composition: bo
         }
     }
     match &schema.schema_kind {
+        SchemaKind::Type(Type::String(t)) if t.pattern.is_some() => err(PATTERN_UNSUPPORTED.into()),
         SchemaKind::Type(Type::String(t)) => {
             if let (Some(a), Some(b)) = (t.min_length, t.max_length)
                 && a > b

@@ -65,6 +65,19 @@ pub(super) fn check(site: &mut Site<'_>) {
             ),
             _ => {}
         }
+        if let ParameterSchemaOrContent::Schema(s) = &p.parameter_data_ref().format
+            && let Some(schema) = super::refs::resolve_schema(spec, s)
+            && matches!(&schema.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::String(t)) if t.pattern.is_some())
+        {
+            site.report(
+                format!("{pptr}/schema"),
+                format!(
+                    "parameter `{}`: {}",
+                    p.parameter_data_ref().name,
+                    super::constraints::PATTERN_UNSUPPORTED
+                ),
+            );
+        }
         if let ParameterSchemaOrContent::Content(_) = &p.parameter_data_ref().format {
             site.report(
                 pptr,
