@@ -259,6 +259,16 @@ struct NodeRun {
     /// A local file to upload first, its file name going into the input: NODE:FIELD=PATH.
     #[arg(long = "file", value_name = "NODE:FIELD=PATH")]
     files: Vec<String>,
+    #[command(flatten)]
+    follow: Follow,
+    #[command(flatten)]
+    conn: ConnectionAfter,
+}
+
+/// What every command that submits a task takes about what follows the submit: `run`,
+/// `app run`, `workflow run`.
+#[derive(Args)]
+struct Follow {
     /// Submit only; print the created task.
     #[arg(long)]
     no_wait: bool,
@@ -274,8 +284,24 @@ struct NodeRun {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    conn: ConnectionAfter,
+}
+
+impl Follow {
+    /// The checked flags, as [`submit_and_finish`] takes them (the webhook URL goes in the
+    /// body instead). `--timeout` must be above 0 and `--out` a directory, or one is
+    /// created, before anything is sent.
+    fn finish(&self) -> Result<Finish, Failure> {
+        let timeout = seconds("--timeout", self.timeout)?;
+        if let Some(dir) = &self.out {
+            out_dir(dir)?;
+        }
+        Ok(Finish {
+            no_wait: self.no_wait,
+            timeout,
+            out: self.out.clone(),
+            json: self.json,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -316,21 +342,8 @@ enum Command {
         /// A JSON body to start from (a file, or - for standard input).
         #[arg(long, value_name = "FILE")]
         body_json: Option<String>,
-        /// Submit only; print the created task.
-        #[arg(long)]
-        no_wait: bool,
-        /// Give up waiting after this many seconds.
-        #[arg(long, default_value_t = 1800.0)]
-        timeout: f64,
-        /// Download the outputs into this directory.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// URL RunningHub calls when the task ends.
-        #[arg(long)]
-        webhook_url: Option<String>,
-        /// Print one JSON object on stdout.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        follow: Follow,
         #[command(flatten)]
         conn: ConnectionAfter,
     },
@@ -838,7 +851,10 @@ fn main() -> ExitCode {
         &cli.command,
         Command::Endpoints { json: true, .. }
             | Command::Describe { json: true, .. }
-            | Command::Run { json: true, .. }
+            | Command::Run {
+                follow: Follow { json: true, .. },
+                ..
+            }
             | Command::Status { json: true, .. }
             | Command::Cancel { json: true, .. }
             | Command::Price { json: true, .. }
@@ -851,13 +867,19 @@ fn main() -> ExitCode {
             }
             | Command::App {
                 action: AppAction::Run {
-                    run: NodeRun { json: true, .. },
+                    run: NodeRun {
+                        follow: Follow { json: true, .. },
+                        ..
+                    },
                     ..
                 } | AppAction::Info { json: true, .. },
             }
             | Command::Workflow {
                 action: WorkflowAction::Run {
-                    run: NodeRun { json: true, .. },
+                    run: NodeRun {
+                        follow: Follow { json: true, .. },
+                        ..
+                    },
                     ..
                 },
             }
@@ -992,18 +1014,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             fields,
             files,
             body_json,
-            no_wait,
-            timeout,
-            out,
-            webhook_url,
-            json,
+            follow,
             ..
         } => {
             let op = find(&endpoint)?;
-            let timeout = seconds("--timeout", timeout)?;
-            if let Some(dir) = &out {
-                out_dir(dir)?;
-            }
+            let finish = follow.finish()?;
+            let webhook_url = follow.webhook_url;
             let mut body = match body_json {
                 Some(source) => read_body(&source)?,
                 None => json!({}),
@@ -1023,12 +1039,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if cli.verbose {
                 eprintln!("submitting to {} {}", op.method, op.path);
             }
-            let finish = Finish {
-                no_wait,
-                timeout,
-                out,
-                json,
-            };
             submit_and_finish(&client, &mut interrupt, op, op.operation_id, body, finish).await
         }
         Command::Status {
@@ -1470,10 +1480,7 @@ async fn run_nodes(
         .iter()
         .find(|op| op.operation_id == operation_id)
         .ok_or_else(|| Failure::usage(format!("this build has no `{operation_id}` operation")))?;
-    let timeout = seconds("--timeout", run.timeout)?;
-    if let Some(dir) = &run.out {
-        out_dir(dir)?;
-    }
+    let finish_with = run.follow.finish()?;
     let mut nodes = Vec::new();
     for spec in &run.nodes {
         let (node, field, value) = node_spec("--node", spec)?;
@@ -1495,7 +1502,7 @@ async fn run_nodes(
         files.push((nodes.len() - 1, path));
     }
     let mut body = json!({"nodeInfoList": nodes});
-    if let Some(url) = &run.webhook_url {
+    if let Some(url) = &run.follow.webhook_url {
         body["webhookUrl"] = Value::String(url.clone());
     }
     // The legacy call takes the id in its body: an app's as a JSON number.
@@ -1543,12 +1550,6 @@ async fn run_nodes(
         })?;
         body["nodeInfoList"][index]["fieldValue"] = Value::String(name);
     }
-    let finish_with = Finish {
-        no_wait: run.no_wait,
-        timeout,
-        out: run.out,
-        json: run.json,
-    };
     if let Some(legacy) = legacy {
         return submit_legacy(client, interrupt, legacy, body, finish_with).await;
     }
