@@ -1451,10 +1451,17 @@ async fn submit_legacy(
 fn created_task(data: &Value) -> Result<types::Task, Failure> {
     let id = data["taskId"].as_str().unwrap_or_default();
     if id.is_empty() {
-        return Err(Error::InvalidRequest(format!(
-            "the answer names no task (its data: {data}); the task may exist: see `runninghub account`"
-        ))
-        .into());
+        // RunningHub accepted the run but named no task: one may exist, and be paid for.
+        return Err(Failure {
+            code: 4,
+            kind: "submit_outcome_unknown",
+            error_code: None,
+            message: format!(
+                "RunningHub accepted the run but its answer names no task (data: {data}); a task \
+                 may exist: see `runninghub account` before running again"
+            ),
+            task_id: None,
+        });
     }
     let status = data["taskStatus"].as_str().unwrap_or("QUEUED");
     let task = json!({"taskId": id, "status": status, "promptTips": data["promptTips"],

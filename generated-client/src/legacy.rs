@@ -172,14 +172,9 @@ impl Client {
     /// current way to follow a task; this call serves tasks of the legacy run calls as
     /// well, and answers what older integrations expect.
     pub async fn task_outputs(&self, task_id: &str) -> Result<LegacyOutputs, Error> {
-        use crate::operation::EnvelopeOperation as _;
         require_task_id(task_id)?;
         let body = serde_json::json!({ "taskId": task_id });
         let call = EnvelopeCall::of::<crate::operations::TaskOutputsLegacy>();
-        debug_assert_eq!(
-            crate::operations::TaskOutputsLegacy::OPERATION_ID,
-            "task_outputs_legacy"
-        );
         let envelope = self.send_for_envelope(call, &body, Some(task_id)).await?;
         LegacyOutputs::from_envelope(envelope, task_id)
     }

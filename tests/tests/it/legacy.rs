@@ -2,21 +2,13 @@
 //! reads whose `data` changes shape with `code`, node lists checked against the app or
 //! workflow, and platform calls by name: what the server received, and what the caller gets.
 
+use crate::support::{node, receiver};
 use runninghub::{Error, ErrorCode, LegacyOutputs, WaitOptions, WebhookInbox, types};
 use runninghub_simulator::{
     Config, Fault, Outcome, Route, SAMPLE_APP_ID, SAMPLE_WORKFLOW_ID, Simulator,
 };
 use serde_json::json;
 use std::time::Duration;
-
-fn node(id: &str, field: &str, value: &str) -> types::NodeInfo {
-    types::NodeInfo {
-        node_id: id.into(),
-        field_name: field.into(),
-        field_value: value.into(),
-        description: None,
-    }
-}
 
 fn workflow_run(nodes: Vec<types::NodeInfo>) -> types::LegacyWorkflowRunRequest {
     types::LegacyWorkflowRunRequest {
@@ -428,22 +420,4 @@ async fn a_legacy_run_s_webhook_event_finishes_its_wait() {
     assert_eq!(done.outputs()[0].node_id.as_deref(), Some("9"));
     let c = sim.counts();
     assert_eq!((c.webhooks_sent, c.queries), (1, 0));
-}
-
-/// A webhook receiver on 127.0.0.1 feeding `inbox`, as a user's server would.
-async fn receiver(inbox: WebhookInbox) -> String {
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let inbox = inbox.clone();
-            async move {
-                inbox.deliver(&body).expect("a valid webhook body");
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/hook")
 }

@@ -2,6 +2,7 @@
 //! mode on the way. Time is scaled down (milliseconds instead of minutes); no test sleeps
 //! for real seconds.
 
+use crate::support::receiver;
 use runninghub::types::{ViduReferenceToVideoQ3Request, ViduReferenceToVideoQ3RequestResolution};
 use runninghub::{
     Client, Error, ErrorCode, PollSchedule, Progress, RetryPolicy, TaskStatus, UploadSource,
@@ -542,24 +543,6 @@ async fn a_failed_download_leaves_no_file() {
     // And a later attempt succeeds.
     assert_eq!(finished.download_to(dir.path()).await.unwrap().len(), 1);
     assert_eq!(sim.counts().downloads, 3);
-}
-
-/// A webhook receiver on 127.0.0.1 feeding `inbox`, as a user's server would.
-async fn receiver(inbox: WebhookInbox) -> String {
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let inbox = inbox.clone();
-            async move {
-                inbox.deliver(&body).expect("a valid webhook body");
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/hook")
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! where each call expects it and nowhere else the caller sees; the `{code, msg, data}`
 //! envelope becomes the call's data or a typed error.
 
+use crate::support::node;
 use runninghub::{Error, ErrorCode, types};
 use runninghub_simulator::{Config, SAMPLE_WORKFLOW_ID, Simulator};
 use serde_json::json;
@@ -238,15 +239,6 @@ async fn the_raw_client_gets_the_key_in_the_body_as_well() {
         .await
         .unwrap();
     assert_eq!(answer.into_inner().code, 0);
-}
-
-fn node(id: &str, field: &str, value: &str) -> types::NodeInfo {
-    types::NodeInfo {
-        node_id: id.into(),
-        field_name: field.into(),
-        field_value: value.into(),
-        description: None,
-    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -50,3 +50,31 @@ pub fn resolve<'a>(spec: &'a serde_json::Value, v: &'a serde_json::Value) -> &'a
         None => v,
     }
 }
+
+/// One input of an app or workflow run's node list.
+pub fn node(id: &str, field: &str, value: &str) -> runninghub::types::NodeInfo {
+    runninghub::types::NodeInfo {
+        node_id: id.into(),
+        field_name: field.into(),
+        field_value: value.into(),
+        description: None,
+    }
+}
+
+/// A webhook receiver on 127.0.0.1 feeding `inbox`, as a user's server would; its URL.
+pub async fn receiver(inbox: runninghub::WebhookInbox) -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let inbox = inbox.clone();
+            async move {
+                inbox.deliver(&body).expect("a valid webhook body");
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/hook")
+}
