@@ -354,7 +354,7 @@ pub(crate) fn additions(
             #gate
             crate::runtime::operation_marker!(
                 #[doc = #marker_doc]
-                #marker(#body_ty) #op_id #http #path #role #method #task
+                #marker(#body_ty) #op_id #http #path #role #task
             );
         });
 

@@ -170,8 +170,14 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     laps.lap("index, gates");
 
     // Every JSON `POST` method gets the shared body; one that does not means progenitor
-    // changed how it writes them.
-    let rewritten = sends::share(&mut file);
+    // changed how it writes them. Model endpoints lose their methods: the runtime sends
+    // them all with one function.
+    let model_endpoints: Vec<&str> = operations
+        .iter()
+        .filter(|o| o.role == model::Role::Task && !o.handwritten)
+        .map(|o| o.id.as_str())
+        .collect();
+    let rewritten = sends::share(&mut file, &model_endpoints);
     sends::check_all_shared(&sends::json_posts(&operations), &rewritten).map_err(|message| {
         Error::ProgenitorShape {
             spec: spec_name.to_owned(),

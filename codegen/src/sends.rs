@@ -10,6 +10,12 @@
 //! of the template. A method of any other shape is left as progenitor wrote it. The request
 //! is the same, headers included; only the order of two headers differs (`Content-Type`,
 //! set with the body, now comes before `Accept`).
+//!
+//! The methods of model endpoints go further: they are removed. Every model endpoint is a
+//! JSON `POST` of its body to a fixed path, answered with the task object, so the runtime
+//! sends all of them with one function (`Operation::send`, from the marker's path and
+//! operation id) through the shared method. Hundreds of `async fn`s that only differed in
+//! their URL were a sixth of the crate's check time.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -55,9 +61,11 @@ fn template(url_args: &TokenStream, operation_id: &syn::LitStr) -> TokenStream {
     }
 }
 
-/// Gives every method of `impl Client` that matches the template the short body; returns
-/// the operation ids of the methods it changed.
-pub(crate) fn share(file: &mut syn::File) -> Vec<String> {
+/// Gives every method of `impl Client` that matches the template the short body, and
+/// removes those of the operations in `sent_by_runtime` (model endpoints, which the runtime
+/// sends through the shared method); returns the operation ids of the methods it changed or
+/// removed.
+pub(crate) fn share(file: &mut syn::File, sent_by_runtime: &[&str]) -> Vec<String> {
     let mut changed = Vec::new();
     for item in &mut file.items {
         let syn::Item::Impl(imp) = item else { continue };
@@ -66,14 +74,26 @@ pub(crate) fn share(file: &mut syn::File) -> Vec<String> {
         {
             continue;
         }
-        for it in &mut imp.items {
-            let syn::ImplItem::Fn(f) = it else { continue };
-            if let Some((body, operation_id)) = short_body(&f.block) {
-                f.block = body;
-                changed.push(operation_id);
-            }
-        }
+        imp.items.retain_mut(|it| {
+            let syn::ImplItem::Fn(f) = it else {
+                return true;
+            };
+            let Some((body, operation_id)) = short_body(&f.block) else {
+                return true;
+            };
+            let keep = !sent_by_runtime.contains(&operation_id.as_str());
+            f.block = body;
+            changed.push(operation_id);
+            keep
+        });
     }
+    // An `impl Client` left with no method (every operation a model endpoint) goes too.
+    file.items.retain(|item| {
+        !matches!(item, syn::Item::Impl(imp)
+            if imp.trait_.is_none()
+                && imp.items.is_empty()
+                && matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client")))
+    });
     changed
 }
 
@@ -164,9 +184,9 @@ pub(crate) fn shared_method() -> TokenStream {
         impl Client {
             /// What every JSON `POST` operation method does once its URL and body are
             /// set: progenitor's statements, shared instead of repeated in each method.
-            /// (Unused only when every such method is compiled out by features.)
+            /// The runtime sends model endpoints through it too (`Operation::send`).
             #[allow(dead_code)]
-            async fn #shared<T: ::serde::de::DeserializeOwned>(
+            pub(crate) async fn #shared<T: ::serde::de::DeserializeOwned>(
                 &self,
                 request: ::reqwest::RequestBuilder,
                 operation_id: &'static str,
@@ -234,10 +254,18 @@ mod tests {
     #[test]
     fn the_template_gets_the_short_body() {
         let mut file = client_impl(template(&url(), &op_id()));
-        assert_eq!(share(&mut file), ["op"]);
+        assert_eq!(share(&mut file, &["other"]), ["op"]);
         let body = body_of(&file);
         assert!(body.contains("self . send_json_post (self . client . post (url) . json (& body) , \"op\") . await"), "{body}");
         assert!(!body.contains("header_map"), "{body}");
+    }
+
+    #[test]
+    fn a_model_endpoints_method_is_removed_and_counted_as_shared() {
+        let mut file = client_impl(template(&url(), &op_id()));
+        assert_eq!(share(&mut file, &["op"]), ["op"]);
+        // The method is gone, and with it the `impl Client` it was alone in.
+        assert!(file.items.is_empty(), "{}", quote!(#file));
     }
 
     #[test]
@@ -250,7 +278,7 @@ mod tests {
             .expect("tokens");
         let mut file = client_impl(changed);
         let before = body_of(&file);
-        let rewritten = share(&mut file);
+        let rewritten = share(&mut file, &[]);
         assert!(rewritten.is_empty());
         assert_eq!(body_of(&file), before);
         // ... and generation stops, naming the method, instead of going on without it.
@@ -304,6 +332,6 @@ mod tests {
             }
         })
         .expect("parses");
-        assert!(share(&mut file).is_empty());
+        assert!(share(&mut file, &["op"]).is_empty());
     }
 }

@@ -301,7 +301,9 @@ impl Client {
 
     /// progenitor's generated client underneath, for calls this layer does not cover. Its
     /// requests are still authenticated and validated, but answers are returned as they
-    /// are: an `errorCode` in a 200 body is not turned into an error.
+    /// are: an `errorCode` in a 200 body is not turned into an error. It has methods for
+    /// the query and the platform calls; a model endpoint is sent unchecked with
+    /// [`Operation::send`](crate::operation::Operation::send)`(client.raw(), &body)`.
     pub fn raw(&self) -> &raw::Client {
         &self.raw
     }
@@ -565,7 +567,7 @@ pub(crate) fn require_task_id(task_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// One send of a submit, as progenitor's generated method returns it.
+/// One send of a submit, as [`crate::operation::Operation::send`] returns it.
 type SendFuture<'a> = std::pin::Pin<
     Box<
         dyn std::future::Future<Output = Result<raw::ResponseValue<types::Task>, raw::Error<()>>>

@@ -65,12 +65,42 @@ pub trait Operation {
     /// What the operation is for.
     const ROLE: Role;
 
-    /// Sends the body through progenitor's generated method, without the checks of
-    /// [`crate::Client`] (the request hook still validates the body).
+    /// Sends the body to the operation's path, without the checks of [`crate::Client`]
+    /// (the request hook still validates the body). One function sends every operation:
+    /// they are all a JSON `POST` of the body answered with the task object.
     fn send<'a>(
         client: &'a raw::Client,
         body: &'a Self::Body,
-    ) -> impl Future<Output = Result<raw::ResponseValue<types::Task>, raw::Error<()>>> + Send + 'a;
+    ) -> impl Future<Output = Result<raw::ResponseValue<types::Task>, raw::Error<()>>> + Send + 'a
+    {
+        send_json(
+            client,
+            Self::PATH,
+            Self::OPERATION_ID,
+            serde_json::to_vec(body),
+        )
+    }
+}
+
+/// Sends an operation's serialized body to its path through the generated client's shared
+/// send (hooks, headers, decoding), for [`Operation::send`]: not generic, so it is compiled
+/// once for every endpoint.
+async fn send_json(
+    client: &raw::Client,
+    path: &str,
+    operation_id: &'static str,
+    body: serde_json::Result<Vec<u8>>,
+) -> Result<raw::ResponseValue<types::Task>, raw::Error<()>> {
+    use progenitor_client::ClientInfo as _;
+    let body =
+        body.map_err(|e| raw::Error::InvalidRequest(format!("cannot encode the body: {e}")))?;
+    let url = format!("{}{path}", client.baseurl());
+    let request = client
+        .client()
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    client.send_json_post(request, operation_id).await
 }
 
 /// A model endpoint: its submit creates a task. Implemented by generated code for every
@@ -248,14 +278,14 @@ impl OperationInfo {
 /// A generated operation's marker type and its [`Operation`] impl, written once here
 /// instead of spelled out for each of hundreds of endpoints (the generator's `emit` module
 /// emits one invocation per task or query operation):
-/// `Marker(BodyType) "operationId" "METHOD" "/path" Role client_method`, then `task` for a
-/// model endpoint, which also implements [`TaskOperation`]. Attributes given first (docs,
-/// the family's `cfg`) go on the marker type.
+/// `Marker(BodyType) "operationId" "METHOD" "/path" Role`, then `task` for a model
+/// endpoint, which also implements [`TaskOperation`]. Attributes given first (docs, the
+/// family's `cfg`) go on the marker type.
 macro_rules! operation_marker {
     (
         $(#[$attr:meta])*
         $marker:ident($body:ident) $id:literal $method:literal $path:literal $role:ident
-        $send:ident $($task:ident)?
+        $($task:ident)?
     ) => {
         $(#[$attr])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -266,17 +296,6 @@ macro_rules! operation_marker {
             const METHOD: &'static str = $method;
             const PATH: &'static str = $path;
             const ROLE: $crate::operation::Role = $crate::operation::Role::$role;
-            fn send<'a>(
-                client: &'a $crate::raw::Client,
-                body: &'a Self::Body,
-            ) -> impl ::std::future::Future<
-                Output = ::std::result::Result<
-                    $crate::raw::ResponseValue<$crate::types::Task>,
-                    $crate::raw::Error<()>,
-                >,
-            > + Send + 'a {
-                client.$send(body)
-            }
         }
         $($crate::operation::operation_marker!(@$task $marker);)?
     };

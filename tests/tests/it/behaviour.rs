@@ -2,9 +2,10 @@
 //! answers, and what it refuses to send. Every test checks what the server received.
 
 use crate::support::spec_json;
+use runninghub::operation::Operation;
 use runninghub::types::{ViduReferenceToVideoQ3Request, ViduReferenceToVideoQ3RequestResolution};
 use runninghub::validation::{Problem, from_json};
-use runninghub::{Client, Error, ErrorCode};
+use runninghub::{Client, Error, ErrorCode, operations};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -345,10 +346,8 @@ async fn invalid_requests_are_refused_before_anything_is_sent() {
         assert_eq!(v.violations()[0].problem, problem);
         assert!(err.to_string().contains(&format!("`{field}`")), "{err}");
 
-        // So does progenitor's raw method, through the request hook.
-        let raw = client
-            .raw()
-            .vidu_reference_to_video_q3(&request)
+        // So does the unchecked send on the raw client, through the request hook.
+        let raw = <operations::ViduReferenceToVideoQ3 as Operation>::send(client.raw(), &request)
             .await
             .unwrap_err();
         assert!(raw.to_string().contains(field), "{raw}");
