@@ -474,7 +474,9 @@ pub(crate) fn additions(
             #(#markers)*
 
             /// Every generated task, query, run and envelope operation, in spec order.
-            pub const OPERATIONS: &[crate::runtime::OperationInfo] = &[#(#registry)*];
+            /// A `static`, so that the table is one copy in a program: a `const` would be
+            /// copied into every codegen unit and crate that reads it.
+            pub static OPERATIONS: &[crate::runtime::OperationInfo] = &[#(#registry)*];
         }
 
         /// Paths of the operations the spec leaves to the hand-written layer.
