@@ -55,9 +55,9 @@ struct Cli {
     conn: Connection,
     /// Print more about what happens, with the client's traces (requests, retries, polls,
     /// downloads) on stderr; `RUST_LOG` (such as `runninghub=trace`) chooses them instead.
-    /// Never the key, never a request body.
-    #[arg(short, long, global = true)]
-    verbose: bool,
+    /// Never the key. Twice (`-vv`), each request's JSON body too, with the key taken out.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -846,7 +846,7 @@ fn init_tracing(verbose: bool) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose > 0);
     let json = matches!(
         &cli.command,
         Command::Endpoints { json: true, .. }
@@ -1036,7 +1036,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(Error::Validation(e).into());
             }
             let body = client.upload_local_files(&body).await?;
-            if cli.verbose {
+            if cli.verbose > 0 {
                 eprintln!("submitting to {} {}", op.method, op.path);
             }
             submit_and_finish(&client, &mut interrupt, op, op.operation_id, body, finish).await
@@ -1776,8 +1776,11 @@ async fn connect(
     region: Option<RegionArg>,
     api_key: Option<&str>,
     mock: bool,
-    verbose: bool,
+    verbose: u8,
 ) -> Result<(Client, Option<Simulator>), Failure> {
+    // `-vv`: each request's body in the traces, the key taken out.
+    let trace_bodies = verbose > 1;
+    let verbose = verbose > 0;
     if mock {
         let sim = Simulator::start_with(Config {
             lifecycle: vec![
@@ -1792,7 +1795,8 @@ async fn connect(
         if verbose {
             eprintln!("simulator listening on {}", sim.url());
         }
-        return Ok((sim.client(), Some(sim)));
+        let client = sim.client_builder().trace_bodies(trace_bodies).build()?;
+        return Ok((client, Some(sim)));
     }
     let Some(key) = api_key else {
         return Err(Failure::usage(format!(
@@ -1805,7 +1809,7 @@ async fn connect(
             )
         )));
     };
-    let mut builder = Client::builder().api_key(key);
+    let mut builder = Client::builder().api_key(key).trace_bodies(trace_bodies);
     if let Some(region) = region {
         builder = builder.region(match region {
             RegionArg::Ai => Region::Global,

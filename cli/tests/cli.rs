@@ -1658,7 +1658,7 @@ async fn check_refuses_a_node_the_app_or_workflow_lacks_before_anything_runs() {
 }
 
 #[tokio::test]
-async fn verbose_traces_a_run_on_stderr_and_json_stays_clean() {
+async fn verbose_traces_a_run_on_stderr_and_json_stays_clean_and_vv_adds_bodies() {
     let sim = Simulator::start().await;
     let run = cli(
         Some(&sim),
@@ -1716,4 +1716,30 @@ async fn verbose_traces_a_run_on_stderr_and_json_stays_clean() {
         "{}",
         quiet.stderr
     );
+    // Twice: each request's body too, and still never the key (the account call carries
+    // it in its body).
+    let run = cli(
+        Some(&sim),
+        &[
+            "-vv",
+            "run",
+            "vidu/text-to-video-q3-turbo",
+            "--field",
+            "prompt=a traced boat",
+            "--no-wait",
+        ],
+    )
+    .await;
+    let account = cli(Some(&sim), &["-vv", "account"]).await;
+    for loud in [&run, &account] {
+        assert_eq!(loud.code, 0, "{}", loud.stderr);
+        assert!(loud.stderr.contains("request body"), "{}", loud.stderr);
+        assert!(
+            !loud.stderr.contains(KEY),
+            "the key was traced:\n{}",
+            loud.stderr
+        );
+    }
+    assert!(run.stderr.contains("a traced boat"), "{}", run.stderr);
+    assert!(account.stderr.contains("<redacted>"), "{}", account.stderr);
 }

@@ -84,6 +84,7 @@ pub struct ClientBuilder {
     max_requests_per_second: Option<f64>,
     transport: TransportSlot,
     jitter: Jitter,
+    trace_bodies: bool,
 }
 
 impl ClientBuilder {
@@ -149,6 +150,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether each request's JSON body is traced, as a `request body` event at debug level
+    /// in the request's span (default: never). For debugging what was sent: the key is
+    /// replaced by `<redacted>` wherever it appears in a body, but prompts, URLs and
+    /// every other field are recorded as they are. A non-JSON body (an upload) is traced
+    /// by its size only.
+    pub fn trace_bodies(mut self, trace: bool) -> Self {
+        self.trace_bodies = trace;
+        self
+    }
+
     /// Builds the client. Fails with [`Error::Config`] when there is no API key, the key
     /// cannot be sent in an HTTP header, or the base URL is not an absolute http(s) URL.
     pub fn build(self) -> Result<Client, Error> {
@@ -209,7 +220,12 @@ impl ClientBuilder {
             raw: raw::Client::new_with_client(
                 &base_url,
                 http,
-                RawInner::new(self.transport.0, headers, Arc::from(key.0.as_str())),
+                RawInner::new(
+                    self.transport.0,
+                    headers,
+                    Arc::from(key.0.as_str()),
+                    self.trace_bodies,
+                ),
             ),
             files,
             base_url,

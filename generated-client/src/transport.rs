@@ -61,6 +61,9 @@ pub struct RawInner {
     headers: HeaderMap,
     /// The API key, for the platform calls that carry it in their JSON body. Never shown.
     key: Option<Arc<str>>,
+    /// Whether each request's JSON body is traced (with the key taken out), as
+    /// [`crate::ClientBuilder::trace_bodies`] asks.
+    trace_bodies: bool,
 }
 
 impl fmt::Debug for RawInner {
@@ -118,16 +121,41 @@ fn failure_kind(e: &reqwest::Error) -> &'static str {
     }
 }
 
+/// A request body as traced: its JSON text with every occurrence of the key replaced by
+/// `<redacted>` (a platform call carries the key in its body), or its size when it is not
+/// JSON (a multipart upload holds a file).
+fn traced_body(bytes: &[u8], key: Option<&str>) -> String {
+    fn redact(value: &mut serde_json::Value, key: &str) {
+        match value {
+            serde_json::Value::String(text) if text.contains(key) => {
+                *text = text.replace(key, "<redacted>");
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| redact(v, key)),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(|v| redact(v, key)),
+            _ => {}
+        }
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return format!("<{} bytes, not JSON>", bytes.len());
+    };
+    if let Some(key) = key.filter(|k| !k.is_empty()) {
+        redact(&mut value, key);
+    }
+    value.to_string()
+}
+
 impl RawInner {
     pub(crate) fn new(
         transport: Option<Arc<dyn Transport>>,
         headers: HeaderMap,
         key: Arc<str>,
+        trace_bodies: bool,
     ) -> RawInner {
         RawInner {
             transport,
             headers,
             key: Some(key),
+            trace_bodies,
         }
     }
 
@@ -142,7 +170,9 @@ impl RawInner {
     ///
     /// Each request is a `request` span (`method`, `path` without the query, which may hold
     /// the key or a signature; `to`, RunningHub or storage; `status` once answered), with a
-    /// `response` or `request failed` event. No header, query or body is recorded.
+    /// `response` or `request failed` event. No header or query is recorded, and a body
+    /// only when the client was built to trace bodies (a `request body` event, the key
+    /// taken out).
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -157,6 +187,15 @@ impl RawInner {
             to = audience.name(),
             status = tracing::field::Empty,
         );
+        if self.trace_bodies
+            && let Some(body) = request.body()
+        {
+            let body = match body.as_bytes() {
+                Some(bytes) => traced_body(bytes, self.key.as_deref()),
+                None => "<a stream>".to_owned(),
+            };
+            tracing::debug!(parent: &span, body, "request body");
+        }
         let sent = self
             .send(client, request, audience)
             .instrument(span.clone())
@@ -190,5 +229,32 @@ impl RawInner {
             }
         }
         transport.send(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::traced_body;
+
+    #[test]
+    fn a_traced_body_has_the_key_taken_out_wherever_it_is() {
+        let body =
+            br#"{"apiKey":"k-123456","prompt":"a boat","nodes":[{"value":"x k-123456 y"}],"n":3}"#;
+        let traced = traced_body(body, Some("k-123456"));
+        assert!(!traced.contains("k-123456"), "{traced}");
+        let value: serde_json::Value = serde_json::from_str(&traced).unwrap();
+        assert_eq!(value["apiKey"], "<redacted>");
+        assert_eq!(value["nodes"][0]["value"], "x <redacted> y");
+        // Everything else is kept as sent.
+        assert_eq!(value["prompt"], "a boat");
+        assert_eq!(value["n"], 3);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_traced_by_its_size() {
+        assert_eq!(
+            traced_body(b"--boundary\r\nk-123456", Some("k-123456")),
+            "<20 bytes, not JSON>"
+        );
     }
 }

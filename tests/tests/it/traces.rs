@@ -1,5 +1,5 @@
 //! The client's traces: a task's whole life, in order, with the fields each step names, and
-//! never the key or a request body.
+//! never the key, nor a request body unless the client was built to trace bodies.
 
 use runninghub::{WaitOptions, types};
 use runninghub_simulator::{Config, SAMPLE_APP_ID, Simulator};
@@ -278,4 +278,42 @@ async fn a_retry_is_traced_with_its_reason_and_delay() {
         .map(|s| s.span("attempt").unwrap()[0].1.as_str())
         .collect();
     assert_eq!(attempts, ["1", "2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn bodies_are_traced_only_when_asked_and_never_with_the_key() {
+    let recorder = Recorder::default();
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(recorder.clone()));
+    let sim = Simulator::in_process(Config {
+        api_key: Some(KEY.into()),
+        ..Config::default()
+    });
+    let client = sim.client_builder().trace_bodies(true).build().unwrap();
+    client
+        .vidu_text_to_video_q3_turbo(&types::ViduTextToVideoQ3TurboRequest::new(PROMPT))
+        .await
+        .unwrap();
+    // A platform call that carries the key in its body.
+    client.account().await.unwrap();
+
+    let seen = recorder.0.lock().unwrap().clone();
+    let body_of = |path: &str| {
+        seen.iter()
+            .filter(|s| s.message == "request body")
+            .find(|s| {
+                s.span("request")
+                    .is_some_and(|r| r.contains(&("path".into(), path.into())))
+            })
+            .and_then(|s| s.field("body"))
+            .unwrap_or_else(|| panic!("no body traced for {path}: {seen:#?}"))
+            .to_owned()
+    };
+    let submit: serde_json::Value =
+        serde_json::from_str(&body_of("/openapi/v2/vidu/text-to-video-q3-turbo")).unwrap();
+    assert_eq!(submit["prompt"], PROMPT);
+    let account: serde_json::Value =
+        serde_json::from_str(&body_of("/uc/openapi/accountStatus")).unwrap();
+    assert_eq!(account["apikey"], "<redacted>", "{account}");
+    assert!(!format!("{seen:?}").contains(KEY), "the key was traced");
 }
