@@ -110,6 +110,15 @@ fn close_without(schema: &mut Schema, name: &str) {
     }
 }
 
+/// Takes an integer's or a number's bounds out of its schema, and returns the note that
+/// documents them, if it has any.
+fn take_bounds<T: ToString>(minimum: &mut Option<T>, maximum: &mut Option<T>) -> Option<String> {
+    bound_note(
+        minimum.take().map(|v| v.to_string()),
+        maximum.take().map(|v| v.to_string()),
+    )
+}
+
 /// Removes the keywords the validator enforces and documents them instead.
 fn move_constraints_to_docs(schema: &mut Schema) {
     let mut notes: Vec<String> = Vec::new();
@@ -124,24 +133,10 @@ fn move_constraints_to_docs(schema: &mut Schema) {
             t.max_length = None;
         }
         SchemaKind::Type(Type::Integer(t)) => {
-            if let Some(n) = bound_note(
-                t.minimum.map(|v| v.to_string()),
-                t.maximum.map(|v| v.to_string()),
-            ) {
-                notes.push(n);
-            }
-            t.minimum = None;
-            t.maximum = None;
+            notes.extend(take_bounds(&mut t.minimum, &mut t.maximum));
         }
         SchemaKind::Type(Type::Number(t)) => {
-            if let Some(n) = bound_note(
-                t.minimum.map(|v| v.to_string()),
-                t.maximum.map(|v| v.to_string()),
-            ) {
-                notes.push(n);
-            }
-            t.minimum = None;
-            t.maximum = None;
+            notes.extend(take_bounds(&mut t.minimum, &mut t.maximum));
         }
         SchemaKind::Type(Type::Array(t)) => {
             if let Some(n) = range_note(t.min_items, t.max_items, "item") {

@@ -92,6 +92,33 @@ fn component<'a>(spec: &'a OpenAPI, reference: &str) -> Option<&'a Schema> {
 }
 
 /// The checks of one schema, on its own keywords.
+/// The bounds of an integer or a number: `minimum` not above `maximum`, a default inside
+/// them, and none of the keywords the generated validator does not enforce (`unenforced`:
+/// `exclusiveMinimum`, `exclusiveMaximum` or `multipleOf` is set).
+fn check_bounds<T: PartialOrd + std::fmt::Display + Copy>(
+    minimum: Option<T>,
+    maximum: Option<T>,
+    default: Option<T>,
+    unenforced: bool,
+    err: &mut dyn FnMut(String),
+) {
+    if let (Some(a), Some(b)) = (minimum, maximum)
+        && a > b
+    {
+        err(format!("minimum {a} is greater than maximum {b}"));
+    }
+    if let Some(d) = default
+        && (minimum.is_some_and(|m| d < m) || maximum.is_some_and(|m| d > m))
+    {
+        err(format!("default {d} is outside the schema's bounds"));
+    }
+    if unenforced {
+        err("exclusiveMinimum/exclusiveMaximum/multipleOf are not enforced by the generated validator; \
+             express the bound with minimum/maximum"
+            .into());
+    }
+}
+
 fn check_schema(schema: &Schema, err: &mut dyn FnMut(String), in_composition: bool) {
     let constrained = has_constraints(schema);
     if in_composition && constrained {
@@ -135,40 +162,20 @@ fn check_schema(schema: &Schema, err: &mut dyn FnMut(String), in_composition: bo
                 }
             }
         }
-        SchemaKind::Type(Type::Integer(t)) => {
-            if let (Some(a), Some(b)) = (t.minimum, t.maximum)
-                && a > b
-            {
-                err(format!("minimum {a} is greater than maximum {b}"));
-            }
-            if let Some(d) = schema.schema_data.default.as_ref().and_then(|d| d.as_i64())
-                && (t.minimum.is_some_and(|m| d < m) || t.maximum.is_some_and(|m| d > m))
-            {
-                err(format!("default {d} is outside the schema's bounds"));
-            }
-            if t.exclusive_minimum || t.exclusive_maximum || t.multiple_of.is_some() {
-                err("exclusiveMinimum/exclusiveMaximum/multipleOf are not enforced by the generated validator; \
-                     express the bound with minimum/maximum"
-                    .into());
-            }
-        }
-        SchemaKind::Type(Type::Number(t)) => {
-            if let (Some(a), Some(b)) = (t.minimum, t.maximum)
-                && a > b
-            {
-                err(format!("minimum {a} is greater than maximum {b}"));
-            }
-            if let Some(d) = schema.schema_data.default.as_ref().and_then(|d| d.as_f64())
-                && (t.minimum.is_some_and(|m| d < m) || t.maximum.is_some_and(|m| d > m))
-            {
-                err(format!("default {d} is outside the schema's bounds"));
-            }
-            if t.exclusive_minimum || t.exclusive_maximum || t.multiple_of.is_some() {
-                err("exclusiveMinimum/exclusiveMaximum/multipleOf are not enforced by the generated validator; \
-                     express the bound with minimum/maximum"
-                    .into());
-            }
-        }
+        SchemaKind::Type(Type::Integer(t)) => check_bounds(
+            t.minimum,
+            t.maximum,
+            schema.schema_data.default.as_ref().and_then(|d| d.as_i64()),
+            t.exclusive_minimum || t.exclusive_maximum || t.multiple_of.is_some(),
+            err,
+        ),
+        SchemaKind::Type(Type::Number(t)) => check_bounds(
+            t.minimum,
+            t.maximum,
+            schema.schema_data.default.as_ref().and_then(|d| d.as_f64()),
+            t.exclusive_minimum || t.exclusive_maximum || t.multiple_of.is_some(),
+            err,
+        ),
         SchemaKind::Type(Type::Array(t)) => {
             if let (Some(a), Some(b)) = (t.min_items, t.max_items)
                 && a > b
