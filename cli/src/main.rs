@@ -265,6 +265,36 @@ struct NodeRun {
     conn: ConnectionAfter,
 }
 
+/// A request body from the command line: a JSON file to start from and fields set on it;
+/// taken by `run`, `price` and `call`.
+#[derive(Args)]
+struct BodyArgs {
+    /// A field, as name=value; list fields repeat the flag or take a JSON array.
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    fields: Vec<String>,
+    /// A JSON body to start from (a file, or - for standard input).
+    #[arg(long, value_name = "FILE")]
+    body_json: Option<String>,
+}
+
+impl BodyArgs {
+    /// The body: the JSON file's (an empty object without one), with `files` (already
+    /// uploaded or not) and the fields applied as `op`'s field table says.
+    fn read(
+        &self,
+        op: &OperationInfo,
+        files: &[String],
+        webhook_url: Option<String>,
+    ) -> Result<Value, Failure> {
+        let mut body = match &self.body_json {
+            Some(source) => read_body(source)?,
+            None => json!({}),
+        };
+        apply_fields(op, &mut body, &self.fields, files, webhook_url)?;
+        Ok(body)
+    }
+}
+
 /// What every command that submits a task takes about what follows the submit: `run`,
 /// `app run`, `workflow run`.
 #[derive(Args)]
@@ -333,15 +363,11 @@ enum Command {
     Run {
         /// The endpoint: its path under /openapi/v2/ or its operation name.
         endpoint: String,
-        /// A field, as name=value; list fields repeat the flag or take a JSON array.
-        #[arg(long = "field", value_name = "NAME=VALUE")]
-        fields: Vec<String>,
+        #[command(flatten)]
+        body: BodyArgs,
         /// A local file to upload first, its URL going into the field: name=PATH.
         #[arg(long = "file", value_name = "NAME=PATH")]
         files: Vec<String>,
-        /// A JSON body to start from (a file, or - for standard input).
-        #[arg(long, value_name = "FILE")]
-        body_json: Option<String>,
         #[command(flatten)]
         follow: Follow,
         #[command(flatten)]
@@ -371,12 +397,8 @@ enum Command {
     Call {
         /// The call's operation name, as `runninghub call` lists them.
         operation: Option<String>,
-        /// A field of the body, as name=value; repeat for more.
-        #[arg(long = "field", value_name = "NAME=VALUE")]
-        fields: Vec<String>,
-        /// A JSON body to start from (a file, or - for standard input).
-        #[arg(long, value_name = "FILE")]
-        body_json: Option<String>,
+        #[command(flatten)]
+        body: BodyArgs,
         /// Print compact JSON, and errors as JSON.
         #[arg(long)]
         json: bool,
@@ -408,12 +430,8 @@ enum Command {
     Price {
         /// The endpoint: its path under /openapi/v2/ or its operation name.
         endpoint: String,
-        /// A field, as name=value; list fields repeat the flag or take a JSON array.
-        #[arg(long = "field", value_name = "NAME=VALUE")]
-        fields: Vec<String>,
-        /// A JSON body to start from (a file, or - for standard input).
-        #[arg(long, value_name = "FILE")]
-        body_json: Option<String>,
+        #[command(flatten)]
+        body: BodyArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -1011,20 +1029,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run {
             endpoint,
-            fields,
+            body,
             files,
-            body_json,
             follow,
             ..
         } => {
             let op = find(&endpoint)?;
             let finish = follow.finish()?;
-            let webhook_url = follow.webhook_url;
-            let mut body = match body_json {
-                Some(source) => read_body(&source)?,
-                None => json!({}),
-            };
-            apply_fields(op, &mut body, &fields, &files, webhook_url)?;
+            let mut body = body.read(op, &files, follow.webhook_url)?;
             let filled = fill_defaults(op, &mut body);
             if !filled.is_empty() {
                 eprintln!("filled with their defaults: {}", filled.join(", "));
@@ -1056,21 +1068,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Call {
             operation: Some(operation),
-            fields,
-            body_json,
+            body,
             json,
             ..
-        } => {
-            call(
-                &client,
-                &mut interrupt,
-                &operation,
-                &fields,
-                body_json,
-                json,
-            )
-            .await
-        }
+        } => call(&client, &mut interrupt, &operation, &body, json).await,
         Command::Call {
             operation: None, ..
         } => unreachable!("handled above"),
@@ -1138,17 +1139,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Price {
             endpoint,
-            fields,
-            body_json,
+            body,
             json,
             ..
         } => {
             let op = find(&endpoint)?;
-            let mut body = match body_json {
-                Some(source) => read_body(&source)?,
-                None => json!({}),
-            };
-            apply_fields(op, &mut body, &fields, &[], None)?;
+            let mut body = body.read(op, &[], None)?;
             let filled = fill_defaults(op, &mut body);
             if !filled.is_empty() {
                 eprintln!("filled with their defaults: {}", filled.join(", "));
@@ -1640,16 +1636,11 @@ async fn call(
     client: &Client,
     interrupt: &mut Interrupt,
     operation: &str,
-    fields: &[String],
-    body_json: Option<String>,
+    body: &BodyArgs,
     json: bool,
 ) -> Result<(), Failure> {
     let op = platform_call(operation)?;
-    let mut body = match body_json {
-        Some(source) => read_body(&source)?,
-        None => json!({}),
-    };
-    apply_fields(op, &mut body, fields, &[], None)?;
+    let body = body.read(op, &[], None)?;
     if op.creates_task {
         // A submit in flight is let answer, even on Ctrl-C: its task may be paid for.
         interrupt.hold();
