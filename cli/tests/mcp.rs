@@ -157,6 +157,13 @@ async fn an_agent_finds_describes_checks_prices_and_runs_models_and_the_key_stay
     let schema = &described["schema"];
     assert_eq!(schema["properties"]["prompt"]["maxLength"], 4000);
     assert_eq!(schema["properties"]["resolution"]["default"], "720p");
+    // Each field says what it means, as the spec words it.
+    assert!(
+        schema["properties"]["duration"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("seconds")),
+        "{schema}"
+    );
     assert!(
         schema["required"]
             .as_array()

@@ -6,8 +6,10 @@
 //! The document holds, per operation with a JSON body, the body's schema exactly as the
 //! spec states it (with the key's property, for the platform calls that carry the key in
 //! the body, and that property's name as `credential`) (before the transform that moves constraints out of progenitor's view),
-//! and the component schemas those reach. Annotations (descriptions, examples, `x-`
-//! extensions) are left out, and OpenAPI 3.0's `nullable` is written as JSON Schema's
+//! and the component schemas those reach. Descriptions are kept (the MCP server's
+//! `describe_model` gives agents these schemas, and a field's meaning is what an agent
+//! lacks); other annotations (titles, examples, `x-` extensions) are left out, and OpenAPI
+//! 3.0's `nullable` is written as JSON Schema's
 //! `type: [T, "null"]`; everything else is OpenAPI 3.0's schema object, which JSON Schema
 //! draft 4 validators read. Objects are written with sorted keys, so the text does not
 //! depend on how serde_json orders maps.
@@ -91,10 +93,8 @@ fn lean(value: Value) -> Value {
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
             let mut out = Map::new();
             for (key, v) in map {
-                let annotation = matches!(
-                    key.as_str(),
-                    "description" | "example" | "title" | "nullable"
-                ) || key.starts_with("x-");
+                let annotation = matches!(key.as_str(), "example" | "title" | "nullable")
+                    || key.starts_with("x-");
                 // `properties` maps names to schemas: a property may be called `example`.
                 if annotation {
                     continue;
@@ -159,13 +159,14 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn annotations_go_nullable_becomes_a_type_list_and_properties_keep_their_names() {
+    fn annotations_but_descriptions_go_and_nullable_becomes_a_type_list() {
         let schema = json!({
             "type": "object",
             "description": "d",
             "x-runninghub-output": "video",
             "properties": {
                 "example": {"type": "string", "maxLength": 3, "example": "abc"},
+                "description": {"type": "string", "description": "what it means"},
                 "reason": {"type": "string", "nullable": true, "title": "t"}
             }
         });
@@ -173,8 +174,10 @@ mod tests {
             lean(schema),
             json!({
                 "type": "object",
+                "description": "d",
                 "properties": {
                     "example": {"type": "string", "maxLength": 3},
+                    "description": {"type": "string", "description": "what it means"},
                     "reason": {"type": ["string", "null"]}
                 }
             })
