@@ -14,8 +14,9 @@
 //! The methods of model endpoints go further: they are removed. Every model endpoint is a
 //! JSON `POST` of its body to a fixed path, answered with the task object, so the runtime
 //! sends all of them with one function (`Operation::send`, from the marker's path and
-//! operation id) through the shared method. Hundreds of `async fn`s that only differed in
-//! their URL were a sixth of the crate's check time.
+//! operation id) through the shared method. Those hundreds of `async fn`s, which differed
+//! only in their URL, and the per-marker futures that called them were over a quarter of
+//! the crate's check time.
 
 use proc_macro2::TokenStream;
 use quote::quote;
