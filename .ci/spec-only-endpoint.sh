@@ -19,7 +19,7 @@ sed -i "/^paths:\$/r $root/.ci/new-endpoint/root-paths.yaml" "$spec"
 
 export CARGO_TARGET_DIR="$root/target"
 cargo xtask codegen --root "$tmp"
-grep -q 'pub async fn acme_text_to_image' "$tmp/generated-client/src/generated.rs"
+grep -q "pub fn acme_text_to_image<'a>(" "$tmp/generated-client/src/generated.rs"
 # The new family is a cargo feature, enabled by default, and builds alone.
 grep -q '^acme = \[\]$' "$tmp/generated-client/Cargo.toml"
 grep -q '^all-families = \[.*"acme"' "$tmp/generated-client/Cargo.toml"
