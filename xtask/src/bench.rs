@@ -558,28 +558,8 @@ fn compile_cost(root: &Path, spec: &str, sizes: &[usize], runs: usize) -> Result
         Ok(Row {
             ours_check: run(&ours_lib, &["check", "--quiet", "-p", "runninghub"])?,
             ours_build: run(&ours_lib, &["build", "--quiet", "-p", "runninghub"])?,
-            one_family: run(
-                &ours_lib,
-                &[
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "runninghub",
-                    "--no-default-features",
-                    "--features",
-                    family,
-                ],
-            )?,
-            no_family: run(
-                &ours_lib,
-                &[
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "runninghub",
-                    "--no-default-features",
-                ],
-            )?,
+            one_family: run(&ours_lib, &without_defaults(&["--features", family]))?,
+            no_family: run(&ours_lib, &without_defaults(&[]))?,
             raw_check: run(&raw_lib, &["check", "--quiet", "-p", "raw-client"])?,
             raw_build: run(&raw_lib, &["build", "--quiet", "-p", "raw-client"])?,
         })
@@ -646,6 +626,20 @@ fn without_table(manifest: &str, header: &str) -> String {
         .find("\n[")
         .map_or(manifest.len(), |i| body + i);
     format!("{}{}", &manifest[..start], &manifest[end..])
+}
+
+/// The cargo arguments that build the crate without its default features (every model
+/// family), followed by `extra`.
+fn without_defaults<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "-p",
+        "runninghub",
+        "--no-default-features",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// The timings of one row of the compile table.

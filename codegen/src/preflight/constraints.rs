@@ -91,7 +91,6 @@ fn component<'a>(spec: &'a OpenAPI, reference: &str) -> Option<&'a Schema> {
     }
 }
 
-/// The checks of one schema, on its own keywords.
 /// The bounds of an integer or a number: `minimum` not above `maximum`, a default inside
 /// them, and none of the keywords the generated validator does not enforce (`unenforced`:
 /// `exclusiveMinimum`, `exclusiveMaximum` or `multipleOf` is set).
@@ -119,6 +118,7 @@ fn check_bounds<T: PartialOrd + std::fmt::Display + Copy>(
     }
 }
 
+/// The checks of one schema, on its own keywords.
 fn check_schema(schema: &Schema, err: &mut dyn FnMut(String), in_composition: bool) {
     let constrained = has_constraints(schema);
     if in_composition && constrained {
