@@ -11,7 +11,7 @@ root=$PWD
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cp -r Cargo.toml Cargo.lock .cargo codegen generated-client simulator cli xtask tests spec "$tmp/"
+cp -r Cargo.toml Cargo.lock .cargo codegen runtime generated-client simulator cli xtask tests spec "$tmp/"
 spec="$tmp/spec/runninghub.yaml"
 grep -q '^paths:$' "$spec"
 cp .ci/new-endpoint/acme.yaml "$tmp/spec/models/acme.yaml"

@@ -1825,7 +1825,7 @@ fn tasks() -> impl Iterator<Item = &'static OperationInfo> {
 /// in either spelling (`vidu/text-to-video-q3-turbo`, `vidu_text_to_video_q3_turbo`). An
 /// unknown name is a usage error with the closest names.
 fn find(endpoint: &str) -> Result<&'static OperationInfo, Failure> {
-    if let Some(op) = OperationInfo::find(endpoint).filter(|op| op.role == Role::Task) {
+    if let Some(op) = runninghub::operation::find(endpoint).filter(|op| op.role == Role::Task) {
         return Ok(op);
     }
     let wanted = suggest::key(endpoint.trim_start_matches("/openapi/v2/"));

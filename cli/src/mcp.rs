@@ -208,7 +208,7 @@ fn models() -> impl Iterator<Item = &'static OperationInfo> {
 
 /// The model `endpoint` names (its path below `/openapi/v2/` or its operation name).
 fn model(endpoint: &str) -> Result<&'static OperationInfo, ToolError> {
-    OperationInfo::find(endpoint)
+    runninghub::operation::find(endpoint)
         .filter(|op| op.role == Role::Task)
         .ok_or_else(|| {
             ToolError::usage(format!(
@@ -412,7 +412,8 @@ async fn submit_and_follow(
     let options = WaitOptions::new()
         .timeout(timeout)
         .on_progress(progress.on_progress());
-    let operation = OperationInfo::submittable(endpoint).map_or("", |(op, _)| op.operation_id);
+    let operation =
+        runninghub::operation::submittable(endpoint).map_or("", |(op, _)| op.operation_id);
     let waited = tokio::select! {
         waited = client.wait_submitted(task, operation, options) => waited,
         () = context.ct.cancelled() => {

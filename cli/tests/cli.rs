@@ -351,7 +351,7 @@ async fn endpoints_and_describe_come_from_the_spec() {
     let run = cli(None, &["describe", &first, "--json"]).await;
     assert_eq!(run.code, 0);
     let described = json(&run);
-    let op = runninghub::operation::OperationInfo::find(&first).unwrap();
+    let op = runninghub::operation::find(&first).unwrap();
     assert_eq!(described["operation"], op.operation_id);
     assert_eq!(
         described["fields"].as_array().unwrap().len(),

@@ -8,8 +8,10 @@ use crate::Generated;
 
 /// The spec's root document, relative to the workspace root.
 pub const SPEC_PATH: &str = "spec/runninghub.yaml";
-/// The generated client source.
+/// The generated source of the `runninghub` crate: the model families.
 pub const CLIENT_PATH: &str = "generated-client/src/generated.rs";
+/// The generated source of the `runninghub-runtime` crate: the platform part.
+pub const RUNTIME_PATH: &str = "runtime/src/generated.rs";
 /// The generated endpoint catalog.
 pub const CATALOG_PATH: &str = "docs/endpoints.md";
 /// The crate manifest whose features region is generated.
@@ -18,7 +20,8 @@ pub const MANIFEST_PATH: &str = "generated-client/Cargo.toml";
 pub const REQUEST_SCHEMAS_PATH: &str = "simulator/src/request_schemas.json";
 
 /// Every generated file, in the order [`artefacts`] lists them.
-pub const ARTEFACT_PATHS: [&str; 4] = [
+pub const ARTEFACT_PATHS: [&str; 5] = [
+    RUNTIME_PATH,
     CLIENT_PATH,
     CATALOG_PATH,
     MANIFEST_PATH,
@@ -43,6 +46,10 @@ pub fn artefacts(generated: &Generated, manifest: &str) -> Result<Vec<Artefact>,
     let manifest = crate::splice_manifest(&normalize(manifest), &generated.features)
         .map_err(|e| format!("{MANIFEST_PATH}: {e}"))?;
     Ok(vec![
+        Artefact {
+            path: RUNTIME_PATH,
+            contents: generated.runtime_code.clone(),
+        },
         Artefact {
             path: CLIENT_PATH,
             contents: generated.code.clone(),
@@ -79,6 +86,7 @@ mod tests {
     fn generated() -> Generated {
         Generated {
             code: "code\n".into(),
+            runtime_code: "runtime\n".into(),
             catalog: "catalog\n".into(),
             features: format!(
                 "{}\nalpha = []\n{}\n",
@@ -103,14 +111,16 @@ mod tests {
         assert_eq!(
             paths,
             [
+                RUNTIME_PATH,
                 CLIENT_PATH,
                 CATALOG_PATH,
                 MANIFEST_PATH,
                 REQUEST_SCHEMAS_PATH
             ]
         );
-        assert_eq!(got[0].contents, "code\n");
-        let m = &got[2].contents;
+        assert_eq!(got[0].contents, "runtime\n");
+        assert_eq!(got[1].contents, "code\n");
+        let m = &got[3].contents;
         assert!(m.contains("alpha = []") && !m.contains("old = []"), "{m}");
         assert!(m.ends_with("[dependencies]\n"), "the rest is kept: {m}");
     }

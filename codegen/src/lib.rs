@@ -2,7 +2,8 @@
 //!
 //! [`generate_files`] takes the files of an OpenAPI 3.0 document (a root and the family
 //! files its paths refer to, see [`SpecFiles`]; [`generate`] takes one file) and returns the
-//! Rust source of `generated-client/src/generated.rs`. Generation does no I/O
+//! Rust source of the two generated files: `runtime/src/generated.rs` (what every build
+//! compiles) and `generated-client/src/generated.rs` (the model families). Generation does no I/O
 //! ([`SpecFiles::read`] gathers the files); `cargo xtask codegen` writes the result and
 //! `cargo xtask codegen --check` compares it with the checked-in file.
 //!
@@ -18,7 +19,8 @@
 //! 5. our additions (validators, operation markers, checked methods, lean `Deserialize`
 //!    impls), named after what progenitor actually generated, and the cargo feature each
 //!    item needs (`features`);
-//! 6. prettyplease, behind a header naming the command, the spec and its SHA-256.
+//! 6. the split between the two crates along the family gates (`split`), then
+//!    prettyplease, behind a header naming the command, the spec and its SHA-256.
 //!
 //! The output is a pure function of the spec text: byte-for-byte deterministic.
 
@@ -37,6 +39,7 @@ mod preflight;
 mod request_schemas;
 mod sends;
 mod settings;
+mod split;
 mod transform;
 mod unit_enums;
 mod variants;
@@ -44,7 +47,7 @@ mod walk;
 
 pub use artefacts::{
     ARTEFACT_PATHS, Artefact, CATALOG_PATH, CLIENT_PATH, MANIFEST_PATH, REQUEST_SCHEMAS_PATH,
-    SPEC_PATH, artefacts, is_fresh,
+    RUNTIME_PATH, SPEC_PATH, artefacts, is_fresh,
 };
 pub use bundle::{SpecFiles, bundle};
 pub use catalog::NOT_COVERED_EXTENSION;
@@ -66,8 +69,14 @@ pub const REGENERATE_COMMAND: &str = "cargo xtask codegen";
 /// The result of a successful generation.
 #[derive(Debug, Clone)]
 pub struct Generated {
-    /// The formatted Rust source, header included.
+    /// The formatted Rust source of the `runninghub` crate (the model families: request
+    /// types, validators, markers, checked methods, and the whole operation table), header
+    /// included.
     pub code: String,
+    /// The formatted Rust source of the `runninghub-runtime` crate: what no family gates
+    /// (the task object, the query and platform calls, progenitor's client, and the
+    /// platform's own operation table), header included.
+    pub runtime_code: String,
     /// The endpoint catalog in Markdown, header included.
     pub catalog: String,
     /// The generated region of the crate manifest's `[features]` table: one feature per
@@ -192,9 +201,13 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     emit::add_aliases(&mut file, &index, &shared, &gates);
     gates.apply(&mut file);
     laps.lap("aliases, gates applied");
-    let body = prettyplease::unparse(&file);
-    drop(file);
-    laps.lap("format");
+    let body = split::split(file);
+    let (runtime_body, models_body) = (
+        prettyplease::unparse(&body.runtime),
+        prettyplease::unparse(&body.models),
+    );
+    drop(body);
+    laps.lap("split, format");
 
     let mut tokens =
         emit::additions(&spec, &operations, &index, &gates).map_err(|message| Error::Emit {
@@ -206,15 +219,21 @@ pub fn generate_timed(files: &SpecFiles) -> Result<(Generated, Phases), Error> {
     if operations.iter().any(|o| !o.handwritten) {
         tokens.extend(sends::shared_method());
     }
-    let additions = prettyplease::unparse(&parse_file(tokens)?);
+    let additions = split::split(parse_file(tokens)?);
+    let (runtime_additions, models_additions) = (
+        prettyplease::unparse(&additions.runtime),
+        prettyplease::unparse(&additions.models),
+    );
     laps.lap("additions");
 
     // prettyplease prints a file item by item, so formatting the two parts apart and
     // joining the text is the same as formatting them together.
-    let code = format!("{header}\n{body}{additions}");
+    let code = format!("{header}\n{models_body}{models_additions}");
+    let runtime_code = format!("{header}\n{runtime_body}{runtime_additions}");
     let catalog = catalog::render(&spec, &operations, index.bodies(), &header);
     let generated = Generated {
         code,
+        runtime_code,
         catalog,
         features: features::manifest_region(spec_name, &features),
         request_schemas,

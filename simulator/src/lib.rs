@@ -72,11 +72,12 @@ pub enum Outcome {
 /// The outputs of a task of `operation` that succeeds under `outcome`, or `None` when it
 /// does not succeed. A text output has no bytes: its `text` is the content.
 fn success_outputs(outcome: &Outcome, operation: &str) -> Option<Vec<SimOutput>> {
-    use runninghub::operation::{OperationInfo, OutputKind};
+    use runninghub::operation::OutputKind;
     match outcome {
         Outcome::Success(outputs) => Some(outputs.clone()),
         Outcome::ByModel => {
-            let kind = OperationInfo::task(operation).map_or(OutputKind::Unknown, |op| op.output);
+            let kind =
+                runninghub::operation::task(operation).map_or(OutputKind::Unknown, |op| op.output);
             let (output_type, bytes): (&str, &[u8]) = match kind {
                 OutputKind::Video => ("mp4", b"\0\0\0\x18ftypmp42simulated video"),
                 OutputKind::Audio => ("mp3", b"ID3\x03\0\0\0\0\0\0simulated audio"),

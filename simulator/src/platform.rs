@@ -265,7 +265,7 @@ pub(crate) fn price(shared: &Arc<Shared>, authorized: bool, model: &str, body: &
         shared.lock().counts.unauthorized += 1;
         return refuse("1002", "invalid api key");
     }
-    let Some(op) = runninghub::operation::OperationInfo::find(model)
+    let Some(op) = runninghub::operation::find(model)
         .filter(|op| op.role == runninghub::operation::Role::Task)
     else {
         return refuse("1001", "invalid request URL");

@@ -351,6 +351,14 @@ async fn invalid_requests_are_refused_before_anything_is_sent() {
             .await
             .unwrap_err();
         assert!(raw.to_string().contains(field), "{raw}");
+
+        // And on a raw client built by hand, whose hook knows only the platform's table:
+        // the send checks the typed body itself.
+        let own = runninghub::raw::Client::new(&server.uri(), Default::default());
+        let raw = <operations::ViduReferenceToVideoQ3 as Operation>::send(&own, &request)
+            .await
+            .unwrap_err();
+        assert!(raw.to_string().contains(field), "{raw}");
     }
     assert_eq!(
         received(&server).await.len(),

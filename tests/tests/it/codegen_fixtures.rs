@@ -12,6 +12,19 @@ fn generate(path: &Path) -> codegen::Generated {
     codegen::generate(&name, &text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Both generated files, the runtime crate's first, each under a line naming it: the whole
+/// of what a spec generates, for assertions and snapshots that need not care which crate an
+/// item lands in.
+fn whole(generated: &codegen::Generated) -> String {
+    format!(
+        "// {}\n{}\n// {}\n{}",
+        codegen::RUNTIME_PATH,
+        generated.runtime_code,
+        codegen::CLIENT_PATH,
+        generated.code
+    )
+}
+
 fn fixture(name: &str) -> codegen::Generated {
     generate(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -80,14 +93,14 @@ fn fixture_snapshots() {
     insta::glob!("fixtures/specs/*.yaml", |path| {
         let generated = generate(path);
         insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!("fixture", generated.code);
+            insta::assert_snapshot!("fixture", whole(&generated));
         });
     });
 }
 
 #[test]
 fn defaults_keep_optional_fields_optional_and_documented() {
-    let code = fixture("defaults.yaml").code;
+    let code = whole(&fixture("defaults.yaml"));
     // Optional with a default: still optional, never given a serde default.
     assert!(
         code.contains("pub resolution: ::std::option::Option<AcmeVideoBodyResolution>"),
@@ -116,7 +129,7 @@ fn defaults_keep_optional_fields_optional_and_documented() {
 
 #[test]
 fn constraints_become_validator_checks() {
-    let code = fixture("constraints.yaml").code;
+    let code = whole(&fixture("constraints.yaml"));
     for expected in [
         // Lengths, on a plain field, on list items and behind a `$ref`.
         "check_chars(out, &path, value.as_str(), Some(1u64), Some(10u64))",
@@ -144,7 +157,7 @@ fn constraints_become_validator_checks() {
 
 #[test]
 fn inline_bodies_get_the_same_treatment_as_refs() {
-    let code = fixture("inline_body.yaml").code;
+    let code = whole(&fixture("inline_body.yaml"));
     assert!(
         code.contains("impl crate::runtime::Validate for types::AcmeUpscaleBody"),
         "{code}"
@@ -170,15 +183,15 @@ fn handwritten_operations_are_left_out_and_reported() {
     assert_eq!(generated.handwritten.len(), 1);
     assert_eq!(generated.handwritten[0].id, "upload_media");
     assert!(
-        !generated.code.contains("fn upload_media"),
+        !whole(&generated).contains("fn upload_media"),
         "{}",
-        generated.code
+        whole(&generated)
     );
     // Its schemas are still generated, for the hand-written layer to use.
     assert!(
-        generated.code.contains("pub struct Envelope"),
+        whole(&generated).contains("pub struct Envelope"),
         "{}",
-        generated.code
+        whole(&generated)
     );
 }
 
@@ -186,7 +199,7 @@ fn handwritten_operations_are_left_out_and_reported() {
 fn query_role_gets_a_marker_but_no_checked_submit_method() {
     let generated = fixture("query_role.yaml");
     assert_eq!(generated.operations[0].role, codegen::Role::Query);
-    let code = generated.code;
+    let code = whole(&generated);
     // A marker with the query role, without `task` (no `TaskOperation`).
     let (marker, _) = &markers(&code)["QueryTask"];
     assert!(marker.ends_with("\"/openapi/v2/query\"Query"), "{marker}");
@@ -201,7 +214,7 @@ fn query_role_gets_a_marker_but_no_checked_submit_method() {
 #[test]
 fn repeated_enums_become_one_shared_type_and_fields_keep_their_docs() {
     let generated = fixture("shared_options.yaml");
-    let code = &generated.code;
+    let code = &whole(&generated);
     let count = |needle: &str| code.matches(needle).count();
     // One type per repeated value list, named after the property; when two lists would
     // share a name, after their values too.
@@ -277,7 +290,7 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
     insta::with_settings!({ omit_expression => true, prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("shared_options_features", generated.features);
     });
-    let code: syn::File = syn::parse_str(&generated.code).unwrap();
+    let code: syn::File = syn::parse_str(&whole(&generated)).unwrap();
     // The `cfg` attribute of each named item, as written.
     let mut gates = std::collections::BTreeMap::new();
     let visit = |items: &[syn::Item], gates: &mut std::collections::BTreeMap<String, String>| {
@@ -297,7 +310,7 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
         }
     }
     // Operation markers are `operation_marker!` invocations, gated as a whole.
-    for (name, (_, cfg)) in markers(&generated.code) {
+    for (name, (_, cfg)) in markers(&whole(&generated)) {
         gates.insert(name, cfg);
     }
     let alpha = "cfg (feature = \"alpha\")";
@@ -329,7 +342,7 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
     }
     // Every per-endpoint item is gated: methods, table entries. A model endpoint has no
     // raw method to gate: the runtime sends it.
-    let text = &generated.code;
+    let text = &whole(&generated);
     for op in ["alpha_video", "alpha_image"] {
         assert!(!text.contains(&format!("async fn {op}")), "{op}: {text}");
         assert!(
@@ -351,7 +364,7 @@ fn each_family_is_a_feature_and_gates_what_only_it_needs() {
 fn every_json_post_method_of_the_real_spec_shares_one_send() {
     let generated =
         codegen::generate_files(&crate::support::spec_files()).expect("the real spec generates");
-    let code = &generated.code;
+    let code = &whole(&generated);
     // One call per generated operation, and progenitor's statements only once, in the
     // shared method; a progenitor upgrade that changes its template shows up here.
     // Model endpoints have no method of their own: the runtime sends them through the
@@ -390,9 +403,10 @@ fn every_json_post_method_of_the_real_spec_shares_one_send() {
 }
 
 /// Every fixture's generated code compiles, the way typify compiles its expected outputs:
-/// each fixture becomes a copy of the `runninghub` crate (its hand-written sources as they
-/// are, the fixture's `generated.rs` and `[features]`), and one `cargo check` builds them
-/// all in a scratch workspace. The snapshots above say what the generator writes; this
+/// each fixture becomes a copy of the two crates (the `runninghub-runtime` crate's
+/// hand-written sources with the fixture's runtime part, and the `runninghub` crate's with
+/// the fixture's models part and `[features]`), and one `cargo check` builds them all in a
+/// scratch workspace. The snapshots above say what the generator writes; this
 /// says the hand-written layer accepts it, for every generator feature, not only for the
 /// real spec.
 ///
@@ -410,6 +424,8 @@ fn fixture_outputs_compile_against_the_hand_written_crate() {
     let dir = scratch.path();
     let client = root.join("generated-client");
     let manifest = std::fs::read_to_string(client.join("Cargo.toml")).unwrap();
+    let runtime = root.join("runtime");
+    let runtime_manifest = std::fs::read_to_string(runtime.join("Cargo.toml")).unwrap();
 
     let mut members = Vec::new();
     let mut specs: Vec<_> = std::fs::read_dir(root.join("tests/tests/it/fixtures/specs"))
@@ -429,22 +445,33 @@ fn fixture_outputs_compile_against_the_hand_written_crate() {
         let text = with_core(&std::fs::read_to_string(spec).unwrap());
         let generated = codegen::generate(&format!("{stem} with the core"), &text)
             .unwrap_or_else(|e| panic!("{stem} with the core: {e}"));
-        let crate_dir = dir.join(&name);
-        std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-        for entry in std::fs::read_dir(client.join("src")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|x| x == "rs") {
-                std::fs::copy(&path, crate_dir.join("src").join(path.file_name().unwrap()))
-                    .unwrap();
-            }
-        }
-        std::fs::write(crate_dir.join("src/generated.rs"), &generated.code).unwrap();
-        let spliced = codegen::splice_manifest(&manifest, &generated.features).unwrap();
+        let runtime_name = format!("{name}-runtime");
+        let runtime_dir = dir.join(&runtime_name);
+        copy_sources(&runtime.join("src"), &runtime_dir.join("src"));
         std::fs::write(
-            crate_dir.join("Cargo.toml"),
-            scratch_manifest(&spliced, &name),
+            runtime_dir.join("src/generated.rs"),
+            &generated.runtime_code,
         )
         .unwrap();
+        std::fs::write(
+            runtime_dir.join("Cargo.toml"),
+            scratch_manifest(&runtime_manifest, "runninghub-runtime", &runtime_name),
+        )
+        .unwrap();
+        let crate_dir = dir.join(&name);
+        copy_sources(&client.join("src"), &crate_dir.join("src"));
+        std::fs::write(crate_dir.join("src/generated.rs"), &generated.code).unwrap();
+        let spliced = codegen::splice_manifest(&manifest, &generated.features).unwrap();
+        let spliced = spliced.replace(
+            "runninghub-runtime.workspace = true",
+            &format!("runninghub-runtime = {{ package = \"{runtime_name}\", path = \"../{runtime_name}\" }}"),
+        );
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            scratch_manifest(&spliced, "runninghub", &name),
+        )
+        .unwrap();
+        members.push(runtime_name);
         members.push(name);
     }
 
@@ -516,9 +543,21 @@ fn fixture_outputs_compile_against_the_hand_written_crate() {
     }
 }
 
+/// The Rust sources of `from` copied into `to`.
+fn copy_sources(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "rs") {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 /// The client's manifest for a fixture crate: its own package name, and no dev-dependencies
-/// (the simulator they name is not in the scratch workspace).
-fn scratch_manifest(manifest: &str, name: &str) -> String {
+/// (the simulator they name is not in the scratch workspace). `package` is the crate's own
+/// name in `manifest`.
+fn scratch_manifest(manifest: &str, package: &str, name: &str) -> String {
     let mut out = String::new();
     let mut in_dev_deps = false;
     for line in manifest.lines() {
@@ -528,7 +567,7 @@ fn scratch_manifest(manifest: &str, name: &str) -> String {
         if in_dev_deps {
             continue;
         }
-        if line.starts_with("name = \"runninghub\"") {
+        if line == format!("name = \"{package}\"") {
             out.push_str(&format!("name = \"{name}\"\n"));
         } else {
             out.push_str(line);

@@ -108,6 +108,7 @@ fn a_spec_in_two_files_generates_what_the_same_spec_in_one_file_generates() {
     let single = codegen::generate(ROOT, &single_file()).unwrap_or_else(|e| panic!("{e}"));
     assert!(split.code.contains("pub fn acme_text_to_image<'a>("));
     assert_eq!(body(&split.code), body(&single.code));
+    assert_eq!(body(&split.runtime_code), body(&single.runtime_code));
     assert_eq!(split.features, single.features);
     // The bundled document is the single file's document.
     let bundled = codegen::bundle(&files(&[(ROOT, ROOT_TEXT), (FAMILY, FAMILY_TEXT)])).unwrap();

@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 
 /// The paths `cargo xtask codegen` uses, relative to the workspace root: the spec's root
-/// document, the generated client, the endpoint catalog, and the manifest whose
-/// `[features]` table holds a generated region.
+/// document, the generated code of the two crates (the model families, and the runtime's
+/// platform part), the endpoint catalog, and the manifest whose `[features]` table holds a
+/// generated region.
 pub use codegen::{
-    CATALOG_PATH as CATALOG, CLIENT_PATH as GENERATED, MANIFEST_PATH as MANIFEST, SPEC_PATH as SPEC,
+    CATALOG_PATH as CATALOG, CLIENT_PATH as GENERATED, MANIFEST_PATH as MANIFEST,
+    RUNTIME_PATH as RUNTIME_GENERATED, SPEC_PATH as SPEC,
 };
 
 pub fn workspace_root() -> PathBuf {

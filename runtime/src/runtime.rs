@@ -1,7 +1,9 @@
 //! The runtime surface: every hand-written item that generated code names, and nothing
-//! else. `cargo xtask codegen` writes `crate::runtime::…` for these; apart from them the
-//! generated code names only the crate's own `types`, `operations` and [`crate::Client`]
-//! (the guard test `dependencies_run_one_way` enforces it).
+//! else. `cargo xtask codegen` writes `crate::runtime::…` for these, in both generated
+//! files: here, and in the `runninghub` crate, whose `runtime` module re-exports this one.
+//! Apart from them the generated code names only its crate's own `types`, `operations` and
+//! [`crate::Client`] (the guard test `dependencies_run_one_way` enforces it). Public so that
+//! the `runninghub` crate can name it; not for anyone else.
 //!
 //! This list is the contract between the generator and the hand-written crate. Changing
 //! what an item here means, or removing one, changes what `codegen` must emit: update the
@@ -21,15 +23,15 @@
     reason = "a build without any model family uses only part of the surface"
 )]
 
-pub(crate) use crate::decode::{lean_struct, unit_enum};
-pub(crate) use crate::error::Error;
-pub(crate) use crate::operation::{
-    Credential, EnvelopeOperation, Operation, OperationInfo, TaskOperation, envelope_marker,
-    operation_info, operation_marker, request_new,
+pub use crate::decode::unit_enum;
+pub use crate::error::Error;
+pub use crate::operation::{
+    Credential, EnvelopeOperation, Operation, OperationInfo, Registry, TaskOperation,
 };
-pub(crate) use crate::transport::RawInner;
-pub(crate) use crate::validation::{
+pub use crate::transport::RawInner;
+pub use crate::validation::{
     Path, Validate, ValidationError, Violations, check_chars, check_integer, check_items,
     check_number, from_json,
 };
-pub(crate) use crate::wait::Submission;
+pub use crate::wait::Submission;
+pub use crate::{envelope_marker, lean_struct, operation_info, operation_marker, request_new};

@@ -149,8 +149,9 @@ impl FinishedTask {
     }
 }
 
-/// A submit to a model endpoint, returned by the generated methods such as
-/// [`Client::vidu_reference_to_video_q3`]. `.await` it to submit and get the created task,
+/// A submit to a model endpoint, returned by the generated methods of the `runninghub`
+/// crate's client (such as `vidu_reference_to_video_q3`) and by [`Client::submission`].
+/// `.await` it to submit and get the created task,
 /// or call [`Submission::wait`] / [`Submission::wait_with`] to submit and wait for the
 /// result.
 #[must_use = "a submission does nothing until it is awaited"]
@@ -219,7 +220,8 @@ impl Client {
     /// submit and wait for the finished task, as with the typed methods.
     ///
     /// The body is checked against every constraint of the spec first
-    /// ([`crate::operation::check_json_body`]); a problem is [`Error::Validation`] naming the
+    /// ([`Registry::check_json_body`](crate::operation::Registry::check_json_body), over the
+    /// client's [`registry`](Client::registry)); a problem is [`Error::Validation`] naming the
     /// field, and nothing is sent. An unknown endpoint is [`Error::UnknownOperation`].
     /// Retries and outcomes are as for [`Client::submit`].
     pub fn submit_json(&self, endpoint: &str, body: serde_json::Value) -> JsonSubmission<'_> {
@@ -255,7 +257,7 @@ impl Client {
         operation: &str,
         options: WaitOptions,
     ) -> Result<FinishedTask, Error> {
-        let operation = crate::operation::OperationInfo::task(operation).map(|op| op.operation_id);
+        let operation = self.registry().task(operation).map(|op| op.operation_id);
         self.wait_inner(task.task_id.clone(), Some(task), options, operation)
             .await
     }

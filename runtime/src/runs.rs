@@ -3,7 +3,6 @@
 //! app's or workflow's id in the endpoint (`run/ai-app/{webappId}` filled in).
 
 use crate::client::Client;
-use crate::operations::OPERATIONS;
 use crate::types;
 use crate::wait::JsonSubmission;
 
@@ -58,9 +57,9 @@ impl Client {
         body: &impl serde::Serialize,
     ) -> JsonSubmission<'_> {
         let body = serde_json::to_value(body).unwrap_or_default();
-        let endpoint = OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == operation_id)
+        let endpoint = self
+            .registry()
+            .operation(operation_id)
             .map_or_else(|| operation_id.to_owned(), |op| op.endpoint_for(id));
         self.submit_json(&endpoint, body)
     }

@@ -8,6 +8,7 @@
 //! A leaf of the crate: progenitor's generated client holds a [`RawInner`] (its "inner"
 //! value), so it names nothing above it.
 
+use crate::table::Registry;
 use reqwest::header::HeaderMap;
 use std::fmt;
 use std::future::Future;
@@ -53,8 +54,13 @@ pub trait Transport: Send + Sync + 'static {
 
 /// What progenitor's generated client carries besides its reqwest client: the transport,
 /// if any, and the headers reqwest would add to a request to RunningHub (which a transport
-/// must see too). Only its presence is shown by `Debug`.
-#[derive(Clone, Default)]
+/// must see too), and the operations it knows (for the request hook's checks). Only the
+/// transport's presence is shown by `Debug`. `Default` knows the platform calls only: a
+/// model endpoint sent through such a client is checked by [`Operation::send`] itself
+/// (its typed body), not again from the table.
+///
+/// [`Operation::send`]: crate::operation::Operation::send
+#[derive(Clone)]
 pub struct RawInner {
     transport: Option<Arc<dyn Transport>>,
     /// The key and the user agent, added to requests to RunningHub given to a transport.
@@ -64,6 +70,21 @@ pub struct RawInner {
     /// Whether each request's JSON body is traced (with the key taken out), as
     /// [`crate::ClientBuilder::trace_bodies`] asks.
     trace_bodies: bool,
+    /// The operations the hook looks request bodies and credentials up in; `None` for the
+    /// platform's own (the hook's default, `operation::PLATFORM`).
+    registry: Option<&'static Registry>,
+}
+
+impl Default for RawInner {
+    fn default() -> Self {
+        RawInner {
+            transport: None,
+            headers: HeaderMap::new(),
+            key: None,
+            trace_bodies: false,
+            registry: None,
+        }
+    }
 }
 
 impl fmt::Debug for RawInner {
@@ -150,13 +171,20 @@ impl RawInner {
         headers: HeaderMap,
         key: Arc<str>,
         trace_bodies: bool,
+        registry: &'static Registry,
     ) -> RawInner {
         RawInner {
             transport,
             headers,
             key: Some(key),
             trace_bodies,
+            registry: Some(registry),
         }
+    }
+
+    /// The operations the client knows, if it was given them (see [`RawInner::default`]).
+    pub(crate) fn registry(&self) -> Option<&'static Registry> {
+        self.registry
     }
 
     /// The API key, for a platform call that carries it in its body (`None` for a client

@@ -44,7 +44,6 @@
 use crate::client::{Client, refused_for_now};
 use crate::error::{BatchError, Error, ErrorCode};
 use crate::journal::{Entry, Journal, State, fingerprint};
-use crate::operation::OperationInfo;
 use crate::retry::RetryPolicy;
 use crate::task::Output;
 use crate::types;
@@ -581,7 +580,10 @@ async fn drive_input(
             }
         }
     };
-    let operation = OperationInfo::submittable(&input.operation).map(|(op, _)| op.operation_id);
+    let registry = shared.client.registry();
+    let operation = registry
+        .submittable(&input.operation)
+        .map(|(op, _)| op.operation_id);
     let options = shared.options.wait.clone();
     let waited = match task {
         Ok(task) => {
@@ -664,14 +666,13 @@ async fn submit(
         from_journal: false,
     };
     // Invalid inputs are refused before the journal says anything was sent.
-    let checked = match OperationInfo::submittable(&input.operation) {
-        Some((op, _)) => {
-            match crate::operation::check_json_body(op.operation_id, input.body.clone()) {
-                Some(Ok(_)) => Ok(()),
-                Some(Err(e)) => Err(Error::Validation(e)),
-                None => Err(Error::UnknownOperation(input.operation.clone())),
-            }
-        }
+    let registry = shared.client.registry();
+    let checked = match registry.submittable(&input.operation) {
+        Some((op, _)) => match registry.check_json_body(op.operation_id, input.body.clone()) {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(Error::Validation(e)),
+            None => Err(Error::UnknownOperation(input.operation.clone())),
+        },
         None => Err(Error::UnknownOperation(input.operation.clone())),
     };
     if let Err(e) = checked {

@@ -55,7 +55,7 @@ impl Client {
             .iter()
             .find(|op| op.operation_id == operation && op.role == Role::Envelope)
             .ok_or_else(|| Error::UnknownOperation(operation.to_owned()))?;
-        let body = match crate::operation::check_json_body(op.operation_id, body) {
+        let body = match self.registry().check_json_body(op.operation_id, body) {
             Some(checked) => checked?,
             None => serde_json::Value::Object(Default::default()),
         };
@@ -144,13 +144,17 @@ impl Client {
         endpoint: &str,
         body: serde_json::Value,
     ) -> Result<types::PricePreview, Error> {
-        use crate::operation::{OperationInfo, Role};
+        use crate::operation::Role;
         let unknown = || Error::UnknownOperation(endpoint.to_owned());
-        let op = OperationInfo::find(endpoint)
+        let op = self
+            .registry()
+            .find(endpoint)
             .filter(|op| op.role == Role::Task)
             .ok_or_else(unknown)?;
-        let body =
-            crate::operation::check_json_body(op.operation_id, body).ok_or_else(unknown)??;
+        let body = self
+            .registry()
+            .check_json_body(op.operation_id, body)
+            .ok_or_else(unknown)??;
         // The model's path below `/openapi/v2/`, its `/` kept: what the template's one
         // parameter stands for.
         let path = crate::handwritten_paths::PRICE_PREVIEW

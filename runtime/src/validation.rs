@@ -241,11 +241,10 @@ impl Violations {
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "called by generated code only when the spec has such a constraint"
-)]
-pub(crate) fn check_chars(
+/// Records a violation when `value` is shorter or longer (in characters) than the bounds
+/// allow; for generated validators.
+#[doc(hidden)]
+pub fn check_chars(
     out: &mut Violations,
     path: &Path<'_>,
     value: &str,
@@ -265,11 +264,10 @@ pub(crate) fn check_chars(
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "called by generated code only when the spec has such a constraint"
-)]
-pub(crate) fn check_items(
+/// Records a violation when an array has fewer or more items than the bounds allow; for
+/// generated validators.
+#[doc(hidden)]
+pub fn check_items(
     out: &mut Violations,
     path: &Path<'_>,
     len: usize,
@@ -289,11 +287,9 @@ pub(crate) fn check_items(
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "called by generated code only when the spec has such a constraint"
-)]
-pub(crate) fn check_integer(
+/// Records a violation when an integer is outside its bounds; for generated validators.
+#[doc(hidden)]
+pub fn check_integer(
     out: &mut Violations,
     path: &Path<'_>,
     value: i128,
@@ -324,11 +320,9 @@ pub(crate) fn check_integer(
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "called by generated code only when the spec has such a constraint"
-)]
-pub(crate) fn check_number(
+/// Records a violation when a number is outside its bounds; for generated validators.
+#[doc(hidden)]
+pub fn check_number(
     out: &mut Violations,
     path: &Path<'_>,
     value: f64,
@@ -404,7 +398,7 @@ pub(crate) fn not_json(e: &serde_json::Error) -> ValidationError {
     }
 }
 
-/// Checks a JSON body against a field table (see [`crate::operation::check_json_body`]):
+/// Checks a JSON body against a field table (see [`crate::operation::Registry::check_json_body`]):
 /// the same rules the generated types and validators enforce, with the same messages,
 /// without compiling a decoder per request type.
 pub(crate) fn validate_fields(

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// An object key, borrowed from the input when it can be.
-pub(crate) struct Key<'de>(Cow<'de, str>);
+pub struct Key<'de>(Cow<'de, str>);
 
 impl Key<'_> {
-    pub(crate) fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -39,7 +39,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 
 /// Reads the value of the field `name` into its slot; a second value for it is serde's
 /// `duplicate field` error.
-pub(crate) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
     name: &'static str,
@@ -52,12 +52,12 @@ pub(crate) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
 }
 
 /// Skips the value of an unknown field.
-pub(crate) fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
 /// The value of a required field that `lean_struct!` has already checked is present.
-pub(crate) fn present<T>(slot: Option<T>) -> T {
+pub fn present<T>(slot: Option<T>) -> T {
     match slot {
         Some(value) => value,
         None => unreachable!("lean_struct! checks every required field before taking it"),
@@ -73,7 +73,7 @@ pub(crate) fn present<T>(slot: Option<T>) -> T {
     dead_code,
     reason = "every generated string enum belongs to a model family, and a build may enable none"
 )]
-pub(crate) fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
+pub fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
     deserializer: D,
     name: &'static str,
     variants: &'static [&'static str],
@@ -110,6 +110,8 @@ pub(crate) fn unit_enum<'de, D: Deserializer<'de>, T: std::str::FromStr>(
 /// required ones are checked before any is moved out, so that every early return drops one
 /// value instead of every field read so far; that took about a tenth off these impls'
 /// share of the crate's check time (about a fifth).
+#[macro_export]
+#[doc(hidden)]
 macro_rules! lean_struct {
     ($name:ident { $($field:ident : $ty:ty = $json:literal $missing:ident),* $(,)? }) => {
         impl<'de> ::serde::Deserialize<'de> for $name {
@@ -141,9 +143,9 @@ macro_rules! lean_struct {
                                 _ => $crate::decode::skip(&mut map)?,
                             }
                         }
-                        $($crate::decode::lean_struct!(@check slots.$field $json $missing);)*
+                        $($crate::lean_struct!(@check slots.$field $json $missing);)*
                         ::std::result::Result::Ok($name {
-                            $($field: $crate::decode::lean_struct!(@take slots.$field $missing),)*
+                            $($field: $crate::lean_struct!(@take slots.$field $missing),)*
                         })
                     }
                 }
@@ -161,4 +163,3 @@ macro_rules! lean_struct {
     (@take $slots:ident.$field:ident default) => { $slots.$field.unwrap_or_default() };
     (@take $slots:ident.$field:ident required) => { $crate::decode::present($slots.$field) };
 }
-pub(crate) use lean_struct;

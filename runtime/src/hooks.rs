@@ -1,7 +1,7 @@
 //! Request hooks for progenitor's generated client: every request, including those made
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
-use crate::operation::Credential;
+use crate::operation::{Credential, Registry};
 use crate::raw::Client;
 use crate::transport::{Audience, RawInner};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -16,7 +16,7 @@ impl ClientHooks<RawInner> for Client {
         request.headers_mut().remove("api-version");
         // A platform call that carries the key somewhere besides the header gets it here,
         // after the checks (the caller never passes it; no request type has a field for it).
-        let credential = credential_of(info.operation_id);
+        let credential = credential_of(self.inner(), info.operation_id);
         if let Some(Credential::Query(name)) = credential {
             let key = self.inner().key().unwrap_or_default();
             request.url_mut().query_pairs_mut().append_pair(name, key);
@@ -26,7 +26,7 @@ impl ClientHooks<RawInner> for Client {
             return Ok(());
         };
         let checked = match serde_json::from_slice(body) {
-            Ok(value) => crate::operation::check_json_body(info.operation_id, value),
+            Ok(value) => registry(self.inner()).check_json_body(info.operation_id, value),
             Err(e) => Some(Err(crate::validation::not_json(&e))),
         };
         let body = match checked {
@@ -57,17 +57,21 @@ impl ClientHooks<RawInner> for Client {
             .inner()
             .execute(self.client(), request, Audience::RunningHub)
             .await;
-        match credential_of(info.operation_id) {
+        match credential_of(self.inner(), info.operation_id) {
             Some(Credential::Query(_)) => sent.map_err(reqwest::Error::without_url),
             _ => sent,
         }
     }
 }
 
-/// Where the operation carries the key besides the header, from the operation table.
-fn credential_of(operation_id: &str) -> Option<Credential> {
-    crate::operations::OPERATIONS
-        .iter()
-        .find(|op| op.operation_id == operation_id)
+/// Where the operation carries the key besides the header, from the client's table.
+fn credential_of(inner: &RawInner, operation_id: &str) -> Option<Credential> {
+    registry(inner)
+        .operation(operation_id)
         .and_then(|op| op.credential)
+}
+
+/// The operations the client knows: those it was built with, or the platform's.
+fn registry(inner: &RawInner) -> &'static Registry {
+    inner.registry().unwrap_or(&crate::operation::PLATFORM)
 }
