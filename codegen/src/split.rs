@@ -43,13 +43,16 @@ pub(crate) struct Split {
     pub(crate) models: syn::File,
 }
 
-/// Splits `file` (see the module docs).
+/// Splits `file` (see the module docs). One pass that moves each item to its side: only
+/// module shells and the per-crate tables are copied, so the cost is a walk over the
+/// items' attributes, not a copy of the tree.
 pub(crate) fn split(file: syn::File) -> Split {
-    let mut runtime = file.clone();
-    Strip.visit_file_mut(&mut runtime);
-    let mut models = file;
-    let items = std::mem::take(&mut models.items);
-    models.items = models_items(items, &[], true);
+    let mut runtime = file;
+    let items = std::mem::take(&mut runtime.items);
+    let mut models = runtime.clone();
+    let (runtime_items, models_items) = split_items(items, &[], true);
+    runtime.items = runtime_items;
+    models.items = models_items;
     Split { runtime, models }
 }
 
@@ -170,12 +173,13 @@ fn holds_gated(item: &Item) -> bool {
     find.0
 }
 
-/// The models crate's items of one module (`path` below the crate root).
-fn models_items(items: Vec<Item>, path: &[String], root: bool) -> Vec<Item> {
-    let mut out = Vec::new();
+/// The items of one module (`path` below the crate root): the runtime's and the models
+/// crate's.
+fn split_items(items: Vec<Item>, path: &[String], root: bool) -> (Vec<Item>, Vec<Item>) {
+    let (mut runtime, mut models) = (Vec::new(), Vec::new());
     for item in items {
         if gated(item_attrs(&item)) {
-            out.push(item);
+            models.push(item);
             continue;
         }
         match item {
@@ -183,7 +187,7 @@ fn models_items(items: Vec<Item>, path: &[String], root: bool) -> Vec<Item> {
                 let mut inner = path.to_vec();
                 inner.push(m.ident.to_string());
                 let (brace, items) = m.content.take().expect("checked above");
-                let mut kept = models_items(items, &inner, false);
+                let (own_runtime, mut kept) = split_items(items, &inner, false);
                 let has_own = kept.iter().any(|i| !matches!(i, Item::Use(_)));
                 let public = matches!(m.vis, syn::Visibility::Public(_));
                 // A module without items of its own is the runtime's alone (the runtime
@@ -191,41 +195,69 @@ fn models_items(items: Vec<Item>, path: &[String], root: bool) -> Vec<Item> {
                 // it; an empty one here would hide it), except the two the `runninghub`
                 // crate always re-exports.
                 let always = root && ALWAYS.contains(&m.ident.to_string().as_str());
-                if !(has_own || always) {
-                    continue;
+                if has_own || always {
+                    if public {
+                        let runtime: syn::Path =
+                            syn::parse_str(&format!("::{RUNTIME_CRATE}::{}", inner.join("::")))
+                                .expect("a module path parses");
+                        kept.insert(0, syn::parse_quote!(pub use #runtime::*;));
+                    }
+                    let mut shell = m.clone();
+                    shell.content = Some((brace, kept));
+                    models.push(Item::Mod(shell));
                 }
-                if public {
-                    let runtime: syn::Path =
-                        syn::parse_str(&format!("::{RUNTIME_CRATE}::{}", inner.join("::")))
-                            .expect("a module path parses");
-                    kept.insert(0, syn::parse_quote!(pub use #runtime::*;));
-                }
-                m.content = Some((brace, kept));
-                out.push(Item::Mod(m));
+                m.content = Some((brace, own_runtime));
+                runtime.push(Item::Mod(m));
             }
             // A module's imports serve its items on both sides; the crate root's name
             // progenitor's runtime, which only the runtime crate uses.
-            Item::Use(u) if !root => out.push(Item::Use(u)),
+            Item::Use(u) => {
+                if !root {
+                    models.push(Item::Use(u.clone()));
+                }
+                runtime.push(Item::Use(u));
+            }
             Item::Impl(mut imp) if imp.trait_.is_none() => {
-                imp.items.retain(|i| match i {
-                    syn::ImplItem::Fn(f) => gated(&f.attrs),
-                    syn::ImplItem::Const(c) => gated(&c.attrs),
-                    syn::ImplItem::Type(t) => gated(&t.attrs),
-                    _ => false,
-                });
-                if !imp.items.is_empty() {
-                    out.push(Item::Impl(imp));
+                let (gated_items, own): (Vec<_>, Vec<_>) = std::mem::take(&mut imp.items)
+                    .into_iter()
+                    .partition(|i| match i {
+                        syn::ImplItem::Fn(f) => gated(&f.attrs),
+                        syn::ImplItem::Const(c) => gated(&c.attrs),
+                        syn::ImplItem::Type(t) => gated(&t.attrs),
+                        _ => false,
+                    });
+                if !gated_items.is_empty() {
+                    let mut theirs = imp.clone();
+                    theirs.items = gated_items;
+                    models.push(Item::Impl(theirs));
+                }
+                if !own.is_empty() {
+                    imp.items = own;
+                    let mut imp = Item::Impl(imp);
+                    strip_nested(&mut imp);
+                    runtime.push(imp);
                 }
             }
             // A table (the operation table, `typed_json_check`): each crate has its own.
-            other if holds_gated(&other) || PER_CRATE.contains(&defined_name(&other).as_str()) => {
-                out.push(other)
+            mut other
+                if PER_CRATE.contains(&defined_name(&other).as_str()) || holds_gated(&other) =>
+            {
+                models.push(other.clone());
+                strip_nested(&mut other);
+                runtime.push(other);
             }
             // The runtime's alone.
-            _ => {}
+            other => runtime.push(other),
         }
     }
-    out
+    (runtime, models)
+}
+
+/// Removes the gated nodes inside an ungated item, when it has any.
+fn strip_nested(item: &mut Item) {
+    if holds_gated(item) {
+        Strip.visit_item_mut(item);
+    }
 }
 
 #[cfg(test)]
