@@ -283,4 +283,116 @@ mod tests {
         );
         assert_eq!(fixed.path_for("acme/text-to-image/1"), None);
     }
+
+    /// A table of one model endpoint (checked from its fields), one run (whose path holds
+    /// an id) and one operation only the typed check knows.
+    static TABLE: [OperationInfo; 3] = [
+        OperationInfo {
+            operation_id: "acme_text_to_image",
+            method: "POST",
+            path: "/openapi/v2/acme/text-to-image",
+            role: Role::Task,
+            summary: "",
+            family: "acme",
+            fields: &[],
+            json_table: true,
+            example: None,
+            output: OutputKind::Image,
+            credential: None,
+            creates_task: false,
+        },
+        OperationInfo {
+            operation_id: "run_ai_app",
+            method: "POST",
+            path: "/openapi/v2/run/ai-app/{webappId}",
+            role: Role::Run,
+            summary: "",
+            family: "",
+            fields: &[],
+            json_table: false,
+            example: None,
+            output: OutputKind::Unknown,
+            credential: None,
+            creates_task: false,
+        },
+        OperationInfo {
+            operation_id: "nested",
+            method: "POST",
+            path: "/openapi/v2/nested",
+            role: Role::Envelope,
+            summary: "",
+            family: "",
+            fields: &[],
+            json_table: false,
+            example: None,
+            output: OutputKind::Unknown,
+            credential: None,
+            creates_task: false,
+        },
+    ];
+
+    /// Knows `nested` only, and marks what it returns.
+    fn typed(
+        operation_id: &str,
+        body: serde_json::Value,
+    ) -> Option<Result<serde_json::Value, crate::validation::ValidationError>> {
+        (operation_id == "nested").then(|| Ok(serde_json::json!({ "typed": body })))
+    }
+
+    static REGISTRY: Registry = Registry::new(&TABLE, typed);
+
+    #[test]
+    fn a_registry_finds_operations_by_endpoint_or_id() {
+        let by_id = REGISTRY.find("acme_text_to_image").unwrap();
+        assert_eq!(by_id.path, "/openapi/v2/acme/text-to-image");
+        for name in ["acme/text-to-image", "/openapi/v2/acme/text-to-image"] {
+            assert!(std::ptr::eq(REGISTRY.find(name).unwrap(), by_id), "{name}");
+        }
+        assert!(REGISTRY.find("acme").is_none());
+        // `task` is exact and for model endpoints only.
+        assert!(REGISTRY.task("acme_text_to_image").is_some());
+        assert!(REGISTRY.task("nested").is_none());
+        assert!(REGISTRY.task("acme/text-to-image").is_none());
+        assert_eq!(REGISTRY.operation("nested").unwrap().role, Role::Envelope);
+        assert_eq!(REGISTRY.operations().len(), 3);
+    }
+
+    #[test]
+    fn a_submit_goes_to_a_model_endpoint_or_a_run_with_its_id() {
+        let (op, path) = REGISTRY.submittable("acme/text-to-image").unwrap();
+        assert_eq!(
+            (op.operation_id, path.as_str()),
+            ("acme_text_to_image", "/openapi/v2/acme/text-to-image")
+        );
+        let (op, path) = REGISTRY.submittable("run/ai-app/42").unwrap();
+        assert_eq!(
+            (op.operation_id, path.as_str()),
+            ("run_ai_app", "/openapi/v2/run/ai-app/42")
+        );
+        // A platform call creates no task through a submit.
+        assert!(REGISTRY.submittable("nested").is_none());
+        assert!(REGISTRY.submittable("unknown/model").is_none());
+    }
+
+    #[test]
+    fn a_body_is_checked_from_the_table_or_by_the_typed_check() {
+        // From the field table: no fields, so an unknown one is refused.
+        let err = REGISTRY
+            .check_json_body("acme_text_to_image", serde_json::json!({ "x": 1 }))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.violations()[0].field, "x");
+        // The typed check for what the table cannot check.
+        let body = REGISTRY
+            .check_json_body("nested", serde_json::json!({ "a": 1 }))
+            .unwrap()
+            .unwrap();
+        assert_eq!(body, serde_json::json!({ "typed": { "a": 1 } }));
+        // Neither knows it.
+        assert!(
+            REGISTRY
+                .check_json_body("unknown", serde_json::json!({}))
+                .is_none()
+        );
+    }
 }

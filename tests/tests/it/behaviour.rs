@@ -769,3 +769,49 @@ fn a_request_is_built_from_its_required_fields_and_optional_ones_by_name() {
     assert_eq!(body["imageUrls"], json!(["https://example.com/boat.png"]));
     assert!(body.get("aspectRatio").is_none(), "optional: left out");
 }
+
+/// The runtime crate's own client knows the platform calls only; the `runninghub` client
+/// carries its crate's registry, with every model endpoint of the enabled families. A model
+/// endpoint named to the runtime's client is an unknown operation, refused before sending.
+#[tokio::test]
+async fn the_runtime_client_knows_the_platform_and_the_crate_client_every_family() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        SUBMIT,
+        ResponseTemplate::new(200).set_body_json(documented_task("running")),
+    )
+    .await;
+    let endpoint = SUBMIT.trim_start_matches("/openapi/v2/");
+
+    let runtime = runninghub_runtime::Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    assert!(runtime.registry().find(endpoint).is_none());
+    assert!(runtime.registry().find("query").is_some());
+    let err = runtime
+        .submit_json(endpoint, documented_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownOperation(name) if name == endpoint),
+        "{err:?}"
+    );
+    assert_eq!(received(&server).await.len(), 0, "nothing was sent");
+
+    let client = client(&server);
+    assert!(std::ptr::eq(
+        client.registry(),
+        &runninghub::operation::REGISTRY
+    ));
+    let task = client
+        .submit_json(endpoint, documented_request())
+        .await
+        .unwrap();
+    assert_eq!(task.task_id, documented_task("running")["taskId"]);
+    let sent = received(&server).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url.path(), SUBMIT);
+}
