@@ -124,3 +124,29 @@ fn the_joined_output_is_what_prettyplease_prints_for_the_whole_file() {
         );
     }
 }
+
+/// The runtime crate's generated file holds what no family gates, and its header carries no
+/// hash of the spec: a change to a model family leaves it byte for byte as it is, so that
+/// cargo does not rebuild the runtime crate for it.
+#[test]
+fn a_change_to_a_model_family_leaves_the_runtime_file_as_it_is() {
+    let spec = spec_files();
+    let before = codegen::generate_files(&spec).unwrap();
+    let mut changed = spec.clone();
+    let family = changed.files.get_mut("spec/models/vidu.yaml").unwrap();
+    let summary = family
+        .lines()
+        .find(|l| l.trim_start().starts_with("summary: "))
+        .expect("a Vidu model has a summary")
+        .to_owned();
+    *family = family.replacen(&summary, &format!("{summary} (renamed)"), 1);
+    let after = codegen::generate_files(&changed).unwrap();
+    assert_ne!(after.code, before.code, "the models crate's file changes");
+    assert!(after.code.contains("(renamed)"));
+    assert_eq!(after.runtime_code, before.runtime_code);
+    assert!(
+        before
+            .runtime_code
+            .starts_with(&codegen::runtime_header("spec/runninghub.yaml"))
+    );
+}
