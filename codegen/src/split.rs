@@ -15,7 +15,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Item};
 
 /// The name the models crate reaches the runtime crate by.
-pub(crate) const RUNTIME_CRATE: &str = "runninghub_runtime";
+const RUNTIME_CRATE: &str = "runninghub_runtime";
 
 /// The modules the models crate always has, each opening with a glob re-export of the
 /// runtime crate's module of the same name (both crates re-export them at their roots).
@@ -95,10 +95,6 @@ fn item_attrs(item: &Item) -> &[Attribute] {
 struct Strip;
 
 impl VisitMut for Strip {
-    fn visit_file_mut(&mut self, file: &mut syn::File) {
-        file.items.retain(|i| !gated(item_attrs(i)));
-        visit_mut::visit_file_mut(self, file);
-    }
     fn visit_item_mod_mut(&mut self, m: &mut syn::ItemMod) {
         if let Some((_, items)) = &mut m.content {
             items.retain(|i| !gated(item_attrs(i)));

@@ -76,6 +76,13 @@ impl From<&str> for ApiKey {
 /// crate) its client with the model families, which wraps this one.
 #[derive(Debug)]
 pub struct ClientBuilder<C = Client> {
+    settings: Settings,
+    client: std::marker::PhantomData<fn() -> C>,
+}
+
+/// What a [`ClientBuilder`] has been told, whatever client it builds.
+#[derive(Debug, Clone, Default)]
+struct Settings {
     api_key: Option<ApiKey>,
     base_url: Option<String>,
     region: Region,
@@ -86,22 +93,13 @@ pub struct ClientBuilder<C = Client> {
     transport: TransportSlot,
     jitter: Jitter,
     trace_bodies: bool,
-    client: std::marker::PhantomData<fn() -> C>,
 }
 
+// By hand: derived impls would require `C: Default` and `C: Clone` of the built client.
 impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         ClientBuilder {
-            api_key: None,
-            base_url: None,
-            region: Region::default(),
-            timeout: None,
-            connect_timeout: None,
-            retry: None,
-            max_requests_per_second: None,
-            transport: TransportSlot::default(),
-            jitter: Jitter::default(),
-            trace_bodies: false,
+            settings: Settings::default(),
             client: std::marker::PhantomData,
         }
     }
@@ -110,16 +108,7 @@ impl<C> Default for ClientBuilder<C> {
 impl<C> Clone for ClientBuilder<C> {
     fn clone(&self) -> Self {
         ClientBuilder {
-            api_key: self.api_key.clone(),
-            base_url: self.base_url.clone(),
-            region: self.region,
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
-            retry: self.retry.clone(),
-            max_requests_per_second: self.max_requests_per_second,
-            transport: self.transport.clone(),
-            jitter: self.jitter.clone(),
-            trace_bodies: self.trace_bodies,
+            settings: self.settings.clone(),
             client: std::marker::PhantomData,
         }
     }
@@ -160,31 +149,31 @@ impl<C: Assemble> ClientBuilder<C> {
 
     /// The API key; when not given, [`ENV_API_KEY`] is read at [`ClientBuilder::build`].
     pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
-        self.api_key = Some(key.into());
+        self.settings.api_key = Some(key.into());
         self
     }
 
     /// The region of the account (default [`Region::Global`]).
     pub fn region(mut self, region: Region) -> Self {
-        self.region = region;
+        self.settings.region = region;
         self
     }
 
     /// Any base URL, overriding the region: a proxy, or a local simulator in tests.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.settings.base_url = Some(url.into());
         self
     }
 
     /// Limit on one HTTP request, from sending to the end of the answer (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.settings.timeout = Some(timeout);
         self
     }
 
     /// Limit on establishing a connection (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.settings.connect_timeout = Some(timeout);
         self
     }
 
@@ -193,7 +182,7 @@ impl<C: Assemble> ClientBuilder<C> {
     /// not connect (default [`RetryPolicy::default`]). A submit that may have reached
     /// RunningHub is never retried.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
+        self.settings.retry = Some(retry);
         self
     }
 
@@ -201,14 +190,14 @@ impl<C: Assemble> ClientBuilder<C> {
     /// stay under the account's rate limit (default: no limit; a rate-limit refusal, 1003,
     /// is retried with backoff anyway). Zero, negative or non-finite values mean no limit.
     pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
-        self.max_requests_per_second = Some(per_second);
+        self.settings.max_requests_per_second = Some(per_second);
         self
     }
 
     /// Where the random spread of poll delays and retry backoffs comes from (default
     /// [`Jitter::random`]); [`Jitter::fixed`] or [`Jitter::seeded`] make them reproducible.
     pub fn jitter(mut self, jitter: Jitter) -> Self {
-        self.jitter = jitter;
+        self.settings.jitter = jitter;
         self
     }
 
@@ -216,7 +205,7 @@ impl<C: Assemble> ClientBuilder<C> {
     /// output downloads) through `transport` instead of the network: an in-process server
     /// for deterministic tests, a recorder, a proxy. See [`Transport`] for what it receives.
     pub fn transport(mut self, transport: impl Transport) -> Self {
-        self.transport = TransportSlot(Some(Arc::new(transport)));
+        self.settings.transport = TransportSlot(Some(Arc::new(transport)));
         self
     }
 
@@ -226,14 +215,14 @@ impl<C: Assemble> ClientBuilder<C> {
     /// every other field are recorded as they are. A non-JSON body (an upload) is traced
     /// by its size only.
     pub fn trace_bodies(mut self, trace: bool) -> Self {
-        self.trace_bodies = trace;
+        self.settings.trace_bodies = trace;
         self
     }
 
     /// Builds the client. Fails with [`Error::Config`] when there is no API key, the key
     /// cannot be sent in an HTTP header, or the base URL is not an absolute http(s) URL.
     pub fn build(self) -> Result<C, Error> {
-        let key = match self.api_key {
+        let key = match self.settings.api_key {
             Some(key) => key,
             None => match std::env::var(ENV_API_KEY) {
                 Ok(key) if !key.trim().is_empty() => ApiKey(key),
@@ -248,8 +237,9 @@ impl<C: Assemble> ClientBuilder<C> {
             return Err(Error::Config("the API key is empty".into()));
         }
         let base_url = self
+            .settings
             .base_url
-            .unwrap_or_else(|| self.region.base_url().to_owned());
+            .unwrap_or_else(|| self.settings.region.base_url().to_owned());
         let parsed = reqwest::Url::parse(&base_url)
             .map_err(|e| Error::Config(format!("base URL {base_url:?} is not a valid URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
@@ -274,16 +264,24 @@ impl<C: Assemble> ClientBuilder<C> {
         );
         let http = reqwest::Client::builder()
             .default_headers(headers.clone())
-            .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .timeout(self.settings.timeout.unwrap_or(Duration::from_secs(60)))
+            .connect_timeout(
+                self.settings
+                    .connect_timeout
+                    .unwrap_or(Duration::from_secs(10)),
+            )
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         // Outputs are downloaded from storage hosts that must never see the API key, so
         // downloads use a client without the Authorization header.
         let files = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .read_timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+            .connect_timeout(
+                self.settings
+                    .connect_timeout
+                    .unwrap_or(Duration::from_secs(10)),
+            )
+            .read_timeout(self.settings.timeout.unwrap_or(Duration::from_secs(60)))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(C::assemble(Client {
@@ -291,19 +289,20 @@ impl<C: Assemble> ClientBuilder<C> {
                 &base_url,
                 http,
                 RawInner::new(
-                    self.transport.0,
+                    self.settings.transport.0,
                     headers,
                     Arc::from(key.0.as_str()),
-                    self.trace_bodies,
+                    self.settings.trace_bodies,
                     C::registry(),
                 ),
             ),
             files,
             base_url,
-            retry: self.retry.unwrap_or_default(),
-            jitter: self.jitter,
+            retry: self.settings.retry.unwrap_or_default(),
+            jitter: self.settings.jitter,
             durations: Default::default(),
             limiter: self
+                .settings
                 .max_requests_per_second
                 .and_then(RateLimiter::per_second)
                 .map(Arc::new),
@@ -359,9 +358,7 @@ impl Client {
 
     /// The operations this client can send by name (see [`Assemble::registry`]).
     pub fn registry(&self) -> &'static Registry {
-        progenitor_client::ClientInfo::inner(&self.raw)
-            .registry()
-            .unwrap_or(&crate::operation::PLATFORM)
+        crate::operation::registry_of(progenitor_client::ClientInfo::inner(&self.raw))
     }
 
     /// The base URL requests go to.

@@ -1,7 +1,7 @@
 //! Request hooks for progenitor's generated client: every request, including those made
 //! through [`crate::raw::Client`] directly, passes through here before it is sent.
 
-use crate::operation::{Credential, Registry};
+use crate::operation::{Credential, registry_of};
 use crate::raw::Client;
 use crate::transport::{Audience, RawInner};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -26,7 +26,7 @@ impl ClientHooks<RawInner> for Client {
             return Ok(());
         };
         let checked = match serde_json::from_slice(body) {
-            Ok(value) => registry(self.inner()).check_json_body(info.operation_id, value),
+            Ok(value) => registry_of(self.inner()).check_json_body(info.operation_id, value),
             Err(e) => Some(Err(crate::validation::not_json(&e))),
         };
         let body = match checked {
@@ -66,12 +66,7 @@ impl ClientHooks<RawInner> for Client {
 
 /// Where the operation carries the key besides the header, from the client's table.
 fn credential_of(inner: &RawInner, operation_id: &str) -> Option<Credential> {
-    registry(inner)
+    registry_of(inner)
         .operation(operation_id)
         .and_then(|op| op.credential)
-}
-
-/// The operations the client knows: those it was built with, or the platform's.
-fn registry(inner: &RawInner) -> &'static Registry {
-    inner.registry().unwrap_or(&crate::operation::PLATFORM)
 }

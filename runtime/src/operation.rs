@@ -15,6 +15,12 @@ pub static PLATFORM: Registry = Registry::new(
     crate::generated::typed_json_check,
 );
 
+/// The operations a raw client knows: those it was built with, or [`PLATFORM`] for one built
+/// by hand from `RawInner::default()`.
+pub(crate) fn registry_of(inner: &crate::transport::RawInner) -> &'static Registry {
+    inner.registry().unwrap_or(&PLATFORM)
+}
+
 /// An operation whose JSON body and task answer the client understands.
 pub trait Operation {
     /// The request body type.

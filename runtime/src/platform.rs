@@ -51,9 +51,10 @@ impl Client {
         body: serde_json::Value,
     ) -> Result<serde_json::Value, Error> {
         use crate::operation::{OperationInfo, Role};
-        let op: &'static OperationInfo = crate::operations::OPERATIONS
-            .iter()
-            .find(|op| op.operation_id == operation && op.role == Role::Envelope)
+        let op: &'static OperationInfo = self
+            .registry()
+            .operation(operation)
+            .filter(|op| op.role == Role::Envelope)
             .ok_or_else(|| Error::UnknownOperation(operation.to_owned()))?;
         let body = match self.registry().check_json_body(op.operation_id, body) {
             Some(checked) => checked?,

@@ -237,21 +237,31 @@ impl OperationInfo {
 mod tests {
     use super::*;
 
-    fn op(path: &'static str) -> OperationInfo {
+    /// A table entry with no fields, no example and no credential.
+    const fn entry(
+        operation_id: &'static str,
+        path: &'static str,
+        role: Role,
+        json_table: bool,
+    ) -> OperationInfo {
         OperationInfo {
-            operation_id: "op",
+            operation_id,
             method: "POST",
             path,
-            role: Role::Run,
+            role,
             summary: "",
             family: "",
             fields: &[],
-            json_table: true,
+            json_table,
             example: None,
             output: OutputKind::Unknown,
             credential: None,
             creates_task: false,
         }
+    }
+
+    fn op(path: &'static str) -> OperationInfo {
+        entry("op", path, Role::Run, true)
     }
 
     #[test]
@@ -287,48 +297,19 @@ mod tests {
     /// A table of one model endpoint (checked from its fields), one run (whose path holds
     /// an id) and one operation only the typed check knows.
     static TABLE: [OperationInfo; 3] = [
-        OperationInfo {
-            operation_id: "acme_text_to_image",
-            method: "POST",
-            path: "/openapi/v2/acme/text-to-image",
-            role: Role::Task,
-            summary: "",
-            family: "acme",
-            fields: &[],
-            json_table: true,
-            example: None,
-            output: OutputKind::Image,
-            credential: None,
-            creates_task: false,
-        },
-        OperationInfo {
-            operation_id: "run_ai_app",
-            method: "POST",
-            path: "/openapi/v2/run/ai-app/{webappId}",
-            role: Role::Run,
-            summary: "",
-            family: "",
-            fields: &[],
-            json_table: false,
-            example: None,
-            output: OutputKind::Unknown,
-            credential: None,
-            creates_task: false,
-        },
-        OperationInfo {
-            operation_id: "nested",
-            method: "POST",
-            path: "/openapi/v2/nested",
-            role: Role::Envelope,
-            summary: "",
-            family: "",
-            fields: &[],
-            json_table: false,
-            example: None,
-            output: OutputKind::Unknown,
-            credential: None,
-            creates_task: false,
-        },
+        entry(
+            "acme_text_to_image",
+            "/openapi/v2/acme/text-to-image",
+            Role::Task,
+            true,
+        ),
+        entry(
+            "run_ai_app",
+            "/openapi/v2/run/ai-app/{webappId}",
+            Role::Run,
+            false,
+        ),
+        entry("nested", "/openapi/v2/nested", Role::Envelope, false),
     ];
 
     /// Knows `nested` only, and marks what it returns.
